@@ -1,0 +1,177 @@
+/* otel_core.h: the C API of the otel-native core SDK.
+ *
+ * Plugins and C programs start spans, set attributes, make spans current and
+ * propagate context through these functions. Every symbol is prefixed otel_:
+ * whatever a preloaded object exports interposes on the whole process.
+ *
+ * Cost model: starting and ending a span that is not sampled allocates
+ * nothing and takes no lock. Every started span must be ended exactly once. */
+#ifndef OTEL_CORE_H
+#define OTEL_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Span kinds, numbered as in the OTLP protocol minus one. */
+typedef enum otel_span_kind {
+    OTEL_SPAN_KIND_INTERNAL = 0,
+    OTEL_SPAN_KIND_SERVER = 1,
+    OTEL_SPAN_KIND_CLIENT = 2,
+    OTEL_SPAN_KIND_PRODUCER = 3,
+    OTEL_SPAN_KIND_CONSUMER = 4,
+} otel_span_kind;
+
+/** Span status codes (trace API, "Set Status"). */
+typedef enum otel_status_code {
+    OTEL_STATUS_UNSET = 0,
+    OTEL_STATUS_OK = 1,
+    OTEL_STATUS_ERROR = 2,
+} otel_status_code;
+
+/** W3C trace-flags bits. */
+enum {
+    OTEL_TRACE_FLAG_SAMPLED = 0x01,
+    OTEL_TRACE_FLAG_RANDOM = 0x02,
+};
+
+/** A started span, filled in by otel_span_start. Its identity fields may be
+ * read freely; `impl` is owned by the core until otel_span_end. */
+typedef struct otel_span {
+    void *impl;
+    uint64_t trace_id_high;
+    uint64_t trace_id_low;
+    uint64_t span_id;
+    uint8_t trace_flags;
+    uint8_t is_remote;
+    uint8_t reserved[6];
+} otel_span;
+
+/** Attribute value types. */
+typedef enum otel_attribute_type {
+    OTEL_ATTRIBUTE_STRING = 0,
+    OTEL_ATTRIBUTE_BOOL = 1,
+    OTEL_ATTRIBUTE_INT = 2,
+    OTEL_ATTRIBUTE_DOUBLE = 3,
+    OTEL_ATTRIBUTE_STRING_ARRAY = 4,
+    OTEL_ATTRIBUTE_BOOL_ARRAY = 5,
+    OTEL_ATTRIBUTE_INT_ARRAY = 6,
+    OTEL_ATTRIBUTE_DOUBLE_ARRAY = 7,
+} otel_attribute_type;
+
+/** One typed attribute. Strings are NUL-terminated UTF-8; arrays point to
+ * `count` elements of `const char *`, `bool`, `int64_t` or `double`. */
+typedef struct otel_attribute {
+    const char *key;
+    otel_attribute_type type;
+    union {
+        const char *string_value;
+        bool bool_value;
+        int64_t int_value;
+        double double_value;
+        struct {
+            const void *values;
+            size_t count;
+        } array;
+    } value;
+} otel_attribute;
+
+/** An opaque, reference-counted context (span and baggage). */
+typedef struct otel_context otel_context;
+
+/** An opaque tracer: one per instrumentation scope; never freed. */
+typedef struct otel_tracer otel_tracer;
+
+/** A token returned by attach/make-current; pass it back to restore. */
+typedef uint64_t otel_context_token;
+
+/** A text-map carrier driven by callbacks (HTTP headers, environment, ...).
+ * `get` returns the value for a key or NULL; `set` stores a value. Either
+ * may be NULL when only the other direction is used. */
+typedef struct otel_carrier {
+    void *user;
+    const char *(*get)(void *user, const char *key);
+    void (*set)(void *user, const char *key, const char *value);
+} otel_carrier;
+
+/* ---- tracers and spans ------------------------------------------------ */
+
+/** The tracer for an instrumentation scope; version and schema_url may be NULL. */
+otel_tracer *otel_tracer_get(const char *name, const char *version, const char *schema_url);
+
+/** Starts a span. `parent` NULL means the calling thread's current context;
+ * otel_context_root() starts a new trace. `tracer` NULL uses the core's own. */
+void otel_span_start(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                     const otel_context *parent, otel_span *out);
+
+/** Like otel_span_start with an explicit start time in ns since the epoch. */
+void otel_span_start_at(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                        const otel_context *parent, uint64_t start_time_ns, otel_span *out);
+
+/** True when the span records attributes, events and status. */
+bool otel_span_is_recording(const otel_span *span);
+
+void otel_span_set_string(otel_span *span, const char *key, const char *value);
+/** Sets a string attribute of `length` bytes (not NUL-terminated). */
+void otel_span_set_string_n(otel_span *span, const char *key, const char *value, size_t length);
+void otel_span_set_bool(otel_span *span, const char *key, bool value);
+void otel_span_set_int(otel_span *span, const char *key, int64_t value);
+void otel_span_set_double(otel_span *span, const char *key, double value);
+/** Sets any number of typed attributes, arrays included. */
+void otel_span_set_attributes(otel_span *span, const otel_attribute *attributes, size_t count);
+
+/** Adds an event at the current time. */
+void otel_span_add_event(otel_span *span, const char *name,
+                         const otel_attribute *attributes, size_t count);
+/** Adds a link to another span's context. */
+void otel_span_add_link(otel_span *span, const otel_span *linked,
+                        const otel_attribute *attributes, size_t count);
+/** Records an exception event (exception.type/message/stacktrace); any may be NULL. */
+void otel_span_record_exception(otel_span *span, const char *type, const char *message,
+                                const char *stacktrace);
+/** Sets the status; the description is kept for ERROR only. */
+void otel_span_set_status(otel_span *span, otel_status_code code, const char *description);
+void otel_span_update_name(otel_span *span, const char *name);
+
+/** Ends the span now and releases its handle. */
+void otel_span_end(otel_span *span);
+/** Ends the span at `end_time_ns` (ns since the epoch). */
+void otel_span_end_at(otel_span *span, uint64_t end_time_ns);
+
+/* ---- context ----------------------------------------------------------- */
+
+/** Makes the span current on this thread; allocation-free. */
+otel_context_token otel_span_make_current(const otel_span *span);
+/** Attaches a context to this thread. */
+otel_context_token otel_context_attach(const otel_context *context);
+/** Restores what was current before the matching attach/make-current. */
+void otel_context_restore(otel_context_token token);
+
+/** The calling thread's current context (retained: release it). */
+otel_context *otel_context_current(void);
+/** The empty context: a parent that starts a new trace (not retained). */
+const otel_context *otel_context_root(void);
+/** `base` (NULL = current) with `span` as its span (retained). */
+otel_context *otel_context_with_span(const otel_context *base, const otel_span *span);
+void otel_context_release(otel_context *context);
+
+/* ---- propagation (OTEL_PROPAGATORS) -------------------------------------- */
+
+/** Writes `context` (NULL = current) into the carrier with the configured propagators. */
+void otel_propagation_inject(const otel_context *context, const otel_carrier *carrier);
+/** Reads the carrier into a new context based on `base` (NULL = current); retained. */
+otel_context *otel_propagation_extract(const otel_context *base, const otel_carrier *carrier);
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+/** Exports everything pending; waits at most `timeout_ms`. True on success. */
+bool otel_force_flush(uint32_t timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

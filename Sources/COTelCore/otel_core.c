@@ -1,0 +1,1 @@
+/* Header-only target: the declarations in otel_core.h are implemented by OTelCore. */

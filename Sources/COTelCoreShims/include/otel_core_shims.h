@@ -1,0 +1,80 @@
+/* Internal C helpers of OTelCore: per-thread state, the id generator, clocks.
+ * Not part of the public ABI: nothing here is meant for plugins. Every
+ * exported symbol is prefixed otel_shim_ because a preloaded object's exports
+ * interpose on the whole process. */
+#ifndef OTEL_CORE_SHIMS_H
+#define OTEL_CORE_SHIMS_H
+
+#include <stdint.h>
+#include <errno.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- per-thread state ------------------------------------------------- */
+
+/* Per-thread random generator state (xoshiro256++), reseeded from getrandom
+ * on first use in a thread and again after fork, so a forked child never
+ * repeats the ids of its parent. */
+typedef struct otel_shim_rng {
+    uint64_t s[4];
+    uint64_t generation; /* fork generation the state was seeded in */
+} otel_shim_rng;
+
+/* Initial-exec TLS: a few dozen bytes, no __tls_get_addr on the hot path. */
+extern __thread otel_shim_rng otel_shim_tls_rng __attribute__((tls_model("initial-exec")));
+extern __thread void *otel_shim_tls_thread_state __attribute__((tls_model("initial-exec")));
+extern uint64_t otel_shim_fork_generation;
+
+/* Seeds the calling thread's generator (slow path, out of line). */
+void otel_shim_rng_seed(otel_shim_rng *rng);
+
+static inline uint64_t otel_shim_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+/* A uniformly distributed 64-bit value; never blocks, never allocates. */
+static inline uint64_t otel_shim_random_u64(void) {
+    otel_shim_rng *rng = &otel_shim_tls_rng;
+    if (__builtin_expect(rng->generation != __atomic_load_n(&otel_shim_fork_generation, __ATOMIC_RELAXED) || rng->generation == 0, 0))
+        otel_shim_rng_seed(rng);
+    uint64_t *s = rng->s;
+    uint64_t result = otel_shim_rotl(s[0] + s[3], 23) + s[0];
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = otel_shim_rotl(s[3], 45);
+    return result;
+}
+
+/* The calling thread's state object (an opaque retained pointer owned by
+ * OTelCore), or NULL before the thread's first use. */
+static inline void *otel_shim_thread_state(void) { return otel_shim_tls_thread_state; }
+
+/* Installs the calling thread's state; `release` runs on it when the thread
+ * exits. */
+void otel_shim_set_thread_state(void *state, void (*release)(void *));
+
+/* Names the calling thread (at most 15 bytes are kept). */
+void otel_shim_set_thread_name(const char *name);
+
+/* ---- clocks and errno ---------------------------------------------------- */
+
+static inline uint64_t otel_shim_realtime_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t otel_shim_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline int otel_shim_get_errno(void) { return errno; }
+static inline void otel_shim_set_errno(int value) { errno = value; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

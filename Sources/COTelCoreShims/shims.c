@@ -1,0 +1,74 @@
+#define _GNU_SOURCE
+#include "otel_core_shims.h"
+
+#include <string.h>
+
+#include <pthread.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+__thread otel_shim_rng otel_shim_tls_rng __attribute__((tls_model("initial-exec")));
+__thread void *otel_shim_tls_thread_state __attribute__((tls_model("initial-exec")));
+/* Starts at 1 so a zeroed TLS block always counts as unseeded. */
+uint64_t otel_shim_fork_generation = 1;
+
+static pthread_once_t otel_shim_atfork_once = PTHREAD_ONCE_INIT;
+
+static void otel_shim_after_fork_in_child(void) {
+    __atomic_add_fetch(&otel_shim_fork_generation, 1, __ATOMIC_RELAXED);
+}
+
+static void otel_shim_register_atfork(void) {
+    pthread_atfork(NULL, NULL, otel_shim_after_fork_in_child);
+}
+
+static uint64_t otel_shim_splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void otel_shim_rng_seed(otel_shim_rng *rng) {
+    int saved = errno;
+    pthread_once(&otel_shim_atfork_once, otel_shim_register_atfork);
+    uint64_t seed[4] = {0, 0, 0, 0};
+    ssize_t got = getrandom(seed, sizeof seed, GRND_NONBLOCK);
+    if (got != (ssize_t)sizeof seed) {
+        /* No entropy yet (early boot): mix clock, pid and the address of
+         * the thread's state; ids stay unique enough, never blocks. */
+        uint64_t x = otel_shim_realtime_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rng;
+        for (int i = 0; i < 4; i++) seed[i] ^= otel_shim_splitmix64(&x);
+    }
+    if ((seed[0] | seed[1] | seed[2] | seed[3]) == 0) seed[0] = 1;
+    for (int i = 0; i < 4; i++) rng->s[i] = seed[i];
+    rng->generation = __atomic_load_n(&otel_shim_fork_generation, __ATOMIC_RELAXED);
+    errno = saved;
+}
+
+static pthread_key_t otel_shim_thread_key;
+static pthread_once_t otel_shim_thread_key_once = PTHREAD_ONCE_INIT;
+static void (*otel_shim_thread_release)(void *);
+
+static void otel_shim_thread_exit(void *state) {
+    otel_shim_tls_thread_state = NULL;
+    if (otel_shim_thread_release) otel_shim_thread_release(state);
+}
+
+static void otel_shim_make_thread_key(void) {
+    pthread_key_create(&otel_shim_thread_key, otel_shim_thread_exit);
+}
+
+void otel_shim_set_thread_state(void *state, void (*release)(void *)) {
+    pthread_once(&otel_shim_thread_key_once, otel_shim_make_thread_key);
+    otel_shim_thread_release = release;
+    otel_shim_tls_thread_state = state;
+    pthread_setspecific(otel_shim_thread_key, state);
+}
+
+void otel_shim_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    pthread_setname_np(pthread_self(), truncated);
+}

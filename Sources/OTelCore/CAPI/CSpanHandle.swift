@@ -1,0 +1,138 @@
+import COTelCore
+
+/// Conversions between the C `otel_span` handle and Swift spans.
+///
+/// `impl` holds a retained `RecordingSpan` for recording spans; for a
+/// non-recording span with a trace state it holds the retained trace-state
+/// storage with the low bit set; otherwise it is NULL, so a non-recording
+/// span without trace state costs no allocation and no reference count.
+enum CSpanHandle {
+    static let traceStateTag: UInt = 1
+
+    /// Fills `handle` from `span`, taking a reference the handle owns.
+    static func fill(_ handle: UnsafeMutablePointer<otel_span>, from span: Span) {
+        let context = span.context
+        var impl: UnsafeMutableRawPointer?
+        if let recorder = span.recorder {
+            impl = Unmanaged.passRetained(recorder).toOpaque()
+        } else if let storage = context.traceState.storage {
+            impl = UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: Unmanaged.passRetained(storage).toOpaque()) | traceStateTag)
+        }
+        handle.pointee = otel_span(
+            impl: impl, trace_id_high: context.traceId.high, trace_id_low: context.traceId.low,
+            span_id: context.spanId.value, trace_flags: context.traceFlags.rawValue,
+            is_remote: context.isRemote ? 1 : 0, reserved: (0, 0, 0, 0, 0, 0))
+    }
+
+    /// The recorder behind a handle, or nil when it does not record.
+    @inline(__always)
+    static func recorder(_ handle: UnsafePointer<otel_span>?) -> RecordingSpan? {
+        guard let raw = handle?.pointee.impl, UInt(bitPattern: raw) & traceStateTag == 0 else { return nil }
+        return Unmanaged<RecordingSpan>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// The Swift span a handle stands for (no reference is taken from the handle).
+    static func span(_ handle: UnsafePointer<otel_span>) -> Span {
+        if let recorder = recorder(handle) {
+            return Span(context: recorder.context, recorder: recorder)
+        }
+        let value = handle.pointee
+        var traceState = TraceState()
+        if let raw = value.impl {
+            let pointer = UnsafeRawPointer(bitPattern: UInt(bitPattern: raw) & ~traceStateTag)!
+            traceState = TraceState(storage: Unmanaged<TraceState.Storage>.fromOpaque(pointer).takeUnretainedValue())
+        }
+        return Span(nonRecording: SpanContext(
+            traceId: TraceId(high: value.trace_id_high, low: value.trace_id_low), spanId: SpanId(value.span_id),
+            traceFlags: TraceFlags(rawValue: value.trace_flags), traceState: traceState, isRemote: value.is_remote != 0))
+    }
+
+    /// Drops the reference the handle owns and clears `impl`.
+    static func release(_ handle: UnsafeMutablePointer<otel_span>) {
+        guard let raw = handle.pointee.impl else { return }
+        handle.pointee.impl = nil
+        let bits = UInt(bitPattern: raw)
+        if bits & traceStateTag == 0 {
+            Unmanaged<RecordingSpan>.fromOpaque(raw).release()
+        } else {
+            Unmanaged<TraceState.Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits & ~traceStateTag)!).release()
+        }
+    }
+}
+
+/// The object behind an `otel_context *`.
+final class CContextBox: Sendable {
+    let context: Context
+    init(_ context: Context) { self.context = context }
+
+    /// The shared root context, never released.
+    static let root = CContextBox(.root)
+
+    /// A retained pointer to a new box.
+    static func retained(_ context: Context) -> OpaquePointer {
+        OpaquePointer(Unmanaged.passRetained(CContextBox(context)).toOpaque())
+    }
+
+    /// The context behind a pointer; nil pointer means the current context.
+    static func context(_ pointer: OpaquePointer?) -> Context {
+        guard let pointer else { return Context.current }
+        return Unmanaged<CContextBox>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue().context
+    }
+}
+
+/// An `otel_carrier` seen as a text-map getter and setter.
+struct CCarrier: TextMapGetter, TextMapSetter {
+    let carrier: otel_carrier
+
+    func get(_ key: String) -> String? {
+        guard let get = carrier.get else { return nil }
+        return key.withCString { get(carrier.user, $0) }.map { String(cString: $0) }
+    }
+
+    mutating func set(_ key: String, _ value: String) {
+        guard let set = carrier.set else { return }
+        key.withCString { keyPointer in value.withCString { set(carrier.user, keyPointer, $0) } }
+    }
+}
+
+extension AttributeValue {
+    /// The value of a C attribute, or nil for an unknown type or NULL data.
+    init?(_ attribute: otel_attribute) {
+        let value = attribute.value
+        func array<T>(_ type: T.Type) -> UnsafeBufferPointer<T>? {
+            guard let values = value.array.values else { return value.array.count == 0 ? UnsafeBufferPointer(start: nil, count: 0) : nil }
+            return UnsafeBufferPointer(start: values.assumingMemoryBound(to: T.self), count: value.array.count)
+        }
+        switch attribute.type {
+        case OTEL_ATTRIBUTE_STRING:
+            guard let text = value.string_value else { return nil }
+            self = .string(String(cString: text))
+        case OTEL_ATTRIBUTE_BOOL: self = .bool(value.bool_value)
+        case OTEL_ATTRIBUTE_INT: self = .int(value.int_value)
+        case OTEL_ATTRIBUTE_DOUBLE: self = .double(value.double_value)
+        case OTEL_ATTRIBUTE_STRING_ARRAY:
+            guard let items = array(UnsafePointer<CChar>?.self) else { return nil }
+            self = .stringArray(items.map { $0.map { String(cString: $0) } ?? "" })
+        case OTEL_ATTRIBUTE_BOOL_ARRAY:
+            guard let items = array(Bool.self) else { return nil }
+            self = .boolArray(Array(items))
+        case OTEL_ATTRIBUTE_INT_ARRAY:
+            guard let items = array(Int64.self) else { return nil }
+            self = .intArray(Array(items))
+        case OTEL_ATTRIBUTE_DOUBLE_ARRAY:
+            guard let items = array(Double.self) else { return nil }
+            self = .doubleArray(Array(items))
+        default:
+            return nil
+        }
+    }
+}
+
+/// The Swift attributes of a C array (entries with a NULL key or bad value are skipped).
+func swiftAttributes(_ attributes: UnsafePointer<otel_attribute>?, _ count: Int) -> [Attribute] {
+    guard let attributes, count > 0 else { return [] }
+    return UnsafeBufferPointer(start: attributes, count: count).compactMap { attribute in
+        guard let key = attribute.key, let value = AttributeValue(attribute) else { return nil }
+        return Attribute(String(cString: key), value)
+    }
+}

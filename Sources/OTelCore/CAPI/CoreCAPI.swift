@@ -1,0 +1,194 @@
+import COTelCore
+import COTelCoreShims
+
+// The implementation of otel_core.h. Each function checks its pointers and
+// does nothing on NULL: a plugin's mistake must not crash the host program.
+
+@_cdecl("otel_tracer_get")
+public func cTracerGet(_ name: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?, _ schemaURL: UnsafePointer<CChar>?) -> OpaquePointer? {
+    guard let name, let tracer = OTelSDK.tracer(name: String(cString: name), version: version.map { String(cString: $0) },
+                                                schemaURL: schemaURL.map { String(cString: $0) }) else { return nil }
+    // Tracers are cached by their provider and live as long as the process.
+    return OpaquePointer(Unmanaged.passUnretained(tracer).toOpaque())
+}
+
+@_cdecl("otel_span_start")
+public func cSpanStart(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
+                       _ parent: OpaquePointer?, _ out: UnsafeMutablePointer<otel_span>?) {
+    cSpanStartAt(tracer, name, kind, parent, 0, out)
+}
+
+@_cdecl("otel_span_start_at")
+public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
+                         _ parent: OpaquePointer?, _ startTime: UInt64, _ out: UnsafeMutablePointer<otel_span>?) {
+    guard let out else { return }
+    let parentContext: SpanContext?
+    if let parent {
+        parentContext = CContextBox.context(parent).parentSpanContext
+    } else {
+        parentContext = ThreadState.current.currentSpanContext
+    }
+    let resolved = tracer.map { Unmanaged<Tracer>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() } ?? OTelSDK.state.defaultTracer
+    guard let resolved else {
+        // No SDK: the API returns the parent's context, non-recording (trace API,
+        // "Behavior of the API in the absence of an installed SDK").
+        CSpanHandle.fill(out, from: Span(nonRecording: parentContext ?? .invalid))
+        return
+    }
+    let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
+    let span = resolved.startSpan(name.map { String(cString: $0) } ?? "", kind: kind, parentContext: parentContext,
+                                  startTime: startTime == 0 ? nil : startTime)
+    CSpanHandle.fill(out, from: span)
+}
+
+@_cdecl("otel_span_is_recording")
+public func cSpanIsRecording(_ span: UnsafePointer<otel_span>?) -> Bool {
+    CSpanHandle.recorder(span)?.isRecording ?? false
+}
+
+@_cdecl("otel_span_set_string")
+public func cSpanSetString(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?) {
+    guard let recorder = CSpanHandle.recorder(span), let key, let value else { return }
+    recorder.setAttribute(String(cString: key), .string(String(cString: value)))
+}
+
+@_cdecl("otel_span_set_string_n")
+public func cSpanSetStringN(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?, _ length: Int) {
+    guard let recorder = CSpanHandle.recorder(span), let key, let value else { return }
+    let bytes = UnsafeRawBufferPointer(start: value, count: length)
+    recorder.setAttribute(String(cString: key), .string(String(decoding: bytes, as: UTF8.self)))
+}
+
+@_cdecl("otel_span_set_bool")
+public func cSpanSetBool(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Bool) {
+    guard let recorder = CSpanHandle.recorder(span), let key else { return }
+    recorder.setAttribute(String(cString: key), .bool(value))
+}
+
+@_cdecl("otel_span_set_int")
+public func cSpanSetInt(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Int64) {
+    guard let recorder = CSpanHandle.recorder(span), let key else { return }
+    recorder.setAttribute(String(cString: key), .int(value))
+}
+
+@_cdecl("otel_span_set_double")
+public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Double) {
+    guard let recorder = CSpanHandle.recorder(span), let key else { return }
+    recorder.setAttribute(String(cString: key), .double(value))
+}
+
+@_cdecl("otel_span_set_attributes")
+public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
+    guard let recorder = CSpanHandle.recorder(span) else { return }
+    for attribute in swiftAttributes(attributes, count) { recorder.setAttribute(attribute.key, attribute.value) }
+}
+
+@_cdecl("otel_span_add_event")
+public func cSpanAddEvent(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?,
+                          _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
+    guard let recorder = CSpanHandle.recorder(span), let name else { return }
+    recorder.addEvent(String(cString: name), attributes: swiftAttributes(attributes, count), timestamp: otel_shim_realtime_ns())
+}
+
+@_cdecl("otel_span_add_link")
+public func cSpanAddLink(_ span: UnsafeMutablePointer<otel_span>?, _ linked: UnsafePointer<otel_span>?,
+                         _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
+    guard let span, CSpanHandle.recorder(span) != nil, let linked else { return }
+    CSpanHandle.span(span).addLink(CSpanHandle.span(linked).context, attributes: swiftAttributes(attributes, count))
+}
+
+@_cdecl("otel_span_record_exception")
+public func cSpanRecordException(_ span: UnsafeMutablePointer<otel_span>?, _ type: UnsafePointer<CChar>?,
+                                 _ message: UnsafePointer<CChar>?, _ stacktrace: UnsafePointer<CChar>?) {
+    guard let span, CSpanHandle.recorder(span) != nil else { return }
+    CSpanHandle.span(span).recordException(type: type.map { String(cString: $0) }, message: message.map { String(cString: $0) },
+                                           stacktrace: stacktrace.map { String(cString: $0) })
+}
+
+@_cdecl("otel_span_set_status")
+public func cSpanSetStatus(_ span: UnsafeMutablePointer<otel_span>?, _ code: otel_status_code, _ description: UnsafePointer<CChar>?) {
+    guard let recorder = CSpanHandle.recorder(span), let code = SpanStatus.Code(rawValue: Int(code.rawValue)) else { return }
+    recorder.setStatus(SpanStatus(code: code, description: description.map { String(cString: $0) }))
+}
+
+@_cdecl("otel_span_update_name")
+public func cSpanUpdateName(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?) {
+    guard let recorder = CSpanHandle.recorder(span), let name else { return }
+    recorder.updateName(String(cString: name))
+}
+
+@_cdecl("otel_span_end")
+public func cSpanEnd(_ span: UnsafeMutablePointer<otel_span>?) {
+    cSpanEndAt(span, 0)
+}
+
+@_cdecl("otel_span_end_at")
+public func cSpanEndAt(_ span: UnsafeMutablePointer<otel_span>?, _ endTime: UInt64) {
+    guard let span else { return }
+    if let recorder = CSpanHandle.recorder(span) {
+        recorder.end(at: endTime == 0 ? otel_shim_realtime_ns() : endTime)
+    }
+    CSpanHandle.release(span)
+}
+
+@_cdecl("otel_span_make_current")
+public func cSpanMakeCurrent(_ span: UnsafePointer<otel_span>?) -> UInt64 {
+    let state = ThreadState.current
+    guard let span else { return state.attach(state.currentContext) }
+    return state.attach(state.currentContext.with(span: CSpanHandle.span(span)))
+}
+
+@_cdecl("otel_context_attach")
+public func cContextAttach(_ context: OpaquePointer?) -> UInt64 {
+    let state = ThreadState.current
+    return state.attach(context == nil ? state.currentContext : CContextBox.context(context))
+}
+
+@_cdecl("otel_context_restore")
+public func cContextRestore(_ token: UInt64) {
+    ThreadState.current.detach(token)
+}
+
+@_cdecl("otel_context_current")
+public func cContextCurrent() -> OpaquePointer? {
+    CContextBox.retained(Context.current)
+}
+
+@_cdecl("otel_context_root")
+public func cContextRoot() -> OpaquePointer? {
+    OpaquePointer(Unmanaged.passUnretained(CContextBox.root).toOpaque())
+}
+
+@_cdecl("otel_context_with_span")
+public func cContextWithSpan(_ base: OpaquePointer?, _ span: UnsafePointer<otel_span>?) -> OpaquePointer? {
+    let context = CContextBox.context(base)
+    guard let span else { return CContextBox.retained(context) }
+    return CContextBox.retained(context.with(span: CSpanHandle.span(span)))
+}
+
+@_cdecl("otel_context_release")
+public func cContextRelease(_ context: OpaquePointer?) {
+    guard let context else { return }
+    let box = Unmanaged<CContextBox>.fromOpaque(UnsafeRawPointer(context))
+    if box.takeUnretainedValue() === CContextBox.root { return }
+    box.release()
+}
+
+@_cdecl("otel_propagation_inject")
+public func cPropagationInject(_ context: OpaquePointer?, _ carrier: UnsafePointer<otel_carrier>?) {
+    guard let carrier else { return }
+    var adapter = CCarrier(carrier: carrier.pointee)
+    OTelSDK.state.propagator.inject(CContextBox.context(context), into: &adapter)
+}
+
+@_cdecl("otel_propagation_extract")
+public func cPropagationExtract(_ base: OpaquePointer?, _ carrier: UnsafePointer<otel_carrier>?) -> OpaquePointer? {
+    let context = CContextBox.context(base)
+    guard let carrier else { return CContextBox.retained(context) }
+    return CContextBox.retained(OTelSDK.state.propagator.extract(from: CCarrier(carrier: carrier.pointee), into: context))
+}
+
+@_cdecl("otel_force_flush")
+public func cForceFlush(_ timeoutMilliseconds: UInt32) -> Bool {
+    OTelSDK.state.tracerProvider?.forceFlush(timeoutNanoseconds: UInt64(timeoutMilliseconds) * 1_000_000) ?? true
+}

@@ -1,0 +1,94 @@
+/// An attribute value (common/README.md, "Attribute"): a primitive or a
+/// homogeneous array of one.
+public enum AttributeValue: Hashable, Sendable {
+    case string(String)
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case stringArray([String])
+    case boolArray([Bool])
+    case intArray([Int64])
+    case doubleArray([Double])
+
+    /// The value with every string cut to `limit` characters
+    /// (common/README.md, "Attribute Limits": strings and strings in arrays).
+    func truncated(to limit: Int?) -> AttributeValue {
+        guard let limit else { return self }
+        switch self {
+        case .string(let text) where text.unicodeScalars.count > limit:
+            return .string(text.truncatedScalars(limit))
+        case .stringArray(let items) where items.contains(where: { $0.unicodeScalars.count > limit }):
+            return .stringArray(items.map { $0.unicodeScalars.count > limit ? $0.truncatedScalars(limit) : $0 })
+        default:
+            return self
+        }
+    }
+}
+
+extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+}
+
+extension String {
+    func truncatedScalars(_ limit: Int) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: unicodeScalars.prefix(limit))
+        return String(view)
+    }
+}
+
+/// One key and its value.
+public struct Attribute: Hashable, Sendable {
+    public let key: String
+    public let value: AttributeValue
+
+    public init(_ key: String, _ value: AttributeValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// Attributes in insertion order, bounded by a count limit and a value length
+/// limit; what does not fit is counted in `droppedCount` (common/README.md,
+/// "Attribute Limits"). Setting an existing key replaces its value in place.
+public struct Attributes: Sendable, Equatable {
+    /// The attributes kept, in the order they were first set.
+    public private(set) var entries: [Attribute] = []
+    /// How many attributes the count limit discarded.
+    public private(set) var droppedCount: Int = 0
+    let countLimit: Int
+    let valueLengthLimit: Int?
+
+    /// An empty set with the given limits (nil: no length limit).
+    public init(countLimit: Int = 128, valueLengthLimit: Int? = nil) {
+        self.countLimit = countLimit
+        self.valueLengthLimit = valueLengthLimit
+    }
+
+    /// Sets `key` to `value`; an empty key is ignored (it is not a valid attribute).
+    public mutating func set(_ key: String, _ value: AttributeValue) {
+        guard !key.isEmpty else { return }
+        let value = value.truncated(to: valueLengthLimit)
+        if let index = entries.firstIndex(where: { $0.key == key }) {
+            entries[index] = Attribute(key, value)
+        } else if entries.count < countLimit {
+            if entries.isEmpty { entries.reserveCapacity(min(countLimit, 8)) }
+            entries.append(Attribute(key, value))
+        } else {
+            droppedCount += 1
+        }
+    }
+
+    /// The value of `key`, if set.
+    public subscript(key: String) -> AttributeValue? {
+        entries.first { $0.key == key }?.value
+    }
+
+    /// The number of attributes kept.
+    public var count: Int { entries.count }
+    /// True when no attribute is kept.
+    public var isEmpty: Bool { entries.isEmpty }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// The SDK as installed in this process: provider, propagator, diagnostics.
+public final class SDKState: Sendable {
+    public let diagnostics: Diagnostics
+    /// Nil when the SDK is disabled or not initialised: spans are then non-recording.
+    public let tracerProvider: TracerProvider?
+    public let propagator: any TextMapPropagator
+    /// The tracer used when the C API is given none.
+    public let defaultTracer: Tracer?
+    public let shutdownTimeoutNanoseconds: UInt64
+
+    public init(diagnostics: Diagnostics, tracerProvider: TracerProvider?, propagator: any TextMapPropagator,
+                shutdownTimeoutNanoseconds: UInt64 = 5_000_000_000) {
+        self.diagnostics = diagnostics
+        self.tracerProvider = tracerProvider
+        self.propagator = propagator
+        self.defaultTracer = tracerProvider?.tracer(name: "otel-native", version: otelNativeVersion)
+        self.shutdownTimeoutNanoseconds = shutdownTimeoutNanoseconds
+    }
+}
+
+/// The installed SDKState's address (0: none), retained forever once installed.
+private let installedState = Atomic<UInt>(0)
+private let exitHandlerRegistered = Atomic<Bool>(false)
+private let fallbackState = SDKState(diagnostics: Diagnostics(), tracerProvider: nil,
+                                     propagator: CompositePropagator([TraceContextPropagator(), BaggagePropagator()]))
+
+/// The process-wide SDK: how it is configured from OTEL_* variables and found
+/// by the C API and instrumentations.
+public enum OTelSDK {
+    /// The installed state (a no-op one before `initialize`).
+    public static var state: SDKState {
+        @inline(__always) get {
+            guard let pointer = UnsafeRawPointer(bitPattern: installedState.load(ordering: .acquiring)) else { return fallbackState }
+            return Unmanaged<SDKState>.fromOpaque(pointer).takeUnretainedValue()
+        }
+    }
+
+    /// The installed diagnostics.
+    public static var diagnostics: Diagnostics { state.diagnostics }
+
+    /// Configures the SDK from `environment`, installs it, and arranges for
+    /// pending spans to be exported when the process exits (exit() or return
+    /// from main), bounded by OTEL_NATIVE_SHUTDOWN_TIMEOUT.
+    @discardableResult
+    public static func initialize(environment: Environment = .process) -> SDKState {
+        let diagnostics = Diagnostics(environment: environment)
+        let config = ConfigReader(environment: environment, diagnostics: diagnostics)
+        let configuration = SDKConfiguration(config: config)
+        var provider: TracerProvider?
+        if !configuration.disabled {
+            provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,
+                                      limits: configuration.limits,
+                                      processors: configuration.makeProcessors(diagnostics: diagnostics),
+                                      diagnostics: diagnostics)
+        }
+        let state = SDKState(diagnostics: diagnostics, tracerProvider: provider, propagator: configuration.propagator,
+                             shutdownTimeoutNanoseconds: configuration.shutdownTimeoutNanoseconds)
+        install(state)
+        return state
+    }
+
+    /// Installs `state` as the process's SDK. A replaced state stays alive
+    /// (other threads may still hold it) and is shut down.
+    public static func install(_ state: SDKState) {
+        let pointer = UInt(bitPattern: Unmanaged.passRetained(state).toOpaque())
+        if let previous = UnsafeRawPointer(bitPattern: installedState.exchange(pointer, ordering: .acquiringAndReleasing)) {
+            let old = Unmanaged<SDKState>.fromOpaque(previous).takeUnretainedValue()
+            old.tracerProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
+        }
+        if !exitHandlerRegistered.exchange(true, ordering: .relaxed) {
+            atexit { OTelSDK.shutdown() }
+        }
+    }
+
+    /// Exports what is pending and stops the SDK, once; bounded by the
+    /// configured shutdown timeout.
+    public static func shutdown() {
+        let state = state
+        state.tracerProvider?.shutdown(timeoutNanoseconds: state.shutdownTimeoutNanoseconds)
+    }
+
+    /// The tracer of an instrumentation scope, or nil when the SDK is off.
+    public static func tracer(name: String, version: String? = nil, schemaURL: String? = nil) -> Tracer? {
+        state.tracerProvider?.tracer(name: name, version: version, schemaURL: schemaURL)
+    }
+}

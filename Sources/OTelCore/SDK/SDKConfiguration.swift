@@ -1,0 +1,50 @@
+/// Everything the SDK reads from OTEL_* variables at start-up, in one place.
+public struct SDKConfiguration: Sendable {
+    /// OTEL_SDK_DISABLED: when true every signal is a no-op.
+    public var disabled: Bool
+    public var resource: Resource
+    public var sampler: any Sampler
+    public var limits: SpanLimits
+    public var batch: BatchSpanProcessor.Configuration
+    /// OTEL_TRACES_EXPORTER names, in order.
+    public var tracesExporters: [String]
+    public var consoleDestination: ConsoleDestination
+    public var propagator: CompositePropagator
+    /// OTEL_NATIVE_SHUTDOWN_TIMEOUT (ms, default 5000): the most the exit
+    /// flush may add to a process's exit.
+    public var shutdownTimeoutNanoseconds: UInt64
+
+    /// Reads the configuration; every invalid value has been reported through
+    /// `config.diagnostics` and replaced by its default.
+    public init(config: ConfigReader) {
+        disabled = config.bool("OTEL_SDK_DISABLED")
+        resource = ResourceDetection.detect(config: config)
+        sampler = SamplerName.sampler(config: config)
+        limits = SpanLimits(config: config)
+        batch = BatchSpanProcessor.Configuration(config: config)
+        tracesExporters = config.list("OTEL_TRACES_EXPORTER") ?? ["otlp"]
+        consoleDestination = ConsoleDestination(config: config)
+        propagator = CompositePropagator.fromEnvironment(config: config)
+        shutdownTimeoutNanoseconds = UInt64(config.int("OTEL_NATIVE_SHUTDOWN_TIMEOUT", default: 5000)) * 1_000_000
+    }
+
+    /// The span processors for the configured exporters; names not available
+    /// are reported once and skipped.
+    func makeProcessors(diagnostics: Diagnostics) -> [any SpanProcessor] {
+        var processors: [any SpanProcessor] = []
+        for name in tracesExporters {
+            switch name {
+            case "console":
+                let exporter = ConsoleSpanExporter(destination: consoleDestination, diagnostics: diagnostics)
+                processors.append(BatchSpanProcessor(exporter: exporter, configuration: batch, diagnostics: diagnostics))
+            case "none":
+                continue
+            case "otlp":
+                diagnostics.warn("OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not available yet; spans are not exported (use --traces_exporter console or OTEL_TRACES_EXPORTER=console)")
+            default:
+                diagnostics.warn("OTEL_TRACES_EXPORTER: unknown exporter \(name); skipping it")
+            }
+        }
+        return processors
+    }
+}

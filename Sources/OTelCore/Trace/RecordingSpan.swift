@@ -1,0 +1,153 @@
+import COTelCoreShims
+import Synchronization
+
+/// A sampled (or record-only) span: everything the SDK records about one
+/// operation. Thread-safe; frozen once ended (trace SDK, "Span").
+public final class RecordingSpan: Sendable {
+    /// The span's own context.
+    public let context: SpanContext
+    /// The parent's context, nil for a root span.
+    public let parentContext: SpanContext?
+    public let kind: SpanKind
+    public let scope: InstrumentationScope
+    /// Start time in nanoseconds since the Unix epoch.
+    public let startTime: UInt64
+    let provider: TracerProvider
+
+    struct State {
+        var name: String
+        var attributes: Attributes
+        var events: [SpanEvent] = []
+        var droppedEvents = 0
+        var links: [SpanLink] = []
+        var droppedLinks = 0
+        var status = SpanStatus.unset
+        var endTime: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+
+    init(context: SpanContext, parentContext: SpanContext?, name: String, kind: SpanKind, scope: InstrumentationScope,
+         startTime: UInt64, attributes: Attributes, links: [SpanLink], provider: TracerProvider) {
+        self.context = context
+        self.parentContext = parentContext
+        self.kind = kind
+        self.scope = scope
+        self.startTime = startTime
+        self.provider = provider
+        var initial = State(name: name, attributes: attributes)
+        let limit = provider.limits.linkCount
+        initial.links = Array(links.prefix(limit))
+        initial.droppedLinks = max(0, links.count - limit)
+        state = Mutex(initial)
+    }
+
+    /// False once the span has ended.
+    public var isRecording: Bool { state.withLock { $0.endTime == 0 } }
+
+    /// Applies `change` unless the span has ended (changes after end are ignored).
+    private func update(_ change: (inout State) -> Void) {
+        state.withLock { state in
+            if state.endTime == 0 { change(&state) }
+        }
+    }
+
+    func setAttribute(_ key: String, _ value: AttributeValue) {
+        update { $0.attributes.set(key, value) }
+    }
+
+    func addEvent(_ name: String, attributes: [Attribute], timestamp: UInt64) {
+        let limits = provider.limits
+        var kept = Attributes(countLimit: limits.attributesPerEvent, valueLengthLimit: limits.attributeValueLength)
+        for attribute in attributes { kept.set(attribute.key, attribute.value) }
+        let event = SpanEvent(name: name, timestamp: timestamp, attributes: kept)
+        update { state in
+            if state.events.count < limits.eventCount {
+                state.events.append(event)
+            } else {
+                state.droppedEvents += 1
+            }
+        }
+    }
+
+    func addLink(_ link: SpanLink) {
+        let limit = provider.limits.linkCount
+        update { state in
+            if state.links.count < limit {
+                state.links.append(link)
+            } else {
+                state.droppedLinks += 1
+            }
+        }
+    }
+
+    func setStatus(_ status: SpanStatus) {
+        update { state in
+            // trace API, "Set Status": OK is final; UNSET never overrides.
+            if state.status.code == .ok || status.code == .unset { return }
+            state.status = status
+        }
+    }
+
+    func updateName(_ name: String) {
+        update { $0.name = name }
+    }
+
+    func end(at time: UInt64) {
+        let ended = state.withLock { state -> Bool in
+            guard state.endTime == 0 else { return false }
+            state.endTime = max(time, startTime) == 0 ? 1 : max(time, startTime)
+            return true
+        }
+        if ended { provider.spanEnded(self) }
+    }
+
+    /// A copy of everything recorded, for exporters.
+    public func snapshot() -> SpanData {
+        let state = state.withLock { $0 }
+        return SpanData(
+            name: state.name, context: context, parentContext: parentContext, kind: kind, scope: scope,
+            resource: provider.resource, startTime: startTime, endTime: state.endTime,
+            attributes: state.attributes, events: state.events, droppedEvents: state.droppedEvents,
+            links: state.links, droppedLinks: state.droppedLinks, status: state.status)
+    }
+}
+
+/// An ended span as exporters see it (trace SDK, "ReadableSpan").
+public struct SpanData: Sendable {
+    public var name: String
+    public var context: SpanContext
+    public var parentContext: SpanContext?
+    public var kind: SpanKind
+    public var scope: InstrumentationScope
+    public var resource: Resource
+    /// Nanoseconds since the Unix epoch.
+    public var startTime: UInt64
+    /// Nanoseconds since the Unix epoch.
+    public var endTime: UInt64
+    public var attributes: Attributes
+    public var events: [SpanEvent]
+    public var droppedEvents: Int
+    public var links: [SpanLink]
+    public var droppedLinks: Int
+    public var status: SpanStatus
+
+    public init(name: String, context: SpanContext, parentContext: SpanContext?, kind: SpanKind, scope: InstrumentationScope,
+                resource: Resource, startTime: UInt64, endTime: UInt64, attributes: Attributes, events: [SpanEvent],
+                droppedEvents: Int, links: [SpanLink], droppedLinks: Int, status: SpanStatus) {
+        self.name = name
+        self.context = context
+        self.parentContext = parentContext
+        self.kind = kind
+        self.scope = scope
+        self.resource = resource
+        self.startTime = startTime
+        self.endTime = endTime
+        self.attributes = attributes
+        self.events = events
+        self.droppedEvents = droppedEvents
+        self.links = links
+        self.droppedLinks = droppedLinks
+        self.status = status
+    }
+}

@@ -1,0 +1,151 @@
+/// What a sampler decided (trace SDK, "Sampler", "ShouldSample").
+public enum SamplingDecision: Sendable {
+    /// Not recorded, not sampled.
+    case drop
+    /// Recorded but not exported (sampled flag off).
+    case recordOnly
+    /// Recorded and sampled.
+    case recordAndSample
+}
+
+/// A sampling decision with the attributes and trace state it adds.
+public struct SamplingResult: Sendable {
+    public var decision: SamplingDecision
+    public var attributes: [Attribute]
+    /// The trace state of the new span (usually the parent's).
+    public var traceState: TraceState
+
+    public init(decision: SamplingDecision, attributes: [Attribute] = [], traceState: TraceState = TraceState()) {
+        self.decision = decision
+        self.attributes = attributes
+        self.traceState = traceState
+    }
+}
+
+/// Decides whether a new span is recorded and sampled.
+public protocol Sampler: Sendable {
+    /// The decision for a span about to start; `parent` is the parent's
+    /// context when there is a valid one.
+    func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
+                      attributes: [Attribute], links: [SpanLink]) -> SamplingResult
+    /// The name and parameters, e.g. `TraceIdRatioBased{0.25}` (trace SDK, "GetDescription").
+    var description: String { get }
+}
+
+/// Samples every span (trace SDK, "AlwaysOn").
+public struct AlwaysOnSampler: Sampler {
+    public init() {}
+    public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
+                             attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
+        SamplingResult(decision: .recordAndSample, traceState: parent?.traceState ?? TraceState())
+    }
+    public var description: String { "AlwaysOnSampler" }
+}
+
+/// Samples nothing (trace SDK, "AlwaysOff").
+public struct AlwaysOffSampler: Sampler {
+    public init() {}
+    public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
+                             attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
+        SamplingResult(decision: .drop, traceState: parent?.traceState ?? TraceState())
+    }
+    public var description: String { "AlwaysOffSampler" }
+}
+
+/// Samples a fraction of traces, deterministically from the trace id
+/// (trace SDK, "TraceIdRatioBased"): the rightmost 56 bits of the trace id
+/// are the randomness value R, and a span is sampled when R ≥ T, the
+/// rejection threshold (1 - ratio) · 2^56. A trace sampled at one ratio is
+/// therefore sampled at every higher ratio.
+public struct TraceIdRatioBasedSampler: Sampler {
+    public let ratio: Double
+    let threshold: UInt64
+
+    /// A sampler keeping `ratio` (clamped to 0...1) of traces.
+    public init(ratio: Double) {
+        let clamped = ratio.isNaN ? 0 : min(max(ratio, 0), 1)
+        self.ratio = clamped
+        let maximum: UInt64 = 1 << 56
+        threshold = clamped >= 1 ? 0 : (clamped <= 0 ? maximum : UInt64(((1 - clamped) * Double(maximum)).rounded()))
+    }
+
+    public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
+                             attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
+        let randomness = traceId.low & 0x00FF_FFFF_FFFF_FFFF
+        let decision: SamplingDecision = randomness >= threshold ? .recordAndSample : .drop
+        return SamplingResult(decision: decision, traceState: parent?.traceState ?? TraceState())
+    }
+
+    public var description: String { "TraceIdRatioBased{\(pythonFloat(ratio))}" }
+}
+
+/// Follows the parent's sampled flag and uses `root` for new traces
+/// (trace SDK, "ParentBased").
+public struct ParentBasedSampler: Sampler {
+    public let root: any Sampler
+    public let remoteParentSampled: any Sampler
+    public let remoteParentNotSampled: any Sampler
+    public let localParentSampled: any Sampler
+    public let localParentNotSampled: any Sampler
+
+    public init(root: any Sampler,
+                remoteParentSampled: any Sampler = AlwaysOnSampler(),
+                remoteParentNotSampled: any Sampler = AlwaysOffSampler(),
+                localParentSampled: any Sampler = AlwaysOnSampler(),
+                localParentNotSampled: any Sampler = AlwaysOffSampler()) {
+        self.root = root
+        self.remoteParentSampled = remoteParentSampled
+        self.remoteParentNotSampled = remoteParentNotSampled
+        self.localParentSampled = localParentSampled
+        self.localParentNotSampled = localParentNotSampled
+    }
+
+    public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
+                             attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
+        let delegate: any Sampler
+        if let parent {
+            if parent.isRemote {
+                delegate = parent.isSampled ? remoteParentSampled : remoteParentNotSampled
+            } else {
+                delegate = parent.isSampled ? localParentSampled : localParentNotSampled
+            }
+        } else {
+            delegate = root
+        }
+        return delegate.shouldSample(parent: parent, traceId: traceId, name: name, kind: kind,
+                                     attributes: attributes, links: links)
+    }
+
+    public var description: String {
+        "ParentBased{root:\(root.description),remoteParentSampled:\(remoteParentSampled.description),"
+            + "remoteParentNotSampled:\(remoteParentNotSampled.description),"
+            + "localParentSampled:\(localParentSampled.description),"
+            + "localParentNotSampled:\(localParentNotSampled.description)}"
+    }
+}
+
+/// The sampler names OTEL_TRACES_SAMPLER accepts without a plugin.
+public enum SamplerName: String, CaseIterable, Sendable {
+    case alwaysOn = "always_on"
+    case alwaysOff = "always_off"
+    case traceIdRatio = "traceidratio"
+    case parentBasedAlwaysOn = "parentbased_always_on"
+    case parentBasedAlwaysOff = "parentbased_always_off"
+    case parentBasedTraceIdRatio = "parentbased_traceidratio"
+
+    /// The sampler from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
+    /// (configuration/sdk-environment-variables.md, "General SDK Configuration":
+    /// the default is parentbased_always_on, the ratio's default 1.0).
+    public static func sampler(config: ConfigReader) -> any Sampler {
+        let name = config.enumeration("OTEL_TRACES_SAMPLER", default: SamplerName.parentBasedAlwaysOn)
+        func ratio() -> Double { config.double("OTEL_TRACES_SAMPLER_ARG", default: 1.0, range: 0...1) }
+        switch name {
+        case .alwaysOn: return AlwaysOnSampler()
+        case .alwaysOff: return AlwaysOffSampler()
+        case .traceIdRatio: return TraceIdRatioBasedSampler(ratio: ratio())
+        case .parentBasedAlwaysOn: return ParentBasedSampler(root: AlwaysOnSampler())
+        case .parentBasedAlwaysOff: return ParentBasedSampler(root: AlwaysOffSampler())
+        case .parentBasedTraceIdRatio: return ParentBasedSampler(root: TraceIdRatioBasedSampler(ratio: ratio()))
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import COTelCoreShims
+
+/// Starts spans for one instrumentation scope (trace API, "Tracer").
+public final class Tracer: Sendable {
+    public let scope: InstrumentationScope
+    let provider: TracerProvider
+
+    init(scope: InstrumentationScope, provider: TracerProvider) {
+        self.scope = scope
+        self.provider = provider
+    }
+
+    /// Starts a span (trace SDK, "Span creation").
+    ///
+    /// - Parameters:
+    ///   - parent: the parent context; nil means the calling thread's current context,
+    ///     `.root` starts a new trace.
+    ///   - startTime: nanoseconds since the Unix epoch; nil means now.
+    public func startSpan(_ name: String, kind: SpanKind = .internal, parent: Context? = nil,
+                          attributes: [Attribute] = [], links: [SpanLink] = [], startTime: UInt64? = nil) -> Span {
+        let parentContext: SpanContext?
+        if let parent {
+            parentContext = parent.parentSpanContext
+        } else {
+            parentContext = ThreadState.current.currentSpanContext
+        }
+        return startSpan(name, kind: kind, parentContext: parentContext, attributes: attributes, links: links, startTime: startTime)
+    }
+
+    /// Starts a span whose parent is `parentContext` (nil: a new trace).
+    public func startSpan(_ name: String, kind: SpanKind, parentContext: SpanContext?,
+                          attributes: [Attribute] = [], links: [SpanLink] = [], startTime: UInt64? = nil) -> Span {
+        let provider = provider
+        let generator = provider.idGenerator
+        let traceId = parentContext?.traceId ?? generator.makeTraceId()
+        let spanId = generator.makeSpanId()
+        if provider.isShutdown {
+            return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: inheritedFlags(parentContext, generator)))
+        }
+        let result = provider.sampler.shouldSample(parent: parentContext, traceId: traceId, name: name, kind: kind,
+                                                  attributes: attributes, links: links)
+        var flags = inheritedFlags(parentContext, generator)
+        if result.decision == .recordAndSample { flags.insert(.sampled) }
+        let context = SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags, traceState: result.traceState)
+        if result.decision == .drop {
+            return Span(nonRecording: context)
+        }
+        var kept = Attributes(countLimit: provider.limits.attributeCount, valueLengthLimit: provider.limits.attributeValueLength)
+        for attribute in attributes { kept.set(attribute.key, attribute.value) }
+        for attribute in result.attributes { kept.set(attribute.key, attribute.value) }
+        let recorder = RecordingSpan(
+            context: context, parentContext: parentContext, name: name, kind: kind, scope: scope,
+            startTime: startTime ?? otel_shim_realtime_ns(), attributes: kept, links: links.filter { $0.context.isValid },
+            provider: provider)
+        provider.spanStarted(recorder)
+        return Span(context: context, recorder: recorder)
+    }
+
+    /// Flags a child inherits: the random flag is the trace's, so it comes from
+    /// the parent, or from the generator for a new trace (W3C Level 2 §3.2.2.5.2).
+    @inline(__always)
+    private func inheritedFlags(_ parent: SpanContext?, _ generator: any IdGenerator) -> TraceFlags {
+        if let parent { return parent.traceFlags.intersection(.random) }
+        return generator.generatesRandomTraceIds ? .random : []
+    }
+}

@@ -1,0 +1,64 @@
+import Synchronization
+
+/// The entry point of the tracing SDK: owns the resource, sampler, id
+/// generator, limits and processors, and hands out tracers (trace SDK,
+/// "Tracer Provider").
+public final class TracerProvider: Sendable {
+    public let resource: Resource
+    public let sampler: any Sampler
+    public let idGenerator: any IdGenerator
+    public let limits: SpanLimits
+    let processors: [any SpanProcessor]
+    let diagnostics: Diagnostics
+    private let shutdownFlag = Atomic<Bool>(false)
+    private let tracers = Mutex<[InstrumentationScope: Tracer]>([:])
+
+    public init(resource: Resource, sampler: any Sampler = ParentBasedSampler(root: AlwaysOnSampler()),
+                idGenerator: any IdGenerator = RandomIdGenerator(), limits: SpanLimits = SpanLimits(),
+                processors: [any SpanProcessor], diagnostics: Diagnostics) {
+        self.resource = resource
+        self.sampler = sampler
+        self.idGenerator = idGenerator
+        self.limits = limits
+        self.processors = processors
+        self.diagnostics = diagnostics
+    }
+
+    /// The tracer of a scope; the same scope always yields the same tracer.
+    /// An empty name is allowed but reported (trace API, "Get a Tracer").
+    public func tracer(name: String, version: String? = nil, schemaURL: String? = nil) -> Tracer {
+        if name.isEmpty { diagnostics.warn("a tracer was requested with an empty name") }
+        let scope = InstrumentationScope(name: name, version: version, schemaURL: schemaURL)
+        return tracers.withLock { tracers in
+            if let existing = tracers[scope] { return existing }
+            let tracer = Tracer(scope: scope, provider: self)
+            tracers[scope] = tracer
+            return tracer
+        }
+    }
+
+    /// True after shutdown: new spans are non-recording.
+    public var isShutdown: Bool { shutdownFlag.load(ordering: .relaxed) }
+
+    func spanStarted(_ span: RecordingSpan) {
+        for processor in processors { processor.onStart(span, parentContext: span.parentContext) }
+    }
+
+    func spanEnded(_ span: RecordingSpan) {
+        for processor in processors { processor.onEnd(span) }
+    }
+
+    /// Exports what every processor holds, within `timeoutNanoseconds` in all.
+    @discardableResult
+    public func forceFlush(timeoutNanoseconds: UInt64) -> Bool {
+        processors.reduce(true) { $0 && $1.forceFlush(timeoutNanoseconds: timeoutNanoseconds) }
+    }
+
+    /// Flushes and stops every processor once; later calls return false
+    /// (trace SDK, "Shutdown").
+    @discardableResult
+    public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
+        if shutdownFlag.exchange(true, ordering: .acquiringAndReleasing) { return false }
+        return processors.reduce(true) { $0 && $1.shutdown(timeoutNanoseconds: timeoutNanoseconds) }
+    }
+}

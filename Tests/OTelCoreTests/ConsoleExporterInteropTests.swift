@@ -1,0 +1,90 @@
+import Foundation
+@testable import OTelCore
+import XCTest
+
+/// The console exporter's output equals OpenTelemetry Python's
+/// ConsoleSpanExporter output for the same spans, byte for byte: same keys in
+/// the same order, same value formats (ids, kinds, times, trace state, floats,
+/// escaping). Python's rendering comes from the real SDK (pip package
+/// opentelemetry-sdk, installed by .ci/run).
+final class ConsoleExporterInteropTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func fixedSpans() -> [SpanData] {
+        var resource = Resource(attributes: [
+            Attribute("service.name", "checkout"),
+            Attribute("process.pid", 4242),
+            Attribute("deployment.environment", "staging \"blue\""),
+        ], schemaURL: "https://opentelemetry.io/schemas/1.26.0")
+        resource.schemaURL = "https://opentelemetry.io/schemas/1.26.0"
+        let traceId = TraceId(hex: "0af7651916cd43dd8448eb211c80319c")!
+        let parent = SpanContext(traceId: traceId, spanId: SpanId(hex: "b7ad6b7169203331")!, traceFlags: .sampled, isRemote: true)
+        let context = SpanContext(traceId: traceId, spanId: SpanId(hex: "00f067aa0ba902b7")!, traceFlags: .sampled,
+                                  traceState: TraceState(entries: [.init(key: "vendor", value: "v1"), .init(key: "other", value: "it's")])!)
+        let linked = SpanContext(traceId: TraceId(hex: "4bf92f3577b34da6a3ce929d0e0e4736")!, spanId: SpanId(hex: "53995c3f42cd8ad8")!, isRemote: true)
+        var attributes = Attributes()
+        let values: [(String, AttributeValue)] = [
+            ("http.request.method", "GET"),
+            ("text", "line\nbreak \"quoted\" back\\slash tab\t café 日本 🎉"),
+            ("flag", true), ("count", -42), ("ratio", 0.1), ("tiny", 1e-05), ("huge", 1e16), ("round", 123.0),
+            ("strings", .stringArray(["a", "b"])), ("bools", .boolArray([true, false])),
+            ("ints", .intArray([1, -2, 3])), ("doubles", .doubleArray([1.5, -0.25])), ("empty", .stringArray([])),
+        ]
+        for (key, value) in values { attributes.set(key, value) }
+        func attrs(_ pairs: [(String, AttributeValue)]) -> Attributes {
+            var result = Attributes()
+            for (key, value) in pairs { result.set(key, value) }
+            return result
+        }
+        let full = SpanData(
+            name: "GET /items", context: context, parentContext: parent, kind: .server,
+            scope: InstrumentationScope(name: "test"), resource: resource,
+            startTime: 1732540800000001000, endTime: 1732540801500000500, attributes: attributes,
+            events: [
+                SpanEvent(name: "exception", timestamp: 1732540800123456789,
+                          attributes: attrs([("exception.type", "ValueError"), ("exception.message", "bad")])),
+                SpanEvent(name: "plain", timestamp: 1732540800999999999, attributes: Attributes()),
+            ],
+            droppedEvents: 0, links: [SpanLink(context: linked, attributes: attrs([("link.kind", "follows")]))],
+            droppedLinks: 0, status: SpanStatus(code: .error, description: "boom"))
+        let minimal = SpanData(
+            name: "root", context: SpanContext(traceId: TraceId(high: 0, low: 1), spanId: SpanId(2), traceFlags: .sampled),
+            parentContext: nil, kind: .internal, scope: InstrumentationScope(name: "test"), resource: Resource(),
+            startTime: 1, endTime: 999, attributes: Attributes(), events: [], droppedEvents: 0, links: [], droppedLinks: 0,
+            status: SpanStatus(code: .ok, description: "ignored"))
+        return [full, minimal]
+    }
+
+    func testOutputEqualsOpenTelemetryPython() throws {
+        let script = Self.repository.appendingPathComponent("Tests/interop/python_console_span.py")
+        let python = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path], environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(python.status, 0, "OpenTelemetry Python must be installed (pip install opentelemetry-sdk): \(python.stderr)")
+        let ours = fixedSpans().map { ConsoleSpanExporter.render($0) + "\n" }.joined()
+        XCTAssertEqual(ours, python.stdout)
+        if ours != python.stdout {
+            for (index, (a, b)) in zip(ours.split(separator: "\n"), python.stdout.split(separator: "\n")).enumerated() where a != b {
+                XCTFail("first difference at line \(index + 1):\n ours:   \(a)\n python: \(b)")
+                break
+            }
+        }
+    }
+
+    func testPythonFloatRepr() {
+        let cases: [(Double, String)] = [
+            (0.1, "0.1"), (1e-05, "1e-05"), (0.0001, "0.0001"), (1e16, "1e+16"), (1e15, "1000000000000000.0"),
+            (123.0, "123.0"), (-0.25, "-0.25"), (1.5e300, "1.5e+300"), (5e-324, "5e-324"), (123456789.125, "123456789.125"),
+            (0, "0.0"), (.infinity, "Infinity"), (-.infinity, "-Infinity"), (.nan, "NaN"),
+        ]
+        for (value, expected) in cases { XCTAssertEqual(pythonFloat(value, json: true), expected, "\(value)") }
+    }
+
+    func testConsoleOutputDestinationFromEnvironment() {
+        func destination(_ value: String) -> ConsoleDestination {
+            ConsoleDestination(config: ConfigReader(environment: Environment(["OTEL_NATIVE_CONSOLE_OUTPUT": value]), diagnostics: Diagnostics(level: .none)))
+        }
+        XCTAssertEqual(destination("stderr"), .standardError)
+        XCTAssertEqual(destination("STDOUT"), .standardOutput)
+        XCTAssertEqual(destination("/tmp/spans.json"), .file("/tmp/spans.json"))
+        XCTAssertEqual(destination("spans"), .standardOutput)
+    }
+}
