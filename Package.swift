@@ -8,6 +8,9 @@ let injectedSwiftSettings: [SwiftSetting] = [
     .unsafeFlags([
         "-Xfrontend", "-disable-implicit-concurrency-module-import",
         "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        // Exclusivity is proven statically where Swift can; the dynamic checks
+        // cost a runtime call per class-property access on every span.
+        "-enforce-exclusivity=unchecked",
     ]),
 ]
 

@@ -54,8 +54,10 @@ final class CapturedDiagnostics: @unchecked Sendable {
     private var captured: [String] = []
     var lines: [String] { lock.withLock { captured } }
 
+    func record(_ line: String) { lock.withLock { captured.append(line) } }
+
     func make(level: DiagnosticLevel = .debug) -> Diagnostics {
-        Diagnostics(level: level) { [self] line in lock.withLock { captured.append(line) } }
+        Diagnostics(level: level) { [self] line in record(line) }
     }
 }
 

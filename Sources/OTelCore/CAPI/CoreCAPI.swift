@@ -36,8 +36,8 @@ public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?
         return
     }
     let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
-    let span = resolved.startSpan(name.map { String(cString: $0) } ?? "", kind: kind, parentContext: parentContext,
-                                  startTime: startTime == 0 ? nil : startTime)
+    let span = resolved.startSpan(kind: kind, parentContext: parentContext, attributes: [], links: [],
+                                  startTime: startTime == 0 ? nil : startTime) { name.map { String(cString: $0) } ?? "" }
     CSpanHandle.fill(out, from: span)
 }
 

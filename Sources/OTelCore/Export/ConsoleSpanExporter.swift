@@ -37,7 +37,10 @@ public enum ConsoleDestination: Sendable, Equatable {
 public final class ConsoleSpanExporter: SpanExporter {
     let destination: ConsoleDestination
     let diagnostics: Diagnostics
-    private let fileDescriptor = Mutex<Int32>(-1)
+    /// The output file's descriptor: -1 before the first export, -2 after
+    /// shutdown. Atomic, so shutdown never waits behind an export stuck in
+    /// open(2) or write(2) (a FIFO nobody reads, a full pipe).
+    private let fileDescriptor = Atomic<Int32>(-1)
 
     public init(destination: ConsoleDestination = .standardOutput, diagnostics: Diagnostics) {
         self.destination = destination
@@ -55,10 +58,8 @@ public final class ConsoleSpanExporter: SpanExporter {
     public func forceFlush(timeoutNanoseconds: UInt64) -> Bool { true }
 
     public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
-        fileDescriptor.withLock { descriptor in
-            if case .file = destination, descriptor >= 0 { close(descriptor) }
-            descriptor = -1
-        }
+        let descriptor = fileDescriptor.exchange(-2, ordering: .acquiringAndReleasing)
+        if descriptor >= 0 { close(descriptor) }
         return true
     }
 
@@ -67,16 +68,18 @@ public final class ConsoleSpanExporter: SpanExporter {
         case .standardOutput: return 1
         case .standardError: return 2
         case .file(let path):
-            return fileDescriptor.withLock { descriptor -> Int32? in
-                if descriptor < 0 {
-                    descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-                    if descriptor < 0 {
-                        diagnostics.error("cannot open the console output file \(path): \(String(cString: strerror(errno)))")
-                        return nil
-                    }
-                }
-                return descriptor
+            let existing = fileDescriptor.load(ordering: .acquiring)
+            if existing >= 0 { return existing }
+            if existing == -2 { return nil }
+            let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if opened < 0 {
+                diagnostics.error("cannot open the console output file \(path): \(String(cString: strerror(errno)))")
+                return nil
             }
+            let (stored, current) = fileDescriptor.compareExchange(expected: -1, desired: opened, ordering: .acquiringAndReleasing)
+            if stored { return opened }
+            close(opened)
+            return current >= 0 ? current : nil
         }
     }
 

@@ -40,7 +40,7 @@ public struct SDKConfiguration: Sendable {
             case "none":
                 continue
             case "otlp":
-                diagnostics.warn("OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not available yet; spans are not exported (use --traces_exporter console or OTEL_TRACES_EXPORTER=console)")
+                diagnostics.warn("OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not available yet; spans are not exported (OTEL_TRACES_EXPORTER=console prints them)")
             default:
                 diagnostics.warn("OTEL_TRACES_EXPORTER: unknown exporter \(name); skipping it")
             }

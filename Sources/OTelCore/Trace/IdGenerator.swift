@@ -1,7 +1,7 @@
 import COTelCoreShims
 
 /// Makes trace and span ids (trace SDK, "Id Generators").
-public protocol IdGenerator: Sendable {
+public protocol IdGenerator: AnyObject, Sendable {
     /// A new valid trace id.
     func makeTraceId() -> TraceId
     /// A new valid span id.
@@ -14,7 +14,7 @@ public protocol IdGenerator: Sendable {
 /// The default generator: xoshiro256++ in thread-local state, seeded from
 /// getrandom(2) per thread and reseeded in a forked child. Lock-free and
 /// allocation-free (about 2 ns per id).
-public struct RandomIdGenerator: IdGenerator {
+public final class RandomIdGenerator: IdGenerator {
     public init() {}
 
     @inline(__always)

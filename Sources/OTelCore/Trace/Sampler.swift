@@ -22,33 +22,44 @@ public struct SamplingResult: Sendable {
     }
 }
 
-/// Decides whether a new span is recorded and sampled.
-public protocol Sampler: Sendable {
+/// Decides whether a new span is recorded and sampled. A class, so the
+/// provider holds it as one reference (no existential copies per span).
+public protocol Sampler: AnyObject, Sendable {
     /// The decision for a span about to start; `parent` is the parent's
     /// context when there is a valid one.
     func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
                       attributes: [Attribute], links: [SpanLink]) -> SamplingResult
+    /// The decision when it depends only on the parent and the trace id, or
+    /// nil when `shouldSample` must see the span's name, kind, attributes or
+    /// links. Lets callers skip building those for spans that are dropped.
+    func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision?
     /// The name and parameters, e.g. `TraceIdRatioBased{0.25}` (trace SDK, "GetDescription").
     var description: String { get }
 }
 
+extension Sampler {
+    public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? { nil }
+}
+
 /// Samples every span (trace SDK, "AlwaysOn").
-public struct AlwaysOnSampler: Sampler {
+public final class AlwaysOnSampler: Sampler {
     public init() {}
     public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
                              attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
         SamplingResult(decision: .recordAndSample, traceState: parent?.traceState ?? TraceState())
     }
+    public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? { .recordAndSample }
     public var description: String { "AlwaysOnSampler" }
 }
 
 /// Samples nothing (trace SDK, "AlwaysOff").
-public struct AlwaysOffSampler: Sampler {
+public final class AlwaysOffSampler: Sampler {
     public init() {}
     public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
                              attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
         SamplingResult(decision: .drop, traceState: parent?.traceState ?? TraceState())
     }
+    public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? { .drop }
     public var description: String { "AlwaysOffSampler" }
 }
 
@@ -57,7 +68,7 @@ public struct AlwaysOffSampler: Sampler {
 /// are the randomness value R, and a span is sampled when R ≥ T, the
 /// rejection threshold (1 - ratio) · 2^56. A trace sampled at one ratio is
 /// therefore sampled at every higher ratio.
-public struct TraceIdRatioBasedSampler: Sampler {
+public final class TraceIdRatioBasedSampler: Sampler {
     public let ratio: Double
     let threshold: UInt64
 
@@ -71,9 +82,11 @@ public struct TraceIdRatioBasedSampler: Sampler {
 
     public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
                              attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
-        let randomness = traceId.low & 0x00FF_FFFF_FFFF_FFFF
-        let decision: SamplingDecision = randomness >= threshold ? .recordAndSample : .drop
-        return SamplingResult(decision: decision, traceState: parent?.traceState ?? TraceState())
+        SamplingResult(decision: decisionFromIds(parent: parent, traceId: traceId)!, traceState: parent?.traceState ?? TraceState())
+    }
+
+    public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? {
+        traceId.low & 0x00FF_FFFF_FFFF_FFFF >= threshold ? .recordAndSample : .drop
     }
 
     public var description: String { "TraceIdRatioBased{\(pythonFloat(ratio))}" }
@@ -81,7 +94,7 @@ public struct TraceIdRatioBasedSampler: Sampler {
 
 /// Follows the parent's sampled flag and uses `root` for new traces
 /// (trace SDK, "ParentBased").
-public struct ParentBasedSampler: Sampler {
+public final class ParentBasedSampler: Sampler {
     public let root: any Sampler
     public let remoteParentSampled: any Sampler
     public let remoteParentNotSampled: any Sampler
@@ -102,18 +115,21 @@ public struct ParentBasedSampler: Sampler {
 
     public func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
                              attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
-        let delegate: any Sampler
-        if let parent {
-            if parent.isRemote {
-                delegate = parent.isSampled ? remoteParentSampled : remoteParentNotSampled
-            } else {
-                delegate = parent.isSampled ? localParentSampled : localParentNotSampled
-            }
-        } else {
-            delegate = root
+        delegate(for: parent).shouldSample(parent: parent, traceId: traceId, name: name, kind: kind,
+                                           attributes: attributes, links: links)
+    }
+
+    public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? {
+        delegate(for: parent).decisionFromIds(parent: parent, traceId: traceId)
+    }
+
+    @inline(__always)
+    private func delegate(for parent: SpanContext?) -> any Sampler {
+        guard let parent else { return root }
+        if parent.isRemote {
+            return parent.isSampled ? remoteParentSampled : remoteParentNotSampled
         }
-        return delegate.shouldSample(parent: parent, traceId: traceId, name: name, kind: kind,
-                                     attributes: attributes, links: links)
+        return parent.isSampled ? localParentSampled : localParentNotSampled
     }
 
     public var description: String {

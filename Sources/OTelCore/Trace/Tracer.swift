@@ -30,28 +30,51 @@ public final class Tracer: Sendable {
     /// Starts a span whose parent is `parentContext` (nil: a new trace).
     public func startSpan(_ name: String, kind: SpanKind, parentContext: SpanContext?,
                           attributes: [Attribute] = [], links: [SpanLink] = [], startTime: UInt64? = nil) -> Span {
+        startSpan(kind: kind, parentContext: parentContext, attributes: attributes, links: links, startTime: startTime) { name }
+    }
+
+    /// Starts a span, building its name only when the sampler or the recorder
+    /// needs it: a span dropped by a sampler that decides from ids alone costs
+    /// no string conversion (the C API passes C strings through here).
+    @inline(__always)
+    func startSpan(kind: SpanKind, parentContext: SpanContext?, attributes: [Attribute], links: [SpanLink],
+                   startTime: UInt64?, name: () -> String) -> Span {
         let provider = provider
         let generator = provider.idGenerator
         let traceId = parentContext?.traceId ?? generator.makeTraceId()
         let spanId = generator.makeSpanId()
-        if provider.isShutdown {
-            return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: inheritedFlags(parentContext, generator)))
-        }
-        let result = provider.sampler.shouldSample(parent: parentContext, traceId: traceId, name: name, kind: kind,
-                                                  attributes: attributes, links: links)
         var flags = inheritedFlags(parentContext, generator)
-        if result.decision == .recordAndSample { flags.insert(.sampled) }
-        let context = SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags, traceState: result.traceState)
-        if result.decision == .drop {
+        if provider.isShutdown {
+            return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags))
+        }
+        let decision: SamplingDecision
+        var traceState: TraceState
+        var samplerAttributes: [Attribute] = []
+        var spanName: String?
+        if let quick = provider.sampler.decisionFromIds(parent: parentContext, traceId: traceId) {
+            decision = quick
+            traceState = parentContext?.traceState ?? TraceState()
+        } else {
+            let builtName = name()
+            spanName = builtName
+            let result = provider.sampler.shouldSample(parent: parentContext, traceId: traceId, name: builtName, kind: kind,
+                                                       attributes: attributes, links: links)
+            decision = result.decision
+            traceState = result.traceState
+            samplerAttributes = result.attributes
+        }
+        if decision == .recordAndSample { flags.insert(.sampled) }
+        let context = SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags, traceState: traceState)
+        if decision == .drop {
             return Span(nonRecording: context)
         }
         var kept = Attributes(countLimit: provider.limits.attributeCount, valueLengthLimit: provider.limits.attributeValueLength)
         for attribute in attributes { kept.set(attribute.key, attribute.value) }
-        for attribute in result.attributes { kept.set(attribute.key, attribute.value) }
+        for attribute in samplerAttributes { kept.set(attribute.key, attribute.value) }
         let recorder = RecordingSpan(
-            context: context, parentContext: parentContext, name: name, kind: kind, scope: scope,
-            startTime: startTime ?? otel_shim_realtime_ns(), attributes: kept, links: links.filter { $0.context.isValid },
-            provider: provider)
+            context: context, parentContext: parentContext, name: spanName ?? name(), kind: kind, scope: scope,
+            startTime: startTime ?? otel_shim_realtime_ns(), attributes: kept,
+            links: links.isEmpty ? links : links.filter { $0.context.isValid }, provider: provider)
         provider.spanStarted(recorder)
         return Span(context: context, recorder: recorder)
     }

@@ -1,0 +1,26 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// The peer benchmark: swift-otel 1.6.0 behind swift-distributed-tracing on the
+// same work as otel-bench. A separate package so that otel-native itself never
+// depends on swift-otel (a clean build of it takes minutes).
+let package = Package(
+    name: "otel-native-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(url: "https://github.com/swift-otel/swift-otel.git", exact: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "swift-otel-peer",
+            dependencies: [
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ]
+        ),
+    ]
+)
