@@ -22,15 +22,17 @@ func blackHole<T>(_ value: T) {}
 /// Only workloads whose name contains this argument run (for profiling one).
 let filter = CommandLine.arguments.dropFirst().first
 
-/// Median ns per iteration over 7 runs.
-func measure(_ name: String, iterations: Int, _ body: () -> Void) {
+/// Median ns per iteration over 7 runs; `between` runs untimed after each run.
+func measure(_ name: String, iterations: Int, between: () -> Void = {}, _ body: () -> Void) {
     if let filter, !name.contains(filter) { return }
     for _ in 0..<iterations / 10 { body() } // warm up
+    between()
     var samples: [Double] = []
     for _ in 0..<7 {
         let start = otel_shim_monotonic_ns()
         for _ in 0..<iterations { body() }
         samples.append(Double(otel_shim_monotonic_ns() - start) / Double(iterations))
+        between()
     }
     samples.sort()
     let median = samples[samples.count / 2]
@@ -38,32 +40,56 @@ func measure(_ name: String, iterations: Int, _ body: () -> Void) {
 }
 
 let diagnostics = Diagnostics(level: .warning)
-var batch = BatchSpanProcessor.Configuration()
-batch.maxQueueSize = 1 << 20 // large enough that no span is dropped: drops would flatter the figures
-let sampledProcessor = BatchSpanProcessor(exporter: DiscardingExporter(), configuration: batch, diagnostics: diagnostics)
-let sampledProvider = TracerProvider(resource: ResourceDetection.detect(config: ConfigReader(environment: .process, diagnostics: diagnostics)),
-                                     sampler: ParentBasedSampler(root: AlwaysOnSampler()),
-                                     processors: [sampledProcessor], diagnostics: diagnostics)
-let unsampledProvider = TracerProvider(resource: Resource(), sampler: ParentBasedSampler(root: AlwaysOffSampler()),
-                                       processors: [sampledProcessor], diagnostics: diagnostics)
-OTelSDK.install(SDKState(diagnostics: diagnostics, tracerProvider: unsampledProvider,
-                         propagator: CompositePropagator([TraceContextPropagator(), BaggagePropagator()])))
-let sampled = sampledProvider.tracer(name: "bench")
-let unsampled = unsampledProvider.tracer(name: "bench")
+let resource = ResourceDetection.detect(config: ConfigReader(environment: .process, diagnostics: diagnostics))
 let iterations = 200_000
 
-print("| operation (otel-native) | ns/op |")
-print("|---|---|")
-measure("sampled span start+end, 0 attributes", iterations: iterations) {
-    sampled.startSpan("span").end()
+/// A sampling provider whose batch processor never drops (drops would flatter
+/// the figures). `idleExporter`: the export thread sleeps while a run is timed
+/// and drains between runs, so the figure is the calling thread's own cost;
+/// otherwise it exports concurrently (512-span batches) on the other core.
+func sampledTracer(idleExporter: Bool) -> (Tracer, BatchSpanProcessor) {
+    var batch = BatchSpanProcessor.Configuration()
+    batch.maxQueueSize = 1 << 21
+    if idleExporter {
+        batch.maxExportBatchSize = batch.maxQueueSize
+        batch.scheduleDelayNanoseconds = 3_600_000_000_000
+    }
+    let processor = BatchSpanProcessor(exporter: DiscardingExporter(), configuration: batch, diagnostics: diagnostics)
+    let provider = TracerProvider(resource: resource, sampler: ParentBasedSampler(root: AlwaysOnSampler()),
+                                  processors: [processor], diagnostics: diagnostics)
+    return (provider.tracer(name: "bench"), processor)
 }
-measure("sampled span start+end, 5 attributes", iterations: iterations) {
-    let span = sampled.startSpan("span")
+
+func fiveAttributes(_ span: Span) {
     span.setAttribute("db.system.name", "sqlite")
     span.setAttribute("db.operation.name", "SELECT")
     span.setAttribute("db.collection.name", "users")
     span.setAttribute("db.response.returned_rows", 42)
     span.setAttribute("retry", false)
+}
+
+let (sampled, idleProcessor) = sampledTracer(idleExporter: true)
+let (concurrent, concurrentProcessor) = sampledTracer(idleExporter: false)
+let drain = { _ = idleProcessor.forceFlush(timeoutNanoseconds: 60_000_000_000) }
+let unsampledProvider = TracerProvider(resource: resource, sampler: ParentBasedSampler(root: AlwaysOffSampler()),
+                                       processors: [idleProcessor], diagnostics: diagnostics)
+OTelSDK.install(SDKState(diagnostics: diagnostics, tracerProvider: unsampledProvider,
+                         propagator: CompositePropagator([TraceContextPropagator(), BaggagePropagator()])))
+let unsampled = unsampledProvider.tracer(name: "bench")
+
+print("| operation (otel-native) | ns/op |")
+print("|---|---|")
+measure("sampled span start+end, 0 attributes", iterations: iterations, between: drain) {
+    sampled.startSpan("span").end()
+}
+measure("sampled span start+end, 5 attributes", iterations: iterations, between: drain) {
+    let span = sampled.startSpan("span")
+    fiveAttributes(span)
+    span.end()
+}
+measure("sampled span, 5 attributes, exporting concurrently", iterations: iterations) {
+    let span = concurrent.startSpan("span")
+    fiveAttributes(span)
     span.end()
 }
 measure("non-sampled span start+end", iterations: iterations * 10) {
@@ -86,7 +112,7 @@ measure("C API: non-sampled span start+end", iterations: iterations * 10) {
     otel_span_end(&span)
 }
 let cTracer = OpaquePointer(Unmanaged.passUnretained(sampled).toOpaque())
-measure("C API: sampled span start+end, 5 attributes", iterations: iterations) {
+measure("C API: sampled span start+end, 5 attributes", iterations: iterations, between: drain) {
     var span = otel_span()
     otel_span_start(cTracer, "span", OTEL_SPAN_KIND_CLIENT, nil, &span)
     otel_span_set_string(&span, "db.system.name", "sqlite")
@@ -97,5 +123,6 @@ measure("C API: sampled span start+end, 5 attributes", iterations: iterations) {
     otel_span_end(&span)
 }
 current.end()
-_ = sampledProcessor.forceFlush(timeoutNanoseconds: 30_000_000_000)
-print("\nspans dropped by the batch queue: \(sampledProcessor.droppedSpans)")
+drain()
+_ = concurrentProcessor.forceFlush(timeoutNanoseconds: 60_000_000_000)
+print("\nspans dropped by the batch queues: \(idleProcessor.droppedSpans + concurrentProcessor.droppedSpans)")

@@ -5,6 +5,8 @@
 #ifndef OTEL_CORE_SHIMS_H
 #define OTEL_CORE_SHIMS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
 #include <time.h>
@@ -56,6 +58,23 @@ void otel_shim_set_thread_state(void *state, void (*release)(void *));
 
 /* Names the calling thread (at most 15 bytes are kept). */
 void otel_shim_set_thread_name(const char *name);
+
+/* ---- bounded lock-free queue ------------------------------------------ */
+
+/* A bounded multi-producer, single-consumer queue of pointers (D. Vyukov's
+ * bounded queue with per-cell sequence numbers). Push never blocks and never
+ * allocates: it fails when the queue is full. */
+typedef struct otel_shim_ring otel_shim_ring;
+
+/* A queue holding up to `capacity` items (capacity >= 1), or NULL. */
+otel_shim_ring *otel_shim_ring_create(size_t capacity);
+void otel_shim_ring_destroy(otel_shim_ring *ring);
+/* Appends `item`; false when the queue is full. */
+bool otel_shim_ring_push(otel_shim_ring *ring, void *item);
+/* Removes the oldest item; NULL when empty. One consumer at a time. */
+void *otel_shim_ring_pop(otel_shim_ring *ring);
+/* The number of items (exact when no push or pop is in progress). */
+size_t otel_shim_ring_count(const otel_shim_ring *ring);
 
 /* ---- clocks and errno ---------------------------------------------------- */
 

@@ -22,23 +22,23 @@ public func cSpanStart(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, 
 public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
                          _ parent: OpaquePointer?, _ startTime: UInt64, _ out: UnsafeMutablePointer<otel_span>?) {
     guard let out else { return }
-    let parentContext: SpanContext?
-    if let parent {
-        parentContext = CContextBox.context(parent).parentSpanContext
-    } else {
-        parentContext = ThreadState.current.currentSpanContext
+    let parentContext = parent == nil ? ThreadState.currentSpanContextOfThisThread : CContextBox.context(parent).parentSpanContext
+    let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
+    func start(_ tracer: Tracer) {
+        let span = tracer.startSpan(kind: kind, parentContext: parentContext, attributes: [], links: [],
+                                    startTime: startTime == 0 ? nil : startTime) { name.map { String(cString: $0) } ?? "" }
+        CSpanHandle.fill(out, from: span)
     }
-    let resolved = tracer.map { Unmanaged<Tracer>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() } ?? OTelSDK.state.defaultTracer
-    guard let resolved else {
+    if let tracer {
+        // Tracers live as long as their provider; no reference counting per span.
+        Unmanaged<Tracer>.fromOpaque(UnsafeRawPointer(tracer))._withUnsafeGuaranteedRef(start)
+    } else if let tracer = OTelSDK.state.defaultTracer {
+        start(tracer)
+    } else {
         // No SDK: the API returns the parent's context, non-recording (trace API,
         // "Behavior of the API in the absence of an installed SDK").
         CSpanHandle.fill(out, from: Span(nonRecording: parentContext ?? .invalid))
-        return
     }
-    let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
-    let span = resolved.startSpan(kind: kind, parentContext: parentContext, attributes: [], links: [],
-                                  startTime: startTime == 0 ? nil : startTime) { name.map { String(cString: $0) } ?? "" }
-    CSpanHandle.fill(out, from: span)
 }
 
 @_cdecl("otel_span_is_recording")

@@ -7,6 +7,9 @@ final class ThreadState {
     /// Attached contexts; the last is current. Capacity is reserved so that
     /// attaching does not allocate in the common nesting depths.
     private(set) var stack: [Context]
+    /// The valid span context of the top of `stack`, kept beside it so that
+    /// starting a span reads one field instead of copying a whole context.
+    private(set) var currentSpanContext: SpanContext?
 
     private init() {
         stack = []
@@ -21,6 +24,14 @@ final class ThreadState {
             }
             return makeForThisThread()
         }
+    }
+
+    /// The calling thread's current span context, read without creating
+    /// the thread's state or touching reference counts (the span-start path).
+    @inline(__always)
+    static var currentSpanContextOfThisThread: SpanContext? {
+        guard let pointer = otel_shim_thread_state() else { return nil }
+        return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.currentSpanContext }
     }
 
     @inline(never)
@@ -38,22 +49,18 @@ final class ThreadState {
         stack.last ?? .root
     }
 
-    /// The span context of the current span, without copying the whole context.
-    var currentSpanContext: SpanContext? {
-        guard let last = stack.last, let span = last.span, span.context.isValid else { return nil }
-        return span.context
-    }
-
     /// Pushes `context`; the token is the depth before the push.
     func attach(_ context: Context) -> UInt64 {
         let token = UInt64(stack.count)
         stack.append(context)
+        currentSpanContext = context.parentSpanContext
         return token
     }
 
     /// Pops back to the depth recorded in `token`.
     func detach(_ token: UInt64) {
         let depth = Int(truncatingIfNeeded: token)
+        defer { currentSpanContext = stack.last?.parentSpanContext }
         if depth == stack.count - 1 {
             stack.removeLast()
             return

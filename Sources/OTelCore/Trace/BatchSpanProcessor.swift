@@ -35,16 +35,17 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
     let exporter: any SpanExporter
     public let configuration: Configuration
     let diagnostics: Diagnostics
-    private let lock = ConditionLock()
+    /// Ended spans (retained pointers), pushed lock-free by any thread.
+    private let queue: OpaquePointer
     private let dropped = Atomic<Int>(0)
+    private let shutdownStarted = Atomic<Bool>(false)
+    /// 0: no worker yet, 1: starting or running, 2: could not start.
+    private let workerState = Atomic<Int>(0)
 
-    // Guarded by `lock`.
-    private var ring: ContiguousArray<RecordingSpan?>
-    private var head = 0
-    private var count = 0
-    private var workerStarted = false
+    /// Guards the worker's sleep and the flush/shutdown bookkeeping below;
+    /// never taken on the span path except once per full batch, to wake the worker.
+    private let lock = ConditionLock()
     private var workerExited = false
-    private var isShutdown = false
     private var flushRequested: UInt64 = 0
     private var flushCompleted: UInt64 = 0
 
@@ -53,7 +54,7 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
         self.exporter = exporter
         self.configuration = configuration
         self.diagnostics = diagnostics
-        ring = ContiguousArray(repeating: nil, count: configuration.maxQueueSize)
+        queue = otel_shim_ring_create(configuration.maxQueueSize)
     }
 
     /// Spans dropped so far because the queue was full.
@@ -62,128 +63,110 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
     public func onStart(_ span: RecordingSpan, parentContext: SpanContext?) {}
 
     public func onEnd(_ span: RecordingSpan) {
-        guard span.context.isSampled else { return }
-        lock.lock()
-        if isShutdown {
-            lock.unlock()
-            return
-        }
-        if count == ring.count {
-            lock.unlock()
+        guard span.context.isSampled, !shutdownStarted.load(ordering: .relaxed) else { return }
+        let pointer = Unmanaged.passRetained(span)
+        guard otel_shim_ring_push(queue, pointer.toOpaque()) else {
+            pointer.release()
             if dropped.add(1, ordering: .relaxed).oldValue == 0 {
                 diagnostics.warn("the span queue is full (OTEL_BSP_MAX_QUEUE_SIZE=\(configuration.maxQueueSize)); dropping spans until it drains")
             }
             return
         }
-        ring[(head + count) % ring.count] = span
-        count += 1
-        if !workerStarted { startWorkerLocked() }
-        if count == configuration.maxExportBatchSize { lock.broadcast() }
-        lock.unlock()
+        if workerState.load(ordering: .relaxed) == 0 { startWorker() }
+        if otel_shim_ring_count(queue) == configuration.maxExportBatchSize {
+            lock.withLock { lock.broadcast() }
+        }
     }
 
     public func forceFlush(timeoutNanoseconds: UInt64) -> Bool {
         let deadline = monotonicDeadline(after: timeoutNanoseconds)
-        lock.lock()
-        if !workerStarted {
-            let empty = count == 0
-            if !empty { startWorkerLocked() }
-            if empty || !workerStarted {
-                lock.unlock()
-                return empty
-            }
+        if workerState.load(ordering: .acquiring) != 1 {
+            if otel_shim_ring_count(queue) == 0 { return exporter.forceFlush(timeoutNanoseconds: timeoutNanoseconds) }
+            startWorker()
+            if workerState.load(ordering: .acquiring) != 1 { return false }
         }
+        lock.lock()
         flushRequested += 1
         let target = flushRequested
         lock.broadcast()
         while flushCompleted < target && !workerExited {
             if !lock.wait(untilMonotonic: deadline) { break }
         }
-        let done = flushCompleted >= target || (workerExited && count == 0)
+        let done = flushCompleted >= target || (workerExited && otel_shim_ring_count(queue) == 0)
         lock.unlock()
         return done && exporter.forceFlush(timeoutNanoseconds: timeoutNanoseconds)
     }
 
     public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
         let deadline = monotonicDeadline(after: timeoutNanoseconds)
-        lock.lock()
-        if isShutdown {
-            lock.unlock()
-            return true
-        }
-        isShutdown = true
-        if !workerStarted && count > 0 { startWorkerLocked() }
-        var drained = !workerStarted ? count == 0 : false
-        if workerStarted {
+        if shutdownStarted.exchange(true, ordering: .acquiringAndReleasing) { return true }
+        if workerState.load(ordering: .acquiring) == 0 && otel_shim_ring_count(queue) > 0 { startWorker() }
+        var drained = otel_shim_ring_count(queue) == 0
+        if workerState.load(ordering: .acquiring) == 1 {
+            lock.lock()
             lock.broadcast()
             while !workerExited {
                 if !lock.wait(untilMonotonic: deadline) { break }
             }
             drained = workerExited
+            lock.unlock()
         }
-        let pending = count
-        lock.unlock()
         if !drained {
-            diagnostics.warn("shutdown timed out with \(pending) spans not exported")
+            diagnostics.warn("shutdown timed out with \(otel_shim_ring_count(queue)) spans not exported")
         }
         let droppedTotal = droppedSpans
         if droppedTotal > 0 {
             diagnostics.warn("\(droppedTotal) spans were dropped because the span queue was full (OTEL_BSP_MAX_QUEUE_SIZE=\(configuration.maxQueueSize))")
         }
-        let remaining = deadline > otel_shim_monotonic_ns() ? deadline - otel_shim_monotonic_ns() : 0
-        return exporter.shutdown(timeoutNanoseconds: remaining) && drained
+        let now = otel_shim_monotonic_ns()
+        return exporter.shutdown(timeoutNanoseconds: deadline > now ? deadline - now : 0) && drained
     }
 
-    /// Starts the export thread; called with the lock held.
-    private func startWorkerLocked() {
-        workerStarted = startBackgroundThread(name: "otel-bsp") { [self] in runWorker() }
-        if !workerStarted {
+    /// Starts the export thread once (the first caller wins).
+    private func startWorker() {
+        guard workerState.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
+        if !startBackgroundThread(name: "otel-bsp", { [self] in runWorker() }) {
+            workerState.store(2, ordering: .releasing)
             diagnostics.error("could not start the span export thread; spans will not be exported")
-            isShutdown = true
         }
     }
 
-    /// Takes up to `limit` spans off the queue; called with the lock held.
-    private func takeLocked(_ limit: Int) -> [RecordingSpan] {
-        let taken = min(limit, count)
+    /// Takes up to `limit` spans off the queue (worker thread only).
+    private func take(_ limit: Int) -> [RecordingSpan] {
         var batch: [RecordingSpan] = []
-        batch.reserveCapacity(taken)
-        for _ in 0..<taken {
-            batch.append(ring[head]!)
-            ring[head] = nil
-            head = (head + 1) % ring.count
+        batch.reserveCapacity(min(limit, otel_shim_ring_count(queue)))
+        while batch.count < limit, let pointer = otel_shim_ring_pop(queue) {
+            batch.append(Unmanaged<RecordingSpan>.fromOpaque(pointer).takeRetainedValue())
         }
-        count -= taken
         return batch
     }
 
     private func runWorker() {
         let batchSize = configuration.maxExportBatchSize
-        lock.lock()
+        func pending() -> Int { otel_shim_ring_count(queue) }
         while true {
-            if count < batchSize && !isShutdown && flushRequested == flushCompleted {
+            lock.lock()
+            if pending() < batchSize && !shutdownStarted.load(ordering: .acquiring) && flushRequested == flushCompleted {
                 let deadline = monotonicDeadline(after: configuration.scheduleDelayNanoseconds)
-                while count < batchSize && !isShutdown && flushRequested == flushCompleted {
+                while pending() < batchSize && !shutdownStarted.load(ordering: .acquiring) && flushRequested == flushCompleted {
                     if !lock.wait(untilMonotonic: deadline) { break }
                 }
             }
             let flushTarget = flushRequested
-            let drainAll = isShutdown || flushTarget > flushCompleted
+            let stopping = shutdownStarted.load(ordering: .acquiring)
+            let drainAll = stopping || flushTarget > flushCompleted
+            lock.unlock()
             repeat {
-                let batch = takeLocked(batchSize)
+                let batch = take(batchSize)
                 if batch.isEmpty { break }
-                lock.unlock()
                 export(batch)
-                lock.lock()
-            } while count >= batchSize || (drainAll && count > 0)
+            } while pending() >= batchSize || (drainAll && pending() > 0)
+            lock.lock()
             flushCompleted = max(flushCompleted, flushTarget)
-            if isShutdown {
-                workerExited = true
-                lock.broadcast()
-                lock.unlock()
-                return
-            }
+            if stopping { workerExited = true }
             lock.broadcast()
+            lock.unlock()
+            if stopping { return }
         }
     }
 

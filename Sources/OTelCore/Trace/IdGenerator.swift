@@ -17,8 +17,12 @@ public protocol IdGenerator: AnyObject, Sendable {
 public final class RandomIdGenerator: IdGenerator {
     public init() {}
 
+    public func makeTraceId() -> TraceId { Self.traceId() }
+
+    public func makeSpanId() -> SpanId { Self.spanId() }
+
     @inline(__always)
-    public func makeTraceId() -> TraceId {
+    static func traceId() -> TraceId {
         while true {
             let id = TraceId(high: otel_shim_random_u64(), low: otel_shim_random_u64())
             if id.isValid { return id }
@@ -26,7 +30,7 @@ public final class RandomIdGenerator: IdGenerator {
     }
 
     @inline(__always)
-    public func makeSpanId() -> SpanId {
+    static func spanId() -> SpanId {
         while true {
             let value = otel_shim_random_u64()
             if value != 0 { return SpanId(value) }

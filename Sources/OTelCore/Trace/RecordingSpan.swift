@@ -9,10 +9,13 @@ public final class RecordingSpan: Sendable {
     /// The parent's context, nil for a root span.
     public let parentContext: SpanContext?
     public let kind: SpanKind
-    public let scope: InstrumentationScope
+    /// The tracer that started the span (its scope and provider).
+    let tracer: Tracer
     /// Start time in nanoseconds since the Unix epoch.
     public let startTime: UInt64
-    let provider: TracerProvider
+    /// The instrumentation scope that produced the span.
+    public var scope: InstrumentationScope { tracer.scope }
+    var provider: TracerProvider { tracer.provider }
 
     struct State {
         var name: String
@@ -27,16 +30,15 @@ public final class RecordingSpan: Sendable {
 
     private let state: Mutex<State>
 
-    init(context: SpanContext, parentContext: SpanContext?, name: String, kind: SpanKind, scope: InstrumentationScope,
-         startTime: UInt64, attributes: Attributes, links: [SpanLink], provider: TracerProvider) {
+    init(context: SpanContext, parentContext: SpanContext?, name: String, kind: SpanKind, tracer: Tracer,
+         startTime: UInt64, attributes: Attributes, links: [SpanLink]) {
         self.context = context
         self.parentContext = parentContext
         self.kind = kind
-        self.scope = scope
+        self.tracer = tracer
         self.startTime = startTime
-        self.provider = provider
         var initial = State(name: name, attributes: attributes)
-        let limit = provider.limits.linkCount
+        let limit = tracer.provider.limits.linkCount
         initial.links = Array(links.prefix(limit))
         initial.droppedLinks = max(0, links.count - limit)
         state = Mutex(initial)

@@ -86,6 +86,11 @@ public final class TraceIdRatioBasedSampler: Sampler {
     }
 
     public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? {
+        Self.decision(traceId: traceId, threshold: threshold)
+    }
+
+    @inline(__always)
+    static func decision(traceId: TraceId, threshold: UInt64) -> SamplingDecision {
         traceId.low & 0x00FF_FFFF_FFFF_FFFF >= threshold ? .recordAndSample : .drop
     }
 
@@ -120,7 +125,14 @@ public final class ParentBasedSampler: Sampler {
     }
 
     public func decisionFromIds(parent: SpanContext?, traceId: TraceId) -> SamplingDecision? {
-        delegate(for: parent).decisionFromIds(parent: parent, traceId: traceId)
+        // Calls each delegate directly (no existential copy): this is the hot path.
+        guard let parent else { return root.decisionFromIds(parent: nil, traceId: traceId) }
+        if parent.isRemote {
+            return parent.isSampled ? remoteParentSampled.decisionFromIds(parent: parent, traceId: traceId)
+                : remoteParentNotSampled.decisionFromIds(parent: parent, traceId: traceId)
+        }
+        return parent.isSampled ? localParentSampled.decisionFromIds(parent: parent, traceId: traceId)
+            : localParentNotSampled.decisionFromIds(parent: parent, traceId: traceId)
     }
 
     @inline(__always)

@@ -22,7 +22,7 @@ public final class Tracer: Sendable {
         if let parent {
             parentContext = parent.parentSpanContext
         } else {
-            parentContext = ThreadState.current.currentSpanContext
+            parentContext = ThreadState.currentSpanContextOfThisThread
         }
         return startSpan(name, kind: kind, parentContext: parentContext, attributes: attributes, links: links, startTime: startTime)
     }
@@ -39,11 +39,17 @@ public final class Tracer: Sendable {
     @inline(__always)
     func startSpan(kind: SpanKind, parentContext: SpanContext?, attributes: [Attribute], links: [SpanLink],
                    startTime: UInt64?, name: () -> String) -> Span {
-        let provider = provider
-        let generator = provider.idGenerator
-        let traceId = parentContext?.traceId ?? generator.makeTraceId()
-        let spanId = generator.makeSpanId()
-        var flags = inheritedFlags(parentContext, generator)
+        let traceId: TraceId
+        var flags: TraceFlags
+        if let parentContext {
+            traceId = parentContext.traceId
+            flags = parentContext.traceFlags.intersection(.random)
+        } else {
+            traceId = provider.makeTraceId()
+            // W3C Level 2 §3.2.2.5.2: the random flag belongs to the trace.
+            flags = provider.usesBuiltInIds || provider.idGenerator.generatesRandomTraceIds ? .random : []
+        }
+        let spanId = provider.makeSpanId()
         if provider.isShutdown {
             return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags))
         }
@@ -51,7 +57,8 @@ public final class Tracer: Sendable {
         var traceState: TraceState
         var samplerAttributes: [Attribute] = []
         var spanName: String?
-        if let quick = provider.sampler.decisionFromIds(parent: parentContext, traceId: traceId) {
+        if let quick = provider.samplingPlan.decision(parentSampled: parentContext?.isSampled, parentRemote: parentContext?.isRemote ?? false, traceId: traceId)
+            ?? provider.sampler.decisionFromIds(parent: parentContext, traceId: traceId) {
             decision = quick
             traceState = parentContext?.traceState ?? TraceState()
         } else {
@@ -72,18 +79,10 @@ public final class Tracer: Sendable {
         for attribute in attributes { kept.set(attribute.key, attribute.value) }
         for attribute in samplerAttributes { kept.set(attribute.key, attribute.value) }
         let recorder = RecordingSpan(
-            context: context, parentContext: parentContext, name: spanName ?? name(), kind: kind, scope: scope,
+            context: context, parentContext: parentContext, name: spanName ?? name(), kind: kind, tracer: self,
             startTime: startTime ?? otel_shim_realtime_ns(), attributes: kept,
-            links: links.isEmpty ? links : links.filter { $0.context.isValid }, provider: provider)
+            links: links.isEmpty ? links : links.filter { $0.context.isValid })
         provider.spanStarted(recorder)
         return Span(context: context, recorder: recorder)
-    }
-
-    /// Flags a child inherits: the random flag is the trace's, so it comes from
-    /// the parent, or from the generator for a new trace (W3C Level 2 §3.2.2.5.2).
-    @inline(__always)
-    private func inheritedFlags(_ parent: SpanContext?, _ generator: any IdGenerator) -> TraceFlags {
-        if let parent { return parent.traceFlags.intersection(.random) }
-        return generator.generatesRandomTraceIds ? .random : []
     }
 }

@@ -10,6 +10,10 @@ public final class TracerProvider: Sendable {
     public let limits: SpanLimits
     let processors: [any SpanProcessor]
     let diagnostics: Diagnostics
+    /// The sampler's logic as data when it is a built-in one (the hot path).
+    let samplingPlan: SamplingPlan
+    /// True when ids come from the built-in generator, called inline.
+    let usesBuiltInIds: Bool
     private let shutdownFlag = Atomic<Bool>(false)
     private let tracers = Mutex<[InstrumentationScope: Tracer]>([:])
 
@@ -22,6 +26,20 @@ public final class TracerProvider: Sendable {
         self.limits = limits
         self.processors = processors
         self.diagnostics = diagnostics
+        samplingPlan = SamplingPlan(sampler)
+        usesBuiltInIds = idGenerator is RandomIdGenerator
+    }
+
+    /// A new trace id (inline for the built-in generator).
+    @inline(__always)
+    func makeTraceId() -> TraceId {
+        usesBuiltInIds ? RandomIdGenerator.traceId() : idGenerator.makeTraceId()
+    }
+
+    /// A new span id (inline for the built-in generator).
+    @inline(__always)
+    func makeSpanId() -> SpanId {
+        usesBuiltInIds ? RandomIdGenerator.spanId() : idGenerator.makeSpanId()
     }
 
     /// The tracer of a scope; the same scope always yields the same tracer.
