@@ -87,7 +87,8 @@ measure("sampled span start+end, 5 attributes", iterations: iterations, between:
     fiveAttributes(span)
     span.end()
 }
-measure("sampled span, 5 attributes, exporting concurrently", iterations: iterations) {
+measure("sampled span, 5 attributes, exporting concurrently", iterations: iterations,
+        between: { _ = concurrentProcessor.forceFlush(timeoutNanoseconds: 60_000_000_000) }) {
     let span = concurrent.startSpan("span")
     fiveAttributes(span)
     span.end()

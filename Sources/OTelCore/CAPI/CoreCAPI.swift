@@ -135,7 +135,7 @@ public func cSpanEndAt(_ span: UnsafeMutablePointer<otel_span>?, _ endTime: UInt
 public func cSpanMakeCurrent(_ span: UnsafePointer<otel_span>?) -> UInt64 {
     let state = ThreadState.current
     guard let span else { return state.attach(state.currentContext) }
-    return state.attach(state.currentContext.with(span: CSpanHandle.span(span)))
+    return state.attach(span: CSpanHandle.span(span))
 }
 
 @_cdecl("otel_context_attach")

@@ -57,6 +57,19 @@ final class ThreadState {
         return token
     }
 
+    /// Pushes the current context with `span` as its span (the common case,
+    /// without building an intermediate context); the token is the depth before.
+    func attach(span: Span) -> UInt64 {
+        let token = UInt64(stack.count)
+        if let top = stack.last {
+            stack.append(Context(span: span, baggage: top.baggage))
+        } else {
+            stack.append(Context(span: span))
+        }
+        currentSpanContext = span.context.isValid ? span.context : nil
+        return token
+    }
+
     /// Pops back to the depth recorded in `token`.
     func detach(_ token: UInt64) {
         let depth = Int(truncatingIfNeeded: token)

@@ -72,6 +72,6 @@ public struct Span: Sendable {
     /// Makes this span current on the calling thread until the scope is restored.
     @discardableResult
     public func makeCurrent() -> ContextScope {
-        Context.current.with(span: self).makeCurrent()
+        ContextScope(token: ThreadState.current.attach(span: self))
     }
 }

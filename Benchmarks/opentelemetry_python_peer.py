@@ -1,0 +1,75 @@
+"""The OpenTelemetry Python peer for docs/performance.md: the same work as
+otel-bench, measured the same way (median of 7 runs, ns per operation on the
+calling thread), through a BatchSpanProcessor whose exporter discards spans.
+
+    python3 Benchmarks/opentelemetry_python_peer.py
+"""
+import time
+
+from opentelemetry import context, trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+
+class DiscardingExporter(SpanExporter):
+    def export(self, spans):
+        return SpanExportResult.SUCCESS
+
+
+def measure(name, iterations, body):
+    for _ in range(iterations // 10):
+        body()
+    samples = []
+    for _ in range(7):
+        start = time.perf_counter_ns()
+        for _ in range(iterations):
+            body()
+        samples.append((time.perf_counter_ns() - start) / iterations)
+    samples.sort()
+    print(f"| {name} | {samples[3]:.1f} |")
+
+
+sampled_provider = TracerProvider()
+sampled_provider.add_span_processor(BatchSpanProcessor(DiscardingExporter(), max_queue_size=1 << 21))
+sampled = sampled_provider.get_tracer("bench")
+unsampled = TracerProvider(sampler=ParentBased(ALWAYS_OFF)).get_tracer("bench")
+iterations = 20_000
+
+
+def five_attributes():
+    span = sampled.start_span("span")
+    span.set_attribute("db.system.name", "sqlite")
+    span.set_attribute("db.operation.name", "SELECT")
+    span.set_attribute("db.collection.name", "users")
+    span.set_attribute("db.response.returned_rows", 42)
+    span.set_attribute("retry", False)
+    span.end()
+
+
+current = sampled.start_span("current")
+current_context = trace.set_span_in_context(current)
+propagator = TraceContextTextMapPropagator()
+
+
+def make_current():
+    token = context.attach(current_context)
+    context.detach(token)
+
+
+def inject_extract():
+    carrier = {}
+    propagator.inject(carrier, context=current_context)
+    propagator.extract(carrier)
+
+
+print("| operation (OpenTelemetry Python) | ns/op |")
+print("|---|---|")
+measure("sampled span start+end, 0 attributes", iterations, lambda: sampled.start_span("span").end())
+measure("sampled span start+end, 5 attributes", iterations, five_attributes)
+measure("non-sampled span start+end", iterations, lambda: unsampled.start_span("span").end())
+measure("make a span current + restore", iterations, make_current)
+measure("traceparent inject + extract", iterations, inject_extract)
+current.end()
+sampled_provider.shutdown()
