@@ -133,6 +133,6 @@ func swiftAttributes(_ attributes: UnsafePointer<otel_attribute>?, _ count: Int)
     guard let attributes, count > 0 else { return [] }
     return UnsafeBufferPointer(start: attributes, count: count).compactMap { attribute in
         guard let key = attribute.key, let value = AttributeValue(attribute) else { return nil }
-        return Attribute(String(cString: key), value)
+        return Attribute(ThreadState.attributeKey(key), value)
     }
 }

@@ -49,32 +49,32 @@ public func cSpanIsRecording(_ span: UnsafePointer<otel_span>?) -> Bool {
 @_cdecl("otel_span_set_string")
 public func cSpanSetString(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?) {
     guard let recorder = CSpanHandle.recorder(span), let key, let value else { return }
-    recorder.setAttribute(String(cString: key), .string(String(cString: value)))
+    recorder.setAttribute(ThreadState.attributeKey(key), .string(String(cString: value)))
 }
 
 @_cdecl("otel_span_set_string_n")
 public func cSpanSetStringN(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?, _ length: Int) {
     guard let recorder = CSpanHandle.recorder(span), let key, let value else { return }
     let bytes = UnsafeRawBufferPointer(start: value, count: length)
-    recorder.setAttribute(String(cString: key), .string(String(decoding: bytes, as: UTF8.self)))
+    recorder.setAttribute(ThreadState.attributeKey(key), .string(String(decoding: bytes, as: UTF8.self)))
 }
 
 @_cdecl("otel_span_set_bool")
 public func cSpanSetBool(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Bool) {
     guard let recorder = CSpanHandle.recorder(span), let key else { return }
-    recorder.setAttribute(String(cString: key), .bool(value))
+    recorder.setAttribute(ThreadState.attributeKey(key), .bool(value))
 }
 
 @_cdecl("otel_span_set_int")
 public func cSpanSetInt(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Int64) {
     guard let recorder = CSpanHandle.recorder(span), let key else { return }
-    recorder.setAttribute(String(cString: key), .int(value))
+    recorder.setAttribute(ThreadState.attributeKey(key), .int(value))
 }
 
 @_cdecl("otel_span_set_double")
 public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Double) {
     guard let recorder = CSpanHandle.recorder(span), let key else { return }
-    recorder.setAttribute(String(cString: key), .double(value))
+    recorder.setAttribute(ThreadState.attributeKey(key), .double(value))
 }
 
 @_cdecl("otel_span_set_attributes")

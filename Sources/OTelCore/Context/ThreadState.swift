@@ -10,6 +10,8 @@ final class ThreadState {
     /// The valid span context of the top of `stack`, kept beside it so that
     /// starting a span reads one field instead of copying a whole context.
     private(set) var currentSpanContext: SpanContext?
+    /// Swift strings of the C attribute keys this thread passed recently.
+    var keyCache = CStringKeyCache()
 
     private init() {
         stack = []
@@ -32,6 +34,11 @@ final class ThreadState {
     static var currentSpanContextOfThisThread: SpanContext? {
         guard let pointer = otel_shim_thread_state() else { return nil }
         return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.currentSpanContext }
+    }
+
+    /// The Swift string of a C attribute key, through this thread's cache.
+    static func attributeKey(_ key: UnsafePointer<CChar>) -> String {
+        current.keyCache.string(for: key)
     }
 
     @inline(never)

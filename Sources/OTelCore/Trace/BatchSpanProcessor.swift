@@ -60,6 +60,8 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
     /// Spans dropped so far because the queue was full.
     public var droppedSpans: Int { dropped.load(ordering: .relaxed) }
 
+    public var observesStart: Bool { false }
+
     public func onStart(_ span: RecordingSpan, parentContext: SpanContext?) {}
 
     public func onEnd(_ span: RecordingSpan) {

@@ -39,8 +39,12 @@ public final class RecordingSpan: Sendable {
         self.startTime = startTime
         var initial = State(name: name, attributes: attributes)
         let limit = tracer.provider.limits.linkCount
-        initial.links = Array(links.prefix(limit))
-        initial.droppedLinks = max(0, links.count - limit)
+        if links.count <= limit {
+            initial.links = links
+        } else {
+            initial.links = Array(links.prefix(limit))
+            initial.droppedLinks = links.count - limit
+        }
         state = Mutex(initial)
     }
 

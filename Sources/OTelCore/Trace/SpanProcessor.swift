@@ -1,5 +1,8 @@
 /// Receives spans as they start and end (trace SDK, "Span processor").
 public protocol SpanProcessor: AnyObject, Sendable {
+    /// False when `onStart` does nothing, so the provider need not call it
+    /// for every span (the default is true).
+    var observesStart: Bool { get }
     /// Called synchronously when a recording span starts.
     func onStart(_ span: RecordingSpan, parentContext: SpanContext?)
     /// Called synchronously when a recording span ends; must not block.
@@ -8,6 +11,10 @@ public protocol SpanProcessor: AnyObject, Sendable {
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool
     /// Flushes and stops, waiting at most `timeoutNanoseconds`.
     func shutdown(timeoutNanoseconds: UInt64) -> Bool
+}
+
+extension SpanProcessor {
+    public var observesStart: Bool { true }
 }
 
 /// The outcome of one export call.
@@ -33,6 +40,8 @@ public final class SimpleSpanProcessor: SpanProcessor {
     public init(exporter: any SpanExporter) {
         self.exporter = exporter
     }
+
+    public var observesStart: Bool { false }
 
     public func onStart(_ span: RecordingSpan, parentContext: SpanContext?) {}
 

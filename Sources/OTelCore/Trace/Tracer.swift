@@ -53,33 +53,59 @@ public final class Tracer: Sendable {
         if provider.isShutdown {
             return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags))
         }
-        let decision: SamplingDecision
-        var traceState: TraceState
-        var samplerAttributes: [Attribute] = []
-        var spanName: String?
-        if let quick = provider.samplingPlan.decision(parentSampled: parentContext?.isSampled, parentRemote: parentContext?.isRemote ?? false, traceId: traceId)
-            ?? provider.sampler.decisionFromIds(parent: parentContext, traceId: traceId) {
-            decision = quick
-            traceState = parentContext?.traceState ?? TraceState()
-        } else {
-            let builtName = name()
-            spanName = builtName
-            let result = provider.sampler.shouldSample(parent: parentContext, traceId: traceId, name: builtName, kind: kind,
-                                                       attributes: attributes, links: links)
-            decision = result.decision
-            traceState = result.traceState
-            samplerAttributes = result.attributes
+        // The common case first, small enough to inline: a built-in sampler
+        // decides from the ids alone.
+        if let decision = provider.samplingPlan.decision(parentSampled: parentContext?.isSampled,
+                                                        parentRemote: parentContext?.isRemote ?? false, traceId: traceId) {
+            if decision == .drop {
+                return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags,
+                                                      traceState: parentContext?.traceState ?? TraceState()))
+            }
+            return record(decision: decision, traceId: traceId, spanId: spanId, flags: flags, kind: kind,
+                          parentContext: parentContext, traceState: parentContext?.traceState ?? TraceState(),
+                          attributes: attributes, samplerAttributes: [], links: links, startTime: startTime, name: name())
         }
+        return consultSampler(traceId: traceId, spanId: spanId, flags: flags, kind: kind, parentContext: parentContext,
+                              attributes: attributes, links: links, startTime: startTime, name: name)
+    }
+
+    /// Asks a sampler that is not built in (slow path).
+    @inline(never)
+    private func consultSampler(traceId: TraceId, spanId: SpanId, flags: TraceFlags, kind: SpanKind, parentContext: SpanContext?,
+                                attributes: [Attribute], links: [SpanLink], startTime: UInt64?, name: () -> String) -> Span {
+        let parentState = parentContext?.traceState ?? TraceState()
+        if let decision = provider.sampler.decisionFromIds(parent: parentContext, traceId: traceId) {
+            if decision == .drop {
+                return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags, traceState: parentState))
+            }
+            return record(decision: decision, traceId: traceId, spanId: spanId, flags: flags, kind: kind, parentContext: parentContext,
+                          traceState: parentState, attributes: attributes, samplerAttributes: [], links: links,
+                          startTime: startTime, name: name())
+        }
+        let spanName = name()
+        let result = provider.sampler.shouldSample(parent: parentContext, traceId: traceId, name: spanName, kind: kind,
+                                                   attributes: attributes, links: links)
+        if result.decision == .drop {
+            return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags, traceState: result.traceState))
+        }
+        return record(decision: result.decision, traceId: traceId, spanId: spanId, flags: flags, kind: kind,
+                      parentContext: parentContext, traceState: result.traceState, attributes: attributes,
+                      samplerAttributes: result.attributes, links: links, startTime: startTime, name: spanName)
+    }
+
+    /// Creates the recorder of a span that is recorded (and perhaps sampled).
+    @inline(never)
+    private func record(decision: SamplingDecision, traceId: TraceId, spanId: SpanId, flags: TraceFlags, kind: SpanKind,
+                        parentContext: SpanContext?, traceState: TraceState, attributes: [Attribute],
+                        samplerAttributes: [Attribute], links: [SpanLink], startTime: UInt64?, name: String) -> Span {
+        var flags = flags
         if decision == .recordAndSample { flags.insert(.sampled) }
         let context = SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags, traceState: traceState)
-        if decision == .drop {
-            return Span(nonRecording: context)
-        }
         var kept = Attributes(countLimit: provider.limits.attributeCount, valueLengthLimit: provider.limits.attributeValueLength)
         for attribute in attributes { kept.set(attribute.key, attribute.value) }
         for attribute in samplerAttributes { kept.set(attribute.key, attribute.value) }
         let recorder = RecordingSpan(
-            context: context, parentContext: parentContext, name: spanName ?? name(), kind: kind, tracer: self,
+            context: context, parentContext: parentContext, name: name, kind: kind, tracer: self,
             startTime: startTime ?? otel_shim_realtime_ns(), attributes: kept,
             links: links.isEmpty ? links : links.filter { $0.context.isValid })
         provider.spanStarted(recorder)

@@ -9,6 +9,8 @@ public final class TracerProvider: Sendable {
     public let idGenerator: any IdGenerator
     public let limits: SpanLimits
     let processors: [any SpanProcessor]
+    /// The processors whose onStart does something.
+    let startObservers: [any SpanProcessor]
     let diagnostics: Diagnostics
     /// The sampler's logic as data when it is a built-in one (the hot path).
     let samplingPlan: SamplingPlan
@@ -25,6 +27,7 @@ public final class TracerProvider: Sendable {
         self.idGenerator = idGenerator
         self.limits = limits
         self.processors = processors
+        startObservers = processors.filter(\.observesStart)
         self.diagnostics = diagnostics
         samplingPlan = SamplingPlan(sampler)
         usesBuiltInIds = idGenerator is RandomIdGenerator
@@ -59,7 +62,7 @@ public final class TracerProvider: Sendable {
     public var isShutdown: Bool { shutdownFlag.load(ordering: .relaxed) }
 
     func spanStarted(_ span: RecordingSpan) {
-        for processor in processors { processor.onStart(span, parentContext: span.parentContext) }
+        for processor in startObservers { processor.onStart(span, parentContext: span.parentContext) }
     }
 
     func spanEnded(_ span: RecordingSpan) {
