@@ -94,3 +94,21 @@ final class ExampleProgramTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("otel-native: warning: shutdown timed out"), result.stderr)
     }
 }
+
+/// The example program's real console output, parsed by Python's json module
+/// with key order kept, against a span exported by OpenTelemetry Python's
+/// ConsoleSpanExporter: same keys, same order, same value formats.
+final class ConsoleFormatAgainstPythonTests: XCTestCase {
+    func testExampleOutputHasPythonsKeysInOrder() throws {
+        let output = try runProgram(builtProduct("otel-example"), environment: ["OTEL_TRACES_EXPORTER": "console", "PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(output.status, 0)
+        let script = ConsoleExporterInteropTests.repository.appendingPathComponent("Tests/interop/compare_console_keys.py")
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("otel-spans-\(UUID().uuidString).json")
+        try output.stdout.write(to: input, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let check = try runProgram(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "python3 \"$0\" < \"$1\"", script.path, input.path],
+                                   environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        XCTAssertEqual(check.stdout, "5 spans match the ConsoleSpanExporter format\n")
+    }
+}

@@ -69,10 +69,10 @@ public struct Attributes: Sendable, Equatable {
     }
 
     /// Sets `key` to `value`; an empty key is ignored (it is not a valid attribute).
-    public mutating func set(_ key: String, _ value: AttributeValue) {
+    public mutating func set(_ key: consuming String, _ value: consuming AttributeValue) {
         let length = key.utf8.count
         guard length > 0 else { return }
-        let value = valueLengthLimit == nil ? value : value.truncated(to: valueLengthLimit)
+        if valueLengthLimit != nil { value = value.truncated(to: valueLengthLimit) }
         // Compare lengths first: O(1), and most keys differ in length.
         if let index = entries.firstIndex(where: { $0.key.utf8.count == length && $0.key == key }) {
             entries[index] = Attribute(key, value)

@@ -54,7 +54,17 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
         self.exporter = exporter
         self.configuration = configuration
         self.diagnostics = diagnostics
-        queue = otel_shim_ring_create(configuration.maxQueueSize)
+        // maxQueueSize ≥ 1 is guaranteed by Configuration; a failed allocation
+        // falls back to the smallest queue rather than failing the host.
+        queue = otel_shim_ring_create(configuration.maxQueueSize) ?? otel_shim_ring_create(1)
+    }
+
+    deinit {
+        // The worker holds the processor while it runs, so no one else pops now.
+        while let pointer = otel_shim_ring_pop(queue) {
+            Unmanaged<RecordingSpan>.fromOpaque(pointer).release()
+        }
+        otel_shim_ring_destroy(queue)
     }
 
     /// Spans dropped so far because the queue was full.

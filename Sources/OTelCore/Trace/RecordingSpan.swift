@@ -24,7 +24,7 @@ public final class RecordingSpan: Sendable {
         var droppedEvents = 0
         var links: [SpanLink] = []
         var droppedLinks = 0
-        var status = SpanStatus.unset
+        var status = SpanStatus(code: .unset)
         var endTime: UInt64 = 0
     }
 
@@ -59,7 +59,9 @@ public final class RecordingSpan: Sendable {
     }
 
     func setAttribute(_ key: String, _ value: AttributeValue) {
-        update { $0.attributes.set(key, value) }
+        state.withLock { state in
+            if state.endTime == 0 { state.attributes.set(key, value) }
+        }
     }
 
     func addEvent(_ name: String, attributes: [Attribute], timestamp: UInt64) {
