@@ -73,11 +73,18 @@ public struct Attributes: Sendable, Equatable {
         let length = key.utf8.count
         guard length > 0 else { return }
         if valueLengthLimit != nil { value = value.truncated(to: valueLengthLimit) }
-        // Compare lengths first: O(1), and most keys differ in length.
-        if let index = entries.firstIndex(where: { $0.key.utf8.count == length && $0.key == key }) {
-            entries[index] = Attribute(key, value)
-        } else if entries.count < countLimit {
-            if entries.isEmpty { entries.reserveCapacity(min(countLimit, 8)) }
+        // A plain loop comparing lengths first (O(1)); most keys differ in length.
+        var index = 0
+        let count = entries.count
+        while index < count {
+            if entries[index].key.utf8.count == length && entries[index].key == key {
+                entries[index] = Attribute(key, value)
+                return
+            }
+            index += 1
+        }
+        if count < countLimit {
+            if count == 0 { entries.reserveCapacity(min(countLimit, 8)) }
             entries.append(Attribute(key, value))
         } else {
             droppedCount += 1
