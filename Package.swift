@@ -18,6 +18,7 @@ let package = Package(
     name: "otel-native",
     products: [
         .library(name: "OTelCore", targets: ["OTelCore"]),
+        .library(name: "OTelRuntime", targets: ["OTelRuntime"]),
         .executable(name: "otel-example", targets: ["otel-example"]),
         .executable(name: "otel-bench", targets: ["otel-bench"]),
     ],
@@ -32,10 +33,18 @@ let package = Package(
             dependencies: ["COTelCore", "COTelCoreShims"],
             swiftSettings: injectedSwiftSettings
         ),
+        // The plugin runtime: manifests and the plugin catalog (loader, preload
+        // bootstrap and otel-instrument are still to come).
+        .target(
+            name: "OTelRuntime",
+            dependencies: ["OTelCore", "COTelCoreShims"],
+            swiftSettings: injectedSwiftSettings
+        ),
         // A small program that emits spans through the core (the README's main job for now).
         .executableTarget(name: "otel-example", dependencies: ["OTelCore", "COTelCore"]),
         // Micro-benchmarks of the core's hot paths (docs/performance.md).
-        .executableTarget(name: "otel-bench", dependencies: ["OTelCore", "COTelCore"]),
+        .executableTarget(name: "otel-bench", dependencies: ["OTelCore", "COTelCore", "OTelRuntime"]),
         .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore"]),
+        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore"]),
     ]
 )

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/auxv.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -71,4 +72,8 @@ void otel_shim_set_thread_name(const char *name) {
     strncpy(truncated, name, sizeof truncated - 1);
     truncated[sizeof truncated - 1] = 0;
     pthread_setname_np(pthread_self(), truncated);
+}
+
+bool otel_shim_is_secure_execution(void) {
+    return getauxval(AT_SECURE) != 0;
 }

@@ -8,6 +8,10 @@
 import COTelCore
 import COTelCoreShims
 import OTelCore
+import OTelRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Discards spans after taking their snapshot (the exporter thread's real work).
 final class DiscardingExporter: SpanExporter {
@@ -134,6 +138,35 @@ measure("C API: sampled span start+end, 5 attributes", iterations: iterations, c
     otel_span_set_bool(&span, "retry", false)
     otel_span_end(&span)
 }
+// Scanning 50 manifests (issue 3 target: ≤ 1 ms), from a directory in /tmp.
+var template = Array("/tmp/otel-bench-manifests-XXXXXX".utf8CString)
+if let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) {
+    for index in 0..<50 {
+        let text = """
+            # Manifest \(index) of the benchmark.
+            [distribution]
+            name = bench-plugin-\(index)
+            version = 1.\(index).0
+            instruments = libbench\(index).so.1 >= 1.2, < 3
+
+            [otel_instrumentor]
+            bench\(index) = libOTelBench\(index).so:otel_bench_\(index)_instrumentor
+
+            [otel_environment_variables]
+            OTEL_NATIVE_BENCH\(index)_ENABLED = true | whether plugin \(index) records anything
+            """
+        let descriptor = open(directory + "/bench\(index).ini", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = text.utf8CString.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count - 1) }
+        close(descriptor)
+    }
+    let quiet = Diagnostics(level: .none)
+    measure("scan 50 manifests (plugins.d)", iterations: 500) {
+        blackHole(PluginCatalog.scan(directories: [directory], diagnostics: quiet, secureExecution: false))
+    }
+    for index in 0..<50 { unlink(directory + "/bench\(index).ini") }
+    rmdir(directory)
+}
+
 current.end()
 drain()
 _ = concurrentProcessor.forceFlush(timeoutNanoseconds: 60_000_000_000)

@@ -76,6 +76,10 @@ void *otel_shim_ring_pop(otel_shim_ring *ring);
 /* The number of items (exact when no push or pop is in progress). */
 size_t otel_shim_ring_count(const otel_shim_ring *ring);
 
+/* True when the process runs under secure execution (setuid, setgid,
+ * capabilities: getauxval(AT_SECURE)); the runtime then loads nothing. */
+bool otel_shim_is_secure_execution(void);
+
 /* ---- clocks and errno ---------------------------------------------------- */
 
 static inline uint64_t otel_shim_realtime_ns(void) {

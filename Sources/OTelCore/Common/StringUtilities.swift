@@ -47,3 +47,18 @@ func hexValue(_ byte: UInt8) -> UInt8? {
     default: return nil
     }
 }
+
+extension String {
+    /// True when `needle` occurs in the string, compared byte for byte in UTF-8
+    /// (what `contains(_:)` of _StringProcessing would do, without importing it).
+    public func containsBytes(_ needle: String) -> Bool {
+        let haystack = Array(utf8)
+        let pattern = Array(needle.utf8)
+        guard !pattern.isEmpty else { return true }
+        guard haystack.count >= pattern.count else { return false }
+        for start in 0...(haystack.count - pattern.count) where haystack[start..<(start + pattern.count)].elementsEqual(pattern) {
+            return true
+        }
+        return false
+    }
+}
