@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // Public C API of the core (header only; implemented in OTelCore).
         .target(name: "COTelCore"),
+        // The plugin ABI (header only; the host side is in OTelRuntime).
+        .target(name: "COTelPlugin", dependencies: ["COTelCore"]),
         // Internal C helpers: TLS, the id generator, clocks.
         .target(name: "COTelCoreShims"),
         // The core SDK: traces, context, propagation, resource, console export, OTEL_* config.
@@ -37,7 +39,7 @@ let package = Package(
         // bootstrap and otel-instrument are still to come).
         .target(
             name: "OTelRuntime",
-            dependencies: ["OTelCore", "COTelCoreShims"],
+            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin"],
             swiftSettings: injectedSwiftSettings
         ),
         // A small program that emits spans through the core (the README's main job for now).
@@ -45,6 +47,6 @@ let package = Package(
         // Micro-benchmarks of the core's hot paths (docs/performance.md).
         .executableTarget(name: "otel-bench", dependencies: ["OTelCore", "COTelCore", "OTelRuntime"]),
         .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore"]),
-        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore"]),
+        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin"]),
     ]
 )

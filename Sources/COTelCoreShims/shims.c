@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "otel_core_shims.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <pthread.h>
@@ -76,4 +77,14 @@ void otel_shim_set_thread_name(const char *name) {
 
 bool otel_shim_is_secure_execution(void) {
     return getauxval(AT_SECURE) != 0;
+}
+
+const char *otel_shim_config_get(const char *name) {
+    const char *value = getenv(name);
+    return value && *value ? value : NULL;
+}
+
+void otel_shim_config_set_default(const char *name, const char *value) {
+    if (!name || !value || otel_shim_config_get(name)) return;
+    setenv(name, value, 1);
 }

@@ -80,6 +80,11 @@ size_t otel_shim_ring_count(const otel_shim_ring *ring);
  * capabilities: getauxval(AT_SECURE)); the runtime then loads nothing. */
 bool otel_shim_is_secure_execution(void);
 
+/* getenv(name), but NULL for an empty value (the spec: empty = unset). */
+const char *otel_shim_config_get(const char *name);
+/* setenv(name, value, 0): sets `name` only when it is unset or empty. */
+void otel_shim_config_set_default(const char *name, const char *value);
+
 /* ---- clocks and errno ---------------------------------------------------- */
 
 static inline uint64_t otel_shim_realtime_ns(void) {

@@ -1,0 +1,151 @@
+/* otel_plugin.h: the plugin ABI of otel-native.
+ *
+ * A plugin is a shared library plus a manifest (docs/plugins.md). The
+ * runtime dlopens the library, reads `otel_plugin_abi` to check the ABI
+ * before calling anything, then calls the entry symbol named in the manifest
+ * with the host table. The entry returns the plugin's descriptor.
+ *
+ * Versioning: the major number changes when a field moves or changes
+ * meaning; the minor number when fields are appended. Both tables carry
+ * their size, so either side can tell which fields the other knows.
+ *
+ * A C plugin needs nothing but this header:
+ *
+ *     #include <otel_plugin.h>
+ *     OTEL_PLUGIN_DECLARE_ABI();
+ *     static int instrument(void *state, const otel_host_api *host) { ... return 0; }
+ *     const otel_plugin_descriptor *otel_example_entry(const otel_host_api *host) {
+ *         static otel_plugin_descriptor descriptor = {
+ *             OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "example", .version = "1.0",
+ *             .instrument = instrument };
+ *         return &descriptor;
+ *     }
+ */
+#ifndef OTEL_PLUGIN_H
+#define OTEL_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otel_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OTEL_PLUGIN_ABI_MAJOR 1
+#define OTEL_PLUGIN_ABI_MINOR 0
+/** major << 16 | minor */
+#define OTEL_PLUGIN_ABI_VERSION ((uint32_t)((OTEL_PLUGIN_ABI_MAJOR << 16) | OTEL_PLUGIN_ABI_MINOR))
+
+/** Every plugin library exports the ABI it was built against under this name. */
+#define OTEL_PLUGIN_DECLARE_ABI() \
+    __attribute__((visibility("default"))) const uint32_t otel_plugin_abi = OTEL_PLUGIN_ABI_VERSION
+
+/** Diagnostic levels for host->log. */
+typedef enum otel_log_level {
+    OTEL_LOG_DEBUG = 0,
+    OTEL_LOG_INFO = 1,
+    OTEL_LOG_WARNING = 2,
+    OTEL_LOG_ERROR = 3,
+} otel_log_level;
+
+/** What the host gives every plugin. Fields are only ever appended. */
+typedef struct otel_host_api {
+    uint32_t size;       /**< sizeof(otel_host_api) as the host built it */
+    uint32_t abi;        /**< OTEL_PLUGIN_ABI_VERSION of the host */
+
+    /* Diagnostics: one line on stderr, prefixed and de-duplicated by the host. */
+    void (*log)(otel_log_level level, const char *message);
+    /* Configuration: the value of an OTEL_* setting (flags and environment),
+     * or NULL when unset or empty. */
+    const char *(*config_get)(const char *name);
+    /* Sets an OTEL_* setting only where the user has not (for distros). */
+    void (*config_set_default)(const char *name, const char *value);
+
+    /* Tracing: the functions of otel_core.h. */
+    otel_tracer *(*tracer_get)(const char *name, const char *version, const char *schema_url);
+    void (*span_start)(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                       const otel_context *parent, otel_span *out);
+    void (*span_start_at)(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                          const otel_context *parent, uint64_t start_time_ns, otel_span *out);
+    bool (*span_is_recording)(const otel_span *span);
+    void (*span_set_string)(otel_span *span, const char *key, const char *value);
+    void (*span_set_string_n)(otel_span *span, const char *key, const char *value, size_t length);
+    void (*span_set_bool)(otel_span *span, const char *key, bool value);
+    void (*span_set_int)(otel_span *span, const char *key, int64_t value);
+    void (*span_set_double)(otel_span *span, const char *key, double value);
+    void (*span_set_attributes)(otel_span *span, const otel_attribute *attributes, size_t count);
+    void (*span_add_event)(otel_span *span, const char *name, const otel_attribute *attributes, size_t count);
+    void (*span_add_link)(otel_span *span, const otel_span *linked, const otel_attribute *attributes, size_t count);
+    void (*span_record_exception)(otel_span *span, const char *type, const char *message, const char *stacktrace);
+    void (*span_set_status)(otel_span *span, otel_status_code code, const char *description);
+    void (*span_update_name)(otel_span *span, const char *name);
+    void (*span_end)(otel_span *span);
+    void (*span_end_at)(otel_span *span, uint64_t end_time_ns);
+
+    /* Context and propagation. */
+    otel_context_token (*span_make_current)(const otel_span *span);
+    otel_context_token (*context_attach)(const otel_context *context);
+    void (*context_restore)(otel_context_token token);
+    otel_context *(*context_current)(void);
+    const otel_context *(*context_root)(void);
+    otel_context *(*context_with_span)(const otel_context *base, const otel_span *span);
+    void (*context_release)(otel_context *context);
+    void (*propagation_inject)(const otel_context *context, const otel_carrier *carrier);
+    otel_context *(*propagation_extract)(const otel_context *base, const otel_carrier *carrier);
+
+    /* Reserved for the hooking engine (issue 4), metrics and logs (issue 5):
+     * NULL until those land; a later minor version names them. */
+    void *reserved_hooking[16];
+    void *reserved_metrics[16];
+    void *reserved_logs[16];
+} otel_host_api;
+
+/** What a plugin's entry symbol returns. Unused function slots are NULL.
+ *  Functions return 0 on success and a non-zero error otherwise; a failure
+ *  is reported by the host and only that plugin is skipped. */
+typedef struct otel_plugin_descriptor {
+    uint32_t size;       /**< sizeof(otel_plugin_descriptor) as the plugin built it */
+    uint32_t abi;        /**< OTEL_PLUGIN_ABI_VERSION the plugin was built against */
+    const char *name;
+    const char *version;
+    /** NULL-terminated sonames with constraints, e.g. "libsqlite3.so.0 >= 3.7"; may be NULL. */
+    const char *const *instruments;
+    /** The plugin's own state, passed back to every function. */
+    void *state;
+
+    /* otel_instrumentor */
+    int (*instrument)(void *state, const otel_host_api *host);
+    int (*uninstrument)(void *state, const otel_host_api *host);
+    /* otel_distro, otel_configurator, otel_pre_instrument, otel_post_instrument */
+    int (*configure)(void *state, const otel_host_api *host);
+    /* exporters: the host hands each batch encoded as an OTLP protobuf
+     * ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest. */
+    int (*exporter_create)(void *state, const otel_host_api *host);
+    int (*exporter_export)(void *state, const uint8_t *otlp_protobuf, size_t length, uint32_t timeout_ms);
+    int (*exporter_flush)(void *state, uint32_t timeout_ms);
+    int (*exporter_shutdown)(void *state, uint32_t timeout_ms);
+    /* otel_propagator */
+    void (*inject)(void *state, const otel_context *context, const otel_carrier *carrier);
+    otel_context *(*extract)(void *state, const otel_context *base, const otel_carrier *carrier);
+    /* otel_traces_sampler: 0 drop, 1 record only, 2 record and sample */
+    int (*should_sample)(void *state, const otel_span *parent, uint64_t trace_id_high, uint64_t trace_id_low,
+                         const char *name, otel_span_kind kind);
+    /* otel_resource_detector: calls `add` for each attribute it detects */
+    int (*detect)(void *state, void *context, void (*add)(void *context, const char *key, const char *value));
+
+    void *reserved[8];
+} otel_plugin_descriptor;
+
+/** The first fields of a descriptor built against this header. */
+#define OTEL_PLUGIN_DESCRIPTOR_HEADER .size = sizeof(otel_plugin_descriptor), .abi = OTEL_PLUGIN_ABI_VERSION
+
+/** The type of a manifest's entry symbol. */
+typedef const otel_plugin_descriptor *(*otel_plugin_entry)(const otel_host_api *host);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
