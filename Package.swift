@@ -18,7 +18,11 @@ let package = Package(
     name: "otel-native",
     products: [
         .library(name: "OTelCore", targets: ["OTelCore"]),
-        .library(name: "OTelRuntime", targets: ["OTelRuntime"]),
+        // libOTelRuntime.so: dlopened by the preload shim (which `make` builds with cc).
+        .library(name: "OTelRuntime", type: .dynamic, targets: ["OTelRuntime"]),
+        // libOTelDistro.so: the default distro plugin (plugins.d/distro.ini).
+        .library(name: "OTelDistro", type: .dynamic, targets: ["OTelDistro"]),
+        .executable(name: "otel-instrument", targets: ["otel-instrument"]),
         .executable(name: "otel-example", targets: ["otel-example"]),
         .executable(name: "otel-bench", targets: ["otel-bench"]),
     ],
@@ -27,6 +31,13 @@ let package = Package(
         .target(name: "COTelCore"),
         // The plugin ABI (header only; the host side is in OTelRuntime).
         .target(name: "COTelPlugin", dependencies: ["COTelCore"]),
+        // The preload bootstrap's source; the shipped libotel_preload.so is linked by
+        // `make` with cc so that it depends on libc alone (see its header).
+        .target(name: "COTelPreload"),
+        // The plugin ABI version exported by libOTelRuntime.so (it is a plugin too).
+        .target(name: "COTelRuntimeABI", dependencies: ["COTelPlugin"]),
+        // The default distro plugin.
+        .target(name: "OTelDistro", dependencies: ["COTelPlugin"], path: "Plugins/Distro"),
         // Internal C helpers: TLS, the id generator, clocks.
         .target(name: "COTelCoreShims"),
         // The core SDK: traces, context, propagation, resource, console export, OTEL_* config.
@@ -39,9 +50,11 @@ let package = Package(
         // bootstrap and otel-instrument are still to come).
         .target(
             name: "OTelRuntime",
-            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin"],
+            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin", "COTelRuntimeABI"],
             swiftSettings: injectedSwiftSettings
         ),
+        // The command that runs a program with instrumentation.
+        .executableTarget(name: "otel-instrument", dependencies: ["OTelRuntime", "OTelCore"]),
         // A small program that emits spans through the core (the README's main job for now).
         .executableTarget(name: "otel-example", dependencies: ["OTelCore", "COTelCore"]),
         // Micro-benchmarks of the core's hot paths (docs/performance.md).

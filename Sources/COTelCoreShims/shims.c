@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
@@ -87,4 +88,13 @@ const char *otel_shim_config_get(const char *name) {
 void otel_shim_config_set_default(const char *name, const char *value) {
     if (!name || !value || otel_shim_config_get(name)) return;
     setenv(name, value, 1);
+}
+
+bool otel_shim_object_path(const void *address, char *buffer, size_t size) {
+    Dl_info info;
+    if (!dladdr(address, &info) || !info.dli_fname || !size) return false;
+    size_t length = strlen(info.dli_fname);
+    if (length >= size) return false;
+    memcpy(buffer, info.dli_fname, length + 1);
+    return true;
 }

@@ -85,6 +85,10 @@ const char *otel_shim_config_get(const char *name);
 /* setenv(name, value, 0): sets `name` only when it is unset or empty. */
 void otel_shim_config_set_default(const char *name, const char *value);
 
+/* The path of the loaded object containing `address` (dladdr), copied into
+ * `buffer`; false when unknown or too long. */
+bool otel_shim_object_path(const void *address, char *buffer, size_t size);
+
 /* ---- clocks and errno ---------------------------------------------------- */
 
 static inline uint64_t otel_shim_realtime_ns(void) {

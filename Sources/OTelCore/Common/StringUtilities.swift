@@ -52,13 +52,18 @@ extension String {
     /// True when `needle` occurs in the string, compared byte for byte in UTF-8
     /// (what `contains(_:)` of _StringProcessing would do, without importing it).
     public func containsBytes(_ needle: String) -> Bool {
+        prefix(beforeBytes: needle) != nil
+    }
+
+    /// The part of the string before the first occurrence of `needle`
+    /// (compared byte for byte in UTF-8), or nil when it does not occur.
+    public func prefix(beforeBytes needle: String) -> String? {
         let haystack = Array(utf8)
         let pattern = Array(needle.utf8)
-        guard !pattern.isEmpty else { return true }
-        guard haystack.count >= pattern.count else { return false }
+        guard haystack.count >= pattern.count else { return nil }
         for start in 0...(haystack.count - pattern.count) where haystack[start..<(start + pattern.count)].elementsEqual(pattern) {
-            return true
+            return String(decoding: haystack[..<start], as: UTF8.self)
         }
-        return false
+        return nil
     }
 }

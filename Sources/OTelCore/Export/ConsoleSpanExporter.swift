@@ -37,14 +37,28 @@ public enum ConsoleDestination: Sendable, Equatable {
 public final class ConsoleSpanExporter: SpanExporter {
     let destination: ConsoleDestination
     let diagnostics: Diagnostics
-    /// The output file's descriptor: -1 before the first export, -2 after
-    /// shutdown. Atomic, so shutdown never waits behind an export stuck in
-    /// open(2) or write(2) (a FIFO nobody reads, a full pipe).
+    /// Our own descriptor for the output: -1 before a file is first opened,
+    /// -2 after shutdown. Atomic, so shutdown never waits behind an export
+    /// stuck in open(2) or write(2) (a FIFO nobody reads, a full pipe).
     private let fileDescriptor = Atomic<Int32>(-1)
 
+    /// For stdout and stderr the exporter writes to a duplicate taken now
+    /// (close-on-exec): programs close their standard streams in their own
+    /// exit handlers (coreutils' close_stdout does, for both), which run
+    /// before the SDK's exit flush. The duplicate keeps the stream open until
+    /// the process exits, so a reader sees end-of-file then, not earlier.
     public init(destination: ConsoleDestination = .standardOutput, diagnostics: Diagnostics) {
         self.destination = destination
         self.diagnostics = diagnostics
+        let standard: Int32? = switch destination {
+        case .standardOutput: 1
+        case .standardError: 2
+        case .file: nil
+        }
+        if let standard {
+            let duplicate = fcntl(standard, F_DUPFD_CLOEXEC, 3)
+            fileDescriptor.store(duplicate >= 0 ? duplicate : standard, ordering: .releasing)
+        }
     }
 
     public func export(_ spans: [SpanData]) -> ExportResult {
@@ -59,14 +73,15 @@ public final class ConsoleSpanExporter: SpanExporter {
 
     public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
         let descriptor = fileDescriptor.exchange(-2, ordering: .acquiringAndReleasing)
-        if descriptor >= 0 { close(descriptor) }
+        if descriptor > 2 { close(descriptor) }
         return true
     }
 
     private func openDestination() -> Int32? {
         switch destination {
-        case .standardOutput: return 1
-        case .standardError: return 2
+        case .standardOutput, .standardError:
+            let descriptor = fileDescriptor.load(ordering: .acquiring)
+            return descriptor >= 0 ? descriptor : nil
         case .file(let path):
             let existing = fileDescriptor.load(ordering: .acquiring)
             if existing >= 0 { return existing }

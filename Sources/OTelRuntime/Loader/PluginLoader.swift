@@ -47,6 +47,21 @@ public enum PluginLoader {
     /// The smallest descriptor a 1.x plugin can return: everything up to `reserved`.
     static let minimumDescriptorSize = UInt32(MemoryLayout<otel_plugin_descriptor>.offset(of: \otel_plugin_descriptor.reserved)!)
 
+    /// Checks `entry` as `load` would, without calling any of its code:
+    /// trust, dlopen, the ABI symbol, the entry symbol. Nil when it would load.
+    public static func inspect(_ entry: PluginEntry, libraryPath: String, fileSystem: FileSystem = .live) -> PluginLoadFailure? {
+        if let refusal = TrustPolicy.refusal(for: libraryPath, fileSystem: fileSystem) { return .untrusted(refusal) }
+        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL) else {
+            return .dlopenFailed(dlerror().map { String(cString: $0) } ?? "unknown error")
+        }
+        defer { dlclose(handle) }
+        guard let abiSymbol = dlsym(handle, "otel_plugin_abi") else { return .notAPlugin(libraryPath) }
+        let abi = abiSymbol.assumingMemoryBound(to: UInt32.self).pointee
+        let host = HostTable.hostABI
+        guard abi >> 16 == host >> 16, abi & 0xFFFF <= host & 0xFFFF else { return .abiMismatch(found: abi, host: host) }
+        return dlsym(handle, entry.symbol) == nil ? .missingSymbol(entry.symbol) : nil
+    }
+
     /// Loads `entry` from `libraryPath` (already resolved).
     public static func load(_ entry: PluginEntry, libraryPath: String, fileSystem: FileSystem = .live) -> Result<LoadedPlugin, PluginLoadFailure> {
         if let refusal = TrustPolicy.refusal(for: libraryPath, fileSystem: fileSystem) {

@@ -1,0 +1,36 @@
+# Builds what SwiftPM cannot: libotel_preload.so, linked with cc so that it
+# depends on libc alone (a preloaded object with a missing dependency would
+# stop every program from starting). Everything else is `swift build`.
+#
+#   make                    release build: .build/release/{otel-instrument,libOTelRuntime.so,libotel_preload.so,…}
+#   make test               debug build, then the whole test suite
+#   make install PREFIX=…   bin/, lib/otel-native/, include/otel-native/, etc/otel-native/plugins.d/
+
+PREFIX ?= /usr/local
+CONFIG ?= release
+BUILD := .build/$(CONFIG)
+CC ?= cc
+PRELOAD_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelPreload/include
+
+.PHONY: all build preload test install
+
+all: build
+
+build:
+	swift build -c $(CONFIG)
+	$(MAKE) preload CONFIG=$(CONFIG)
+
+preload:
+	$(CC) $(PRELOAD_FLAGS) -o $(BUILD)/libotel_preload.so Sources/COTelPreload/preload.c -ldl
+
+test:
+	$(MAKE) build CONFIG=debug
+	swift test
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/otel-native $(DESTDIR)$(PREFIX)/include/otel-native \
+		$(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d
+	install -m 755 $(BUILD)/otel-instrument $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/libotel_preload.so $(BUILD)/libOTelRuntime.so $(BUILD)/libOTelDistro.so $(DESTDIR)$(PREFIX)/lib/otel-native/
+	install -m 644 Sources/COTelCore/include/otel_core.h Sources/COTelPlugin/include/otel_plugin.h $(DESTDIR)$(PREFIX)/include/otel-native/
+	install -m 644 plugins.d/*.ini $(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d/

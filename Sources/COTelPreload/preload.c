@@ -1,0 +1,82 @@
+/* The preload bootstrap: the sitecustomize of native programs (otel_preload.h). */
+#define _GNU_SOURCE
+#include "otel_preload.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+/* One diagnostic line on stderr, unless OTEL_LOG_LEVEL silences errors. */
+static void otel_preload_report(const char *what, const char *detail) {
+    const char *level = getenv("OTEL_LOG_LEVEL");
+    if (level && (strcmp(level, "none") == 0 || strcmp(level, "off") == 0)) return;
+    const char *parts[] = {"otel-native: error: ", what, detail ? ": " : "", detail ? detail : "",
+                           "; the program runs uninstrumented\n"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t length = strlen(parts[i]);
+        while (length > 0) {
+            ssize_t written = write(2, parts[i], length);
+            if (written < 0 && errno == EINTR) continue;
+            if (written <= 0) break;
+            parts[i] += written;
+            length -= (size_t)written;
+        }
+    }
+}
+
+/* The runtime library's path into `buffer`; false when it cannot be formed. */
+static int otel_preload_runtime_path(char *buffer, size_t size) {
+    const char *configured = getenv(OTEL_PRELOAD_RUNTIME_VARIABLE);
+    if (configured && *configured) {
+        if (strlen(configured) >= size) return 0;
+        strcpy(buffer, configured);
+        return 1;
+    }
+    Dl_info info;
+    if (!dladdr((void *)otel_preload_runtime_path, &info) || !info.dli_fname) return 0;
+    const char *slash = strrchr(info.dli_fname, '/');
+    size_t directory = slash ? (size_t)(slash - info.dli_fname + 1) : 0;
+    if (directory + strlen(OTEL_PRELOAD_RUNTIME_NAME) >= size) return 0;
+    memcpy(buffer, info.dli_fname, directory);
+    strcpy(buffer + directory, OTEL_PRELOAD_RUNTIME_NAME);
+    return 1;
+}
+
+/* Default priority: a prioritised constructor would run before the Swift
+ * runtime registers its images (DESIGN.md, "Facts measured here"). */
+__attribute__((constructor)) static void otel_preload_initialize(void) {
+    int saved_errno = errno;
+    /* Secure execution (setuid, setgid, capabilities): never load code
+     * chosen by the environment into a privileged process. */
+    if (getauxval(AT_SECURE)) goto done;
+    /* Processes the runtime starts for itself are never instrumented. */
+    const char *inert = getenv("OTEL_NATIVE_INERT");
+    if (inert && *inert) goto done;
+
+    char path[4096];
+    if (!otel_preload_runtime_path(path, sizeof path)) {
+        otel_preload_report("cannot locate " OTEL_PRELOAD_RUNTIME_NAME, NULL);
+        goto done;
+    }
+    /* The dynamic Swift runtime installs crash handlers unless told not to
+     * while it initialises; the program's signal dispositions must not change. */
+    int set_backtrace = getenv("SWIFT_BACKTRACE") == NULL;
+    if (set_backtrace) setenv("SWIFT_BACKTRACE", "enable=no", 0);
+    void *runtime = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (set_backtrace) unsetenv("SWIFT_BACKTRACE");
+    if (!runtime) {
+        otel_preload_report("cannot load the otel-native runtime", dlerror());
+        goto done;
+    }
+    void (*initialize)(void) = (void (*)(void))dlsym(runtime, "otel_runtime_initialize");
+    if (!initialize) {
+        otel_preload_report("the otel-native runtime has no otel_runtime_initialize", path);
+        goto done;
+    }
+    initialize();
+done:
+    errno = saved_errno;
+}

@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COTelPlugin
+import OTelCore
+
+/// What happened to one entry during initialisation (printed at debug level).
+public struct PluginDecision: Sendable, CustomStringConvertible {
+    public enum Outcome: Sendable, Equatable {
+        case loaded
+        case disabled(String)
+        case failed(String)
+    }
+
+    public let entry: PluginEntry
+    public let outcome: Outcome
+
+    public var description: String {
+        let subject = "[\(entry.group.rawValue)] \(entry.name) (\(entry.location))"
+        switch outcome {
+        case .loaded: return "\(subject): loaded"
+        case .disabled(let reason): return "\(subject): not loaded: \(reason)"
+        case .failed(let reason): return "\(subject): failed: \(reason)"
+        }
+    }
+}
+
+/// The native counterpart of OpenTelemetry Python's auto-instrumentation
+/// `initialize()`: distro, configurator, pre-instrument hooks, instrumentors,
+/// post-instrument hooks, in that order. Any plugin that fails is one warning
+/// and is skipped; the program always starts.
+public enum PluginRuntime {
+    /// Where the runtime looks for manifests and plugin libraries.
+    public struct Locations: Sendable {
+        public var manifestDirectories: [String]
+        /// The plugin library directory (bare library names not found beside their manifest).
+        public var libraryDirectory: String?
+
+        public init(manifestDirectories: [String], libraryDirectory: String?) {
+            self.manifestDirectories = manifestDirectories
+            self.libraryDirectory = libraryDirectory
+        }
+
+        /// The locations for a runtime library at `runtimeLibraryPath`: in a build
+        /// tree (`…/.build/<config>/`) the tree's plugins.d; in an installed prefix
+        /// (`<prefix>/lib/…`) the prefix's etc/otel-native/plugins.d.
+        public static func forRuntimeLibrary(at runtimeLibraryPath: String?, config: ConfigReader) -> Locations {
+            guard let runtimeLibraryPath else {
+                return Locations(manifestDirectories: PluginSearchPath.directories(config: config, installedPrefix: nil, developmentTree: nil),
+                                 libraryDirectory: nil)
+            }
+            let libraryDirectory = Path.directory(of: runtimeLibraryPath)
+            var developmentTree: String?
+            var installedPrefix: String?
+            if let tree = runtimeLibraryPath.prefix(beforeBytes: "/.build") {
+                developmentTree = tree
+            } else {
+                var prefix = libraryDirectory
+                if prefix.hasSuffix("/otel-native") { prefix = Path.directory(of: prefix) }
+                if prefix.hasSuffix("/lib") || prefix.hasSuffix("/lib64") { installedPrefix = Path.directory(of: prefix) }
+            }
+            return Locations(manifestDirectories: PluginSearchPath.directories(config: config, installedPrefix: installedPrefix,
+                                                                               developmentTree: developmentTree),
+                             libraryDirectory: libraryDirectory)
+        }
+    }
+
+    /// Runs the whole initialisation once and returns what was decided for each entry.
+    @discardableResult
+    public static func initialize(environment: Environment = .process, locations: Locations) -> [PluginDecision] {
+        if RuntimeEnvironment.isSecureExecution { return [] }
+        let diagnostics = Diagnostics(environment: environment)
+        OTelSDK.install(SDKState(diagnostics: diagnostics, tracerProvider: nil, propagator: CompositePropagator([])))
+        let config = ConfigReader(environment: environment, diagnostics: diagnostics)
+        let catalog = PluginCatalog.scan(directories: locations.manifestDirectories, diagnostics: diagnostics)
+        var decisions: [PluginDecision] = []
+        func decide(_ entry: PluginEntry, _ outcome: PluginDecision.Outcome) {
+            let decision = PluginDecision(entry: entry, outcome: outcome)
+            decisions.append(decision)
+            if case .failed = outcome { diagnostics.warn(decision.description) } else { diagnostics.debug(decision.description) }
+        }
+        func load(_ entry: PluginEntry) -> LoadedPlugin? {
+            guard let path = PluginSearchPath.resolveLibrary(entry.library, manifestPath: entry.location.file,
+                                                             libraryDirectory: locations.libraryDirectory, fileSystem: .live) else {
+                decide(entry, .failed(PluginLoadFailure.libraryNotFound(entry.library).description))
+                return nil
+            }
+            switch PluginLoader.load(entry, libraryPath: path) {
+            case .success(let plugin): return plugin
+            case .failure(let failure):
+                decide(entry, .failed(failure.description))
+                return nil
+            }
+        }
+        /// Loads `entry` and calls one of its functions; false when anything failed.
+        func run(_ entry: PluginEntry, _ function: KeyPath<otel_plugin_descriptor, (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<otel_host_api>?) -> Int32)?>,
+                 _ what: String) {
+            guard let plugin = load(entry) else { return }
+            let descriptor = plugin.descriptor.pointee
+            guard let call = descriptor[keyPath: function] else {
+                decide(entry, .failed("its descriptor has no \(what) function"))
+                return
+            }
+            let status = call(descriptor.state, HostTable.shared)
+            decide(entry, status == 0 ? .loaded : .failed("\(what)() returned \(status)"))
+        }
+        /// The entry named by `variable`, else the first of `group`.
+        func chosen(_ group: PluginGroup, by variable: String) -> PluginEntry? {
+            let entries = catalog.entries(in: group)
+            guard let name = config.string(variable) else { return entries.first }
+            guard let entry = entries.first(where: { $0.name == name }) else {
+                diagnostics.warn("\(variable)=\(name): no [\(group.rawValue)] entry has that name (found: \(entries.map(\.name).joined(separator: ", ")))")
+                return nil
+            }
+            return entry
+        }
+
+        // 1. Distro: defaults where the user set nothing.
+        if let distro = chosen(.distro, by: "OTEL_NATIVE_DISTRO") {
+            run(distro, \.configure, "configure")
+        } else {
+            diagnostics.warn("no distro found on the plugin path; using the built-in defaults")
+        }
+        // 2. Configurator, then the SDK from the (now defaulted) OTEL_* settings.
+        if let configurator = chosen(.configurator, by: "OTEL_NATIVE_CONFIGURATOR") {
+            run(configurator, \.configure, "configure")
+        } else {
+            diagnostics.warn("no configurator found on the plugin path; using the built-in configuration")
+        }
+        OTelSDK.initialize(environment: environment)
+        // 3. Hooks and instrumentors.
+        for entry in catalog.entries(in: .preInstrument) { run(entry, \.configure, "configure") }
+        let disabled = Set(config.list("OTEL_NATIVE_DISABLED_INSTRUMENTATIONS") ?? [])
+        let enabled = config.list("OTEL_NATIVE_ENABLED_INSTRUMENTATIONS").map(Set.init)
+        for entry in catalog.entries(in: .instrumentor) {
+            let name = entry.name.lowercasedASCII()
+            if disabled.contains("*") || disabled.contains(name) {
+                decide(entry, .disabled("listed in OTEL_NATIVE_DISABLED_INSTRUMENTATIONS"))
+            } else if let enabled, !enabled.contains(name) {
+                decide(entry, .disabled("not listed in OTEL_NATIVE_ENABLED_INSTRUMENTATIONS"))
+            } else {
+                run(entry, \.instrument, "instrument")
+            }
+        }
+        for entry in catalog.entries(in: .postInstrument) { run(entry, \.configure, "configure") }
+        return decisions
+    }
+}

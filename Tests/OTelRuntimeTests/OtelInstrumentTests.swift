@@ -1,0 +1,208 @@
+import Foundation
+import XCTest
+
+/// otel-instrument running programs nobody here wrote, as a user would.
+/// Needs the preload shim, which `make test` builds before `swift test`.
+final class OtelInstrumentTests: XCTestCase {
+    static let repository = PluginLoaderTests.repository
+    var scratch: URL!
+
+    /// The build directory holding otel-instrument and its libraries.
+    var products: URL {
+        var directory = Bundle(for: OtelInstrumentTests.self).bundleURL
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("otel-instrument").path) {
+            let parent = directory.deletingLastPathComponent()
+            if parent == directory { break }
+            directory = parent
+        }
+        return directory
+    }
+
+    override func setUpWithError() throws {
+        let preload = products.appendingPathComponent("libotel_preload.so").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: preload),
+                          "libotel_preload.so is missing: run the tests with `make test`, which builds it")
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("otel-instrument-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        chmod(scratch.path, 0o755)
+    }
+
+    override func tearDownWithError() throws {
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:], instrumented: Bool = true) throws -> (status: Int32, stdout: String, stderr: String) {
+        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path]
+        environment.merge(extra) { $1 }
+        let process = Process()
+        if instrumented {
+            process.executableURL = products.appendingPathComponent("otel-instrument")
+            process.arguments = arguments
+        } else {
+            // The program itself, found on PATH (not through env, which would be preloaded too).
+            let program = arguments[0].hasPrefix("/") ? arguments[0]
+                : ["/usr/local/bin", "/usr/bin", "/bin"].map { $0 + "/" + arguments[0] }.first { FileManager.default.isExecutableFile(atPath: $0) }!
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(arguments.dropFirst())
+        }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Same stdout, stderr and exit status with and without otel-instrument.
+    func assertUnchanged(_ command: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let plain = try run(command, instrumented: false)
+        let instrumented = try run(["--traces_exporter", "console"] + command)
+        XCTAssertEqual(instrumented.status, plain.status, "\(command)", file: file, line: line)
+        XCTAssertEqual(instrumented.stdout, plain.stdout, "\(command)", file: file, line: line)
+        XCTAssertEqual(instrumented.stderr, plain.stderr, "\(command)", file: file, line: line)
+    }
+
+    func testProgramsBehaveExactlyAsWithout() throws {
+        try assertUnchanged(["/bin/true"])
+        try assertUnchanged(["/bin/sh", "-c", "echo out; echo err >&2; exit 7"])
+        try assertUnchanged(["/usr/bin/sqlite3", ":memory:", "create table t(x); insert into t values (1),(2); select sum(x) from t;"])
+        try assertUnchanged(["python3", "-c", "import signal, sys; print([signal.getsignal(s) for s in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)]); sys.exit(3)"])
+    }
+
+    func testCommandErrorsFollowTheShellsConventions() throws {
+        let missing = try run(["no-such-program-anywhere"])
+        XCTAssertEqual(missing.status, 127)
+        XCTAssertEqual(missing.stderr, "otel-instrument: no-such-program-anywhere: command not found\n")
+        let notExecutable = try run(["/etc/hostname"])
+        XCTAssertEqual(notExecutable.status, 126)
+        let unknown = try run(["--no_such_flag", "x", "/bin/true"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.hasPrefix("otel-instrument: unknown flag --no_such_flag\nusage: "), unknown.stderr)
+        let help = try run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("  --traces_exporter"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("  --disabled_instrumentations"), help.stdout)
+    }
+
+    func testTheProgramKeepsItsPidAndSeesTheDocumentedEnvironment() throws {
+        let result = try run(["--service_name", "svc", "/bin/sh", "-c", "echo $$ $PPID; echo $OTEL_SERVICE_NAME; echo $LD_PRELOAD"])
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines[1], "svc", "a flag sets its variable")
+        XCTAssertTrue(lines[2].hasSuffix("libotel_preload.so"), "the preload is first in LD_PRELOAD: \(lines[2])")
+    }
+
+    /// Builds the example C plugin into a fresh plugins.d and returns its path.
+    func examplePluginDirectory(manifest: String? = nil) throws -> String {
+        let directory = scratch.appendingPathComponent("plugins.d")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        chmod(directory.path, 0o755)
+        let example = Self.repository.appendingPathComponent("Examples/c-plugin")
+        let sources = Self.repository.appendingPathComponent("Sources")
+        let compile = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-fvisibility=hidden",
+                                                     "-I", sources.appendingPathComponent("COTelCore/include").path,
+                                                     "-I", sources.appendingPathComponent("COTelPlugin/include").path,
+                                                     "-o", directory.appendingPathComponent("libexample_c_plugin.so").path,
+                                                     example.appendingPathComponent("example_plugin.c").path])
+        XCTAssertEqual(compile.status, 0, compile.output)
+        let text = try manifest ?? String(contentsOf: example.appendingPathComponent("example-c-plugin.ini"), encoding: .utf8)
+        try text.write(to: directory.appendingPathComponent("example-c-plugin.ini"), atomically: true, encoding: .utf8)
+        return directory.path
+    }
+
+    func testAPluginDroppedIntoThePluginPathRunsAndItsVariablesBecomeFlags() throws {
+        let plugins = try examplePluginDirectory()
+        let result = try run(["--plugins_path", plugins, "--traces_exporter", "console", "--example_greeting", "bonjour", "/bin/true"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertTrue(result.stdout.contains("\"name\": \"example-c-plugin instrumented\""), result.stdout)
+        XCTAssertTrue(result.stdout.contains("\"example.greeting\": \"bonjour\""), result.stdout)
+        let help = try run(["--help"], environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins])
+        XCTAssertTrue(help.stdout.contains("  --example_greeting"), help.stdout)
+        let explain = try run(["--explain"], environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins])
+        XCTAssertTrue(explain.stdout.contains("[otel_instrumentor] example_c (\(plugins)/example-c-plugin.ini:8): would load"), explain.stdout)
+    }
+
+    func testDisabledAndEnabledInstrumentations() throws {
+        let plugins = try examplePluginDirectory()
+        for (variable, value) in [("OTEL_NATIVE_DISABLED_INSTRUMENTATIONS", "example_c"), ("OTEL_NATIVE_DISABLED_INSTRUMENTATIONS", "*"),
+                                  ("OTEL_NATIVE_ENABLED_INSTRUMENTATIONS", "sqlite3")] {
+            let result = try run(["--traces_exporter", "console", "/bin/true"],
+                                 environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins, variable: value, "OTEL_LOG_LEVEL": "debug"])
+            XCTAssertEqual(result.status, 0)
+            XCTAssertFalse(result.stdout.contains("example-c-plugin instrumented"), "\(variable)=\(value)")
+            XCTAssertTrue(result.stderr.contains("[otel_instrumentor] example_c"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("not loaded: "), result.stderr)
+        }
+        let enabled = try run(["--traces_exporter", "console", "--enabled_instrumentations", "example_c", "/bin/true"],
+                              environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins])
+        XCTAssertTrue(enabled.stdout.contains("example-c-plugin instrumented"))
+    }
+
+    /// Each broken plugin is one warning; the others load and the program runs.
+    func testBrokenPluginsAreSkippedAndTheProgramRuns() throws {
+        let plugins = try examplePluginDirectory()
+        let sources = Self.repository.appendingPathComponent("Sources")
+        func compile(_ source: String, _ library: String) throws {
+            let file = scratch.appendingPathComponent(library + ".c")
+            try source.write(to: file, atomically: true, encoding: .utf8)
+            let result = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", sources.appendingPathComponent("COTelCore/include").path,
+                                                        "-I", sources.appendingPathComponent("COTelPlugin/include").path,
+                                                        "-o", plugins + "/" + library, file.path])
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+        try compile("""
+            #include <otel_plugin.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            static int instrument(void *state, const otel_host_api *host) { (void)state; (void)host; return 42; }
+            const otel_plugin_descriptor *otel_failing_entry(const otel_host_api *host) {
+                (void)host;
+                static otel_plugin_descriptor d = { OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "failing", .instrument = instrument };
+                return &d;
+            }
+            """, "libfailing.so")
+        try compile("#include <stdint.h>\nconst uint32_t otel_plugin_abi = 9u << 16;\nvoid *otel_future_entry(void *h) { return h; }\n", "libfuture.so")
+        try """
+            [distribution]
+            name = broken-plugins
+            [otel_instrumentor]
+            failing = libfailing.so:otel_failing_entry
+            future = libfuture.so:otel_future_entry
+            missing = libmissing.so:otel_missing_entry
+            nosymbol = libfailing.so:otel_no_such_entry
+            this line is not an entry
+            """.write(toFile: plugins + "/broken.ini", atomically: true, encoding: .utf8)
+        let result = try run(["--traces_exporter", "console", "/bin/echo", "still running"], environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.hasPrefix("still running\n"))
+        XCTAssertTrue(result.stdout.contains("example-c-plugin instrumented"), "the good plugin still loads: \(result.stdout) \(result.stderr)")
+        let warnings = result.stderr.split(separator: "\n")
+        XCTAssertEqual(warnings.count, 5, result.stderr)
+        XCTAssertTrue(warnings.allSatisfy { $0.hasPrefix("otel-native: warning: ") }, result.stderr)
+        XCTAssertTrue(result.stderr.contains("broken.ini:8: expected `name = value`"))
+        XCTAssertTrue(result.stderr.contains("failing (\(plugins)/broken.ini:4): failed: instrument() returned 42"))
+        XCTAssertTrue(result.stderr.contains("future (\(plugins)/broken.ini:5): failed: built for plugin ABI 9.0"))
+        XCTAssertTrue(result.stderr.contains("missing (\(plugins)/broken.ini:6): failed: library libmissing.so not found"))
+        XCTAssertTrue(result.stderr.contains("nosymbol (\(plugins)/broken.ini:7): failed: the entry symbol otel_no_such_entry is not exported"))
+    }
+
+    func testAWorldWritablePluginDirectoryIsRefused() throws {
+        let plugins = try examplePluginDirectory()
+        chmod(plugins, 0o777)
+        let result = try run(["--traces_exporter", "console", "/bin/true"], environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertFalse(result.stdout.contains("example-c-plugin instrumented"))
+        XCTAssertEqual(result.stderr, "otel-native: warning: refusing the plugin directory: \(plugins) is world-writable without the sticky bit\n")
+    }
+
+    func testAMissingRuntimeIsOneDiagnosticAndTheProgramRunsUntouched() throws {
+        let preload = products.appendingPathComponent("libotel_preload.so").path
+        let result = try run(["/bin/echo", "fine"], environment: ["LD_PRELOAD": preload, "OTEL_NATIVE_RUNTIME_LIBRARY": "/nonexistent/libOTelRuntime.so"],
+                             instrumented: false)
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "fine\n")
+        XCTAssertEqual(result.stderr, "otel-native: error: cannot load the otel-native runtime: /nonexistent/libOTelRuntime.so: cannot open shared object file: No such file or directory; the program runs uninstrumented\n")
+    }
+}
