@@ -1,6 +1,8 @@
-# Builds what SwiftPM cannot: libotel_preload.so, linked with cc so that it
-# depends on libc alone (a preloaded object with a missing dependency would
-# stop every program from starting). Everything else is `swift build`.
+# Builds what SwiftPM cannot: libotel_preload.so and the C plugins, linked
+# with cc so that they depend on libc alone (a preloaded object with a missing
+# dependency would stop every program from starting, and a C plugin must not
+# drag the dynamic Swift runtime into the process). Everything else is
+# `swift build`.
 #
 #   make                    release build: .build/release/{otel-instrument,libOTelRuntime.so,libotel_preload.so,…}
 #   make test               debug build, then the whole test suite
@@ -11,6 +13,9 @@ CONFIG ?= release
 BUILD := .build/$(CONFIG)
 CC ?= cc
 PRELOAD_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelPreload/include
+# C plugins are built as a third party builds them: against the two headers alone.
+PLUGIN_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
+	-ISources/COTelPlugin/include -IPlugins/Distro/include
 
 .PHONY: all build preload test install
 
@@ -22,6 +27,7 @@ build:
 
 preload:
 	$(CC) $(PRELOAD_FLAGS) -o $(BUILD)/libotel_preload.so Sources/COTelPreload/preload.c -ldl
+	$(CC) $(PLUGIN_FLAGS) -o $(BUILD)/libOTelDistro.so Plugins/Distro/distro.c
 
 test:
 	$(MAKE) build CONFIG=debug

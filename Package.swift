@@ -19,9 +19,7 @@ let package = Package(
     products: [
         .library(name: "OTelCore", targets: ["OTelCore"]),
         // libOTelRuntime.so: dlopened by the preload shim (which `make` builds with cc).
-        .library(name: "OTelRuntime", type: .dynamic, targets: ["OTelRuntime"]),
-        // libOTelDistro.so: the default distro plugin (plugins.d/distro.ini).
-        .library(name: "OTelDistro", type: .dynamic, targets: ["OTelDistro"]),
+        .library(name: "OTelRuntime", type: .dynamic, targets: ["OTelRuntimeLibrary"]),
         .executable(name: "otel-instrument", targets: ["otel-instrument"]),
         .executable(name: "otel-example", targets: ["otel-example"]),
         .executable(name: "otel-bench", targets: ["otel-bench"]),
@@ -36,7 +34,8 @@ let package = Package(
         .target(name: "COTelPreload"),
         // The plugin ABI version exported by libOTelRuntime.so (it is a plugin too).
         .target(name: "COTelRuntimeABI", dependencies: ["COTelPlugin"]),
-        // The default distro plugin.
+        // The default distro plugin (compiled here for checking; `make` links the
+        // shipped libOTelDistro.so with cc, so that it needs no Swift runtime).
         .target(name: "OTelDistro", dependencies: ["COTelPlugin"], path: "Plugins/Distro"),
         // Internal C helpers: TLS, the id generator, clocks.
         .target(name: "COTelCoreShims"),
@@ -53,8 +52,21 @@ let package = Package(
             dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin", "COTelRuntimeABI"],
             swiftSettings: injectedSwiftSettings
         ),
-        // The command that runs a program with instrumentation.
-        .executableTarget(name: "otel-instrument", dependencies: ["OTelRuntime", "OTelCore"]),
+        // The runtime library's entry points, linked with the Swift standard library
+        // inside (faster to load, and no Swift crash handlers in C programs).
+        .target(
+            name: "OTelRuntimeLibrary",
+            dependencies: ["OTelRuntime", "OTelCore", "COTelCoreShims", "COTelPlugin"],
+            swiftSettings: injectedSwiftSettings,
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
+        // The command that runs a program with instrumentation (static standard
+        // library: it runs before every instrumented program).
+        .executableTarget(
+            name: "otel-instrument",
+            dependencies: ["OTelRuntime", "OTelCore"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
         // A small program that emits spans through the core (the README's main job for now).
         .executableTarget(name: "otel-example", dependencies: ["OTelCore", "COTelCore"]),
         // Micro-benchmarks of the core's hot paths (docs/performance.md).

@@ -49,18 +49,31 @@ let preloadLibrary = libraries + "/libotel_preload.so"
 let quiet = Diagnostics(level: .none)
 let config = ConfigReader(environment: .process, diagnostics: quiet)
 let locations = PluginRuntime.Locations.forRuntimeLibrary(at: runtimeLibrary, config: config)
-let catalog = PluginCatalog.scan(directories: locations.manifestDirectories, diagnostics: quiet)
+/// The manifests, scanned only when needed (help, explain, or a flag the core
+/// does not know): otel-instrument runs before every instrumented program.
+nonisolated(unsafe) var scannedCatalog: PluginCatalog?
+func catalog() -> PluginCatalog {
+    if let scannedCatalog { return scannedCatalog }
+    let scanned = PluginCatalog.scan(directories: locations.manifestDirectories, diagnostics: quiet)
+    scannedCatalog = scanned
+    return scanned
+}
 
-/// Every flag: the core's settings, then those the manifests declare.
-let settings: [KnownSetting] = {
+/// Every flag: the core's settings, then (with `includingPlugins`) those the manifests declare.
+func settings(includingPlugins: Bool) -> [KnownSetting] {
     var settings = KnownSettings.all
-    for variable in catalog.variables where !settings.contains(where: { $0.variable == variable.name }) {
+    guard includingPlugins else { return settings }
+    for variable in catalog().variables where !settings.contains(where: { $0.variable == variable.name }) {
         settings.append(KnownSetting(variable: variable.name, defaultValue: variable.defaultValue, summary: variable.description,
                                      group: "Plugins"))
     }
     return settings
-}()
-let settingsByFlag = Dictionary(settings.map { ($0.flag, $0) }, uniquingKeysWith: { first, _ in first })
+}
+
+/// The setting a flag names, looking at the manifests only for flags the core does not know.
+func setting(forFlag flag: String) -> KnownSetting? {
+    settings(includingPlugins: false).first { $0.flag == flag } ?? settings(includingPlugins: true).first { $0.flag == flag }
+}
 
 func usage() -> String {
     "usage: \(tool) [--flag value | --flag=value]... [--] PROGRAM [ARGS...]\n       \(tool) --help | --version | --explain"
@@ -68,12 +81,13 @@ func usage() -> String {
 
 func help() -> String {
     var lines = [usage(), "", "Runs PROGRAM with OpenTelemetry instrumentation. Each flag sets the OTEL_* variable it names."]
+    let all = settings(includingPlugins: true)
     var groups: [String] = []
-    for setting in settings where !groups.contains(setting.group) { groups.append(setting.group) }
+    for setting in all where !groups.contains(setting.group) { groups.append(setting.group) }
     for group in groups {
         lines.append("")
         lines.append(group + ":")
-        for setting in settings where setting.group == group {
+        for setting in all where setting.group == group {
             let flag = "  --\(setting.flag)"
             let padding = String(repeating: " ", count: max(1, 42 - flag.count))
             lines.append(flag + padding + setting.summary + (setting.defaultValue.map { " (default: \($0))" } ?? ""))
@@ -88,6 +102,7 @@ func explain() -> String {
     let enabled = config.list("OTEL_NATIVE_ENABLED_INSTRUMENTATIONS").map(Set.init)
     var lines = ["Plugin path: " + locations.manifestDirectories.joined(separator: ":")]
     if RuntimeEnvironment.isSecureExecution { lines.append("secure execution: nothing would load") }
+    let catalog = catalog()
     for entry in catalog.entries {
         let subject = "[\(entry.group.rawValue)] \(entry.name) (\(entry.location)): "
         let name = entry.name.lowercasedASCII()
@@ -137,7 +152,7 @@ parsing: while index < arguments.count {
             value = String(name[name.index(after: equals)...])
             name = String(name[..<equals])
         }
-        guard let setting = settingsByFlag[name] else {
+        guard let setting = setting(forFlag: name) else {
             printError("\(tool): unknown flag --\(name)\n\(usage())")
             exit(2)
         }

@@ -4,6 +4,7 @@ import Glibc
 import COTelCoreShims
 import COTelPlugin
 import OTelCore
+import OTelRuntime
 
 /// Called once by libotel_preload.so's constructor, before the program's
 /// main: the sitecustomize of native programs.
@@ -18,7 +19,7 @@ func runtimeLibraryPath() -> String? {
     let address = unsafeBitCast(otelRuntimeInitialize as @convention(c) () -> Void, to: UnsafeRawPointer.self)
     var buffer = [CChar](repeating: 0, count: 4096)
     guard otel_shim_object_path(address, &buffer, buffer.count) else { return nil }
-    let path = String(cString: buffer)
+    let path = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     return path.hasSuffix(".so") || path.containsBytes(".so.") ? path : nil
 }
 
@@ -31,6 +32,7 @@ public func otelBuiltinConfiguratorEntry(_ host: UnsafePointer<otel_host_api>?) 
 }
 
 enum BuiltinConfigurator {
+    /// Immutable once built.
     nonisolated(unsafe) static let descriptor: UnsafePointer<otel_plugin_descriptor> = {
         let pointer = UnsafeMutablePointer<otel_plugin_descriptor>.allocate(capacity: 1)
         var descriptor = otel_plugin_descriptor()
