@@ -27,6 +27,9 @@ build:
 
 preload:
 	$(CC) $(PRELOAD_FLAGS) -o $(BUILD)/libotel_preload.so Sources/COTelPreload/preload.c -ldl
+	mkdir -p $(BUILD)/generated
+	$(BUILD)/otel-instrument-tool --print-flag-table > $(BUILD)/generated/otel_instrument_flags.h
+	$(CC) -O2 -Wall -Wextra -Werror -I$(BUILD)/generated -o $(BUILD)/otel-instrument Sources/otel-instrument/launcher.c
 	$(CC) $(PLUGIN_FLAGS) -o $(BUILD)/libOTelDistro.so Plugins/Distro/distro.c
 
 test:
@@ -36,7 +39,7 @@ test:
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/otel-native $(DESTDIR)$(PREFIX)/include/otel-native \
 		$(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d
-	install -m 755 $(BUILD)/otel-instrument $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/otel-instrument $(BUILD)/otel-instrument-tool $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(BUILD)/libotel_preload.so $(BUILD)/libOTelRuntime.so $(BUILD)/libOTelDistro.so $(DESTDIR)$(PREFIX)/lib/otel-native/
 	install -m 644 Sources/COTelCore/include/otel_core.h Sources/COTelPlugin/include/otel_plugin.h $(DESTDIR)$(PREFIX)/include/otel-native/
 	install -m 644 plugins.d/*.ini $(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d/

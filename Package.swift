@@ -20,7 +20,7 @@ let package = Package(
         .library(name: "OTelCore", targets: ["OTelCore"]),
         // libOTelRuntime.so: dlopened by the preload shim (which `make` builds with cc).
         .library(name: "OTelRuntime", type: .dynamic, targets: ["OTelRuntimeLibrary"]),
-        .executable(name: "otel-instrument", targets: ["otel-instrument"]),
+        .executable(name: "otel-instrument-tool", targets: ["otel-instrument-tool"]),
         .executable(name: "otel-example", targets: ["otel-example"]),
         .executable(name: "otel-bench", targets: ["otel-bench"]),
     ],
@@ -58,12 +58,16 @@ let package = Package(
             name: "OTelRuntimeLibrary",
             dependencies: ["OTelRuntime", "OTelCore", "COTelCoreShims", "COTelPlugin"],
             swiftSettings: injectedSwiftSettings,
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+            // Keep the static runtime's symbols private and bind them inside
+            // the library: fewer symbol lookups when every program loads it.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--exclude-libs=ALL", "-Xlinker", "-Bsymbolic"])]
         ),
-        // The command that runs a program with instrumentation (static standard
-        // library: it runs before every instrumented program).
+        // The full otel-instrument: help, explain, plugin-declared flags. The
+        // `otel-instrument` users run is a C front end that `make` links with cc
+        // (Sources/otel-instrument/launcher.c): it handles the common case itself
+        // and execs this tool for everything else.
         .executableTarget(
-            name: "otel-instrument",
+            name: "otel-instrument-tool",
             dependencies: ["OTelRuntime", "OTelCore"],
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),

@@ -14,8 +14,11 @@ public func otelRuntimeInitialize() {
     PluginRuntime.initialize(locations: .forRuntimeLibrary(at: runtimeLibraryPath(), config: config))
 }
 
-/// The path of the shared object this code was loaded from, if any.
+/// The path of the shared object this code was loaded from, if any:
+/// OTEL_NATIVE_RUNTIME_LIBRARY (set by otel-instrument, and what the preload
+/// loaded), else dladdr (slower: it searches the symbol table).
 func runtimeLibraryPath() -> String? {
+    if let configured = otel_shim_config_get("OTEL_NATIVE_RUNTIME_LIBRARY") { return String(cString: configured) }
     let address = unsafeBitCast(otelRuntimeInitialize as @convention(c) () -> Void, to: UnsafeRawPointer.self)
     var buffer = [CChar](repeating: 0, count: 4096)
     guard otel_shim_object_path(address, &buffer, buffer.count) else { return nil }

@@ -76,8 +76,11 @@ final class OtelInstrumentTests: XCTestCase {
         let missing = try run(["no-such-program-anywhere"])
         XCTAssertEqual(missing.status, 127)
         XCTAssertEqual(missing.stderr, "otel-instrument: no-such-program-anywhere: command not found\n")
-        let notExecutable = try run(["/etc/hostname"])
+        let plainFile = scratch.appendingPathComponent("not-executable").path
+        FileManager.default.createFile(atPath: plainFile, contents: Data("data\n".utf8), attributes: [.posixPermissions: 0o644])
+        let notExecutable = try run([plainFile])
         XCTAssertEqual(notExecutable.status, 126)
+        XCTAssertEqual(notExecutable.stderr, "otel-instrument: \(plainFile): Permission denied\n")
         let unknown = try run(["--no_such_flag", "x", "/bin/true"])
         XCTAssertEqual(unknown.status, 2)
         XCTAssertTrue(unknown.stderr.hasPrefix("otel-instrument: unknown flag --no_such_flag\nusage: "), unknown.stderr)
