@@ -103,10 +103,8 @@ final class OtelInstrumentTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         chmod(directory.path, 0o755)
         let example = Self.repository.appendingPathComponent("Examples/c-plugin")
-        let sources = Self.repository.appendingPathComponent("Sources")
         let compile = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-fvisibility=hidden",
-                                                     "-I", sources.appendingPathComponent("COTelCore/include").path,
-                                                     "-I", sources.appendingPathComponent("COTelPlugin/include").path,
+                                                     "-I", try PluginLoaderTests.installedHeaders().path,
                                                      "-o", directory.appendingPathComponent("libexample_c_plugin.so").path,
                                                      example.appendingPathComponent("example_plugin.c").path])
         XCTAssertEqual(compile.status, 0, compile.output)
@@ -147,12 +145,10 @@ final class OtelInstrumentTests: XCTestCase {
     /// Each broken plugin is one warning; the others load and the program runs.
     func testBrokenPluginsAreSkippedAndTheProgramRuns() throws {
         let plugins = try examplePluginDirectory()
-        let sources = Self.repository.appendingPathComponent("Sources")
         func compile(_ source: String, _ library: String) throws {
             let file = scratch.appendingPathComponent(library + ".c")
             try source.write(to: file, atomically: true, encoding: .utf8)
-            let result = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", sources.appendingPathComponent("COTelCore/include").path,
-                                                        "-I", sources.appendingPathComponent("COTelPlugin/include").path,
+            let result = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
                                                         "-o", plugins + "/" + library, file.path])
             XCTAssertEqual(result.status, 0, result.output)
         }

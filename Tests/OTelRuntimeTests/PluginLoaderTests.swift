@@ -28,12 +28,25 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func compileFile(_ path: String, into library: String) throws {
-        let include = Self.repository.appendingPathComponent("Sources")
         let result = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-fvisibility=hidden",
-                                                    "-I", include.appendingPathComponent("COTelCore/include").path,
-                                                    "-I", include.appendingPathComponent("COTelPlugin/include").path,
+                                                    "-I", try Self.installedHeaders().path,
                                                     "-o", pluginsDirectory.appendingPathComponent(library).path, path])
         XCTAssertEqual(result.status, 0, result.output)
+    }
+
+    /// A directory holding only the two public headers, as `make install` lays
+    /// them out in include/otel-native: a third party needs nothing else.
+    static func installedHeaders() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otel-native-include-\(getpid())")
+        if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        let staging = directory.appendingPathExtension("staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        for header in ["COTelCore/include/otel_core.h", "COTelPlugin/include/otel_plugin.h"] {
+            let source = repository.appendingPathComponent("Sources").appendingPathComponent(header)
+            try FileManager.default.copyItem(at: source, to: staging.appendingPathComponent(source.lastPathComponent))
+        }
+        try? FileManager.default.moveItem(at: staging, to: directory)
+        return directory
     }
 
     func writeManifest(_ name: String, _ text: String) throws {
