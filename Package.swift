@@ -18,6 +18,7 @@ let package = Package(
     name: "otel-native",
     products: [
         .library(name: "OTelCore", targets: ["OTelCore"]),
+        .library(name: "OTelPluginKit", targets: ["OTelPluginKit"]),
         // libOTelRuntime.so: dlopened by the preload shim (which `make` builds with cc).
         .library(name: "OTelRuntime", type: .dynamic, targets: ["OTelRuntimeLibrary"]),
         .executable(name: "otel-instrument-tool", targets: ["otel-instrument-tool"]),
@@ -32,8 +33,12 @@ let package = Package(
         // The preload bootstrap's source; the shipped libotel_preload.so is linked by
         // `make` with cc so that it depends on libc alone (see its header).
         .target(name: "COTelPreload"),
-        // The plugin ABI version exported by libOTelRuntime.so (it is a plugin too).
-        .target(name: "COTelRuntimeABI", dependencies: ["COTelPlugin"]),
+        // The plugin ABI version symbol of plugin libraries built with SwiftPM
+        // (Swift plugins, and libOTelRuntime.so, whose configurator is a plugin).
+        .target(name: "COTelPluginABI", dependencies: ["COTelPlugin"]),
+        // Plugins in Swift: a type plus one @c entry function.
+        .target(name: "OTelPluginKit", dependencies: ["COTelPlugin", "COTelCore", "COTelPluginABI"],
+                swiftSettings: injectedSwiftSettings),
         // The default distro plugin (compiled here for checking; `make` links the
         // shipped libOTelDistro.so with cc, so that it needs no Swift runtime).
         .target(name: "OTelDistro", dependencies: ["COTelPlugin"], path: "Plugins/Distro"),
@@ -49,7 +54,7 @@ let package = Package(
         // bootstrap and otel-instrument are still to come).
         .target(
             name: "OTelRuntime",
-            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin", "COTelRuntimeABI"],
+            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin", "COTelPluginABI"],
             swiftSettings: injectedSwiftSettings
         ),
         // The runtime library's entry points, linked with the Swift standard library

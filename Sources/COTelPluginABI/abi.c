@@ -1,4 +1,4 @@
-#include "otel_runtime_abi.h"
+#include "otel_plugin_abi.h"
 #include <otel_plugin.h>
 
 OTEL_PLUGIN_DECLARE_ABI();
