@@ -65,6 +65,28 @@ public enum PluginRuntime {
         }
     }
 
+    /// Why `entry` must not instrument this process: a library it instruments
+    /// is loaded in a version outside its constraints. Libraries not loaded
+    /// yet, or of unknown version, do not stop it (reported at debug level).
+    static func unmetConstraint(of entry: PluginEntry, in catalog: PluginCatalog, diagnostics: Diagnostics) -> String? {
+        guard let manifest = catalog.manifest(of: entry) else { return nil }
+        for library in manifest.instruments {
+            switch LoadedLibraries.presence(of: library.soname, versionFunction: manifest.versionFunctions[library.soname]) {
+            case .notLoaded:
+                diagnostics.debug("\(entry.name): \(library.soname) is not loaded (yet); instrumenting anyway")
+            case .loadedVersionUnknown:
+                diagnostics.debug("\(entry.name): \(library.soname) is loaded; its version is unknown (no version_function), so \(library) is not checked")
+            case .loadedVersionUnreadable(let reason):
+                diagnostics.debug("\(entry.name): \(reason); \(library) is not checked")
+            case .loaded(let version):
+                if !library.isSatisfied(by: version) {
+                    return "constraint not met: \(library.soname) \(version) is loaded, \(library) is required"
+                }
+            }
+        }
+        return nil
+    }
+
     /// Runs the whole initialisation once and returns what was decided for each entry.
     @discardableResult
     public static func initialize(environment: Environment = .process, locations: Locations) -> [PluginDecision] {
@@ -138,6 +160,8 @@ public enum PluginRuntime {
                 decide(entry, .disabled("listed in OTEL_NATIVE_DISABLED_INSTRUMENTATIONS"))
             } else if let enabled, !enabled.contains(name) {
                 decide(entry, .disabled("not listed in OTEL_NATIVE_ENABLED_INSTRUMENTATIONS"))
+            } else if let unmet = unmetConstraint(of: entry, in: catalog, diagnostics: diagnostics) {
+                decide(entry, .disabled(unmet))
             } else {
                 run(entry, \.instrument, "instrument")
             }

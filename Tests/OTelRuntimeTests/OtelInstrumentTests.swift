@@ -205,3 +205,87 @@ final class OtelInstrumentTests: XCTestCase {
         XCTAssertEqual(result.stderr, "otel-native: error: cannot load the otel-native runtime: /nonexistent/libOTelRuntime.so: cannot open shared object file: No such file or directory; the program runs uninstrumented\n")
     }
 }
+
+extension OtelInstrumentTests {
+    /// `instruments` constraints are checked against the version of the library
+    /// the process has loaded, read through the manifest's version_function.
+    func testInstrumentsConstraintsAreCheckedAgainstTheLoadedLibrary() throws {
+        let library = scratch.appendingPathComponent("libfakelib.so.1").path
+        let source = scratch.appendingPathComponent("fakelib.c")
+        try "const char *fake_version(void) { return \"fakelib 2.5.0\"; }\n".write(to: source, atomically: true, encoding: .utf8)
+        let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-Wl,-soname,libfakelib.so.1", "-o", library, source.path])
+        XCTAssertEqual(built.status, 0, built.output)
+        func run(constraint: String, preloadLibrary: Bool) throws -> (status: Int32, stdout: String, stderr: String) {
+            let plugins = try examplePluginDirectory(manifest: """
+                [distribution]
+                name = example-c-plugin
+                instruments = libfakelib.so.1 \(constraint)
+                version_function = libfakelib.so.1:fake_version
+                [otel_instrumentor]
+                example_c = libexample_c_plugin.so:otel_example_c_plugin_entry
+                """)
+            return try self.run(["--plugins_path", plugins, "--traces_exporter", "console", "--log_level", "debug", "/bin/true"],
+                                environment: preloadLibrary ? ["LD_PRELOAD": library] : [:])
+        }
+        let tooOld = try run(constraint: ">= 3", preloadLibrary: true)
+        XCTAssertFalse(tooOld.stdout.contains("example-c-plugin instrumented"))
+        XCTAssertTrue(tooOld.stderr.contains("example_c (\(scratch.path)/plugins.d/example-c-plugin.ini:6): not loaded: constraint not met: libfakelib.so.1 2.5.0 is loaded, libfakelib.so.1 >= 3 is required"), tooOld.stderr)
+        let inRange = try run(constraint: ">= 2, < 3", preloadLibrary: true)
+        XCTAssertTrue(inRange.stdout.contains("example-c-plugin instrumented"), inRange.stderr)
+        let notLoaded = try run(constraint: ">= 3", preloadLibrary: false)
+        XCTAssertTrue(notLoaded.stdout.contains("example-c-plugin instrumented"), "a library not loaded yet may load later")
+        XCTAssertTrue(notLoaded.stderr.contains("libfakelib.so.1 is not loaded (yet); instrumenting anyway"), notLoaded.stderr)
+    }
+
+    /// Children inherit the preload and the settings, so a process tree is instrumented.
+    func testChildProcessesAreInstrumentedToo() throws {
+        let plugins = try examplePluginDirectory()
+        let output = scratch.appendingPathComponent("spans.json").path
+        let result = try run(["--plugins_path", plugins, "--traces_exporter", "console", "--console_output", output,
+                              "/bin/sh", "-c", "/bin/true; /bin/echo child"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "child\n")
+        let spans = try String(contentsOfFile: output, encoding: .utf8)
+        // /bin/true and /bin/echo each record the plugin's span (dash itself leaves by _exit,
+        // which does not flush yet: issue 7).
+        XCTAssertEqual(spans.components(separatedBy: "\"name\": \"example-c-plugin instrumented\"").count - 1, 2, spans)
+    }
+
+    /// A small C program sees the same signal dispositions and only the documented
+    /// additions to its environment.
+    func testACProgramSeesOnlyTheDocumentedEnvironment() throws {
+        let source = scratch.appendingPathComponent("probe.c")
+        try """
+            #include <signal.h>
+            #include <stdio.h>
+            #include <string.h>
+            extern char **environ;
+            int main(void) {
+                int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGINT, SIGTERM, SIGPIPE, SIGCHLD};
+                for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+                    struct sigaction action;
+                    sigaction(signals[i], NULL, &action);
+                    printf("signal %d: %s\\n", signals[i], action.sa_handler == SIG_DFL ? "default" : action.sa_handler == SIG_IGN ? "ignored" : "handled");
+                }
+                for (char **variable = environ; *variable; variable++) printf("env %s\\n", *variable);
+                return 5;
+            }
+            """.write(to: source, atomically: true, encoding: .utf8)
+        let probe = scratch.appendingPathComponent("probe").path
+        let built = try runCommand("/usr/bin/env", ["cc", "-o", probe, source.path])
+        XCTAssertEqual(built.status, 0, built.output)
+        let plain = try run([probe], instrumented: false)
+        let instrumented = try run(["--traces_exporter", "console", probe])
+        XCTAssertEqual(instrumented.status, 5)
+        XCTAssertEqual(plain.status, 5)
+        let plainLines = Set(plain.stdout.split(separator: "\n").map(String.init))
+        let instrumentedLines = Set(instrumented.stdout.split(separator: "\n").map(String.init))
+        XCTAssertEqual(instrumentedLines.filter { $0.hasPrefix("signal") }, plainLines.filter { $0.hasPrefix("signal") })
+        let added = instrumentedLines.subtracting(plainLines).map { String($0.dropFirst(4).prefix { $0 != "=" }) }.sorted()
+        // The flag's variable, the preload, the runtime's path, and what the
+        // default distro sets where unset (as Python's distro does).
+        XCTAssertEqual(added, ["LD_PRELOAD", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_LOGS_EXPORTER", "OTEL_METRICS_EXPORTER",
+                               "OTEL_NATIVE_RUNTIME_LIBRARY", "OTEL_TRACES_EXPORTER"])
+        XCTAssertTrue(plainLines.subtracting(instrumentedLines).isEmpty, "nothing removed")
+    }
+}

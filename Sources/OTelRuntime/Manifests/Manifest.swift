@@ -115,6 +115,9 @@ public struct Manifest: Sendable {
     public let distributionName: String
     public let distributionVersion: String?
     public let instruments: [InstrumentedLibrary]
+    /// How to ask a loaded library its version: soname → a function of it that
+    /// returns its version as a C string (`version_function = libz.so.1:zlibVersion`).
+    public let versionFunctions: [String: String]
     public let entries: [PluginEntry]
     public let variables: [DeclaredVariable]
 }

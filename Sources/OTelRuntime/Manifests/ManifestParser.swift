@@ -18,6 +18,7 @@ public enum ManifestParser {
         var name: String?
         var version: String?
         var instruments: [InstrumentedLibrary] = []
+        var versionFunctions: [String: String] = [:]
         var entries: [PluginEntry] = []
         var variables: [DeclaredVariable] = []
         var firstLineOfEntry: [String: Int] = [:]
@@ -80,8 +81,15 @@ public enum ManifestParser {
                     case .success(let library): instruments.append(library)
                     case .failure(let message): problem(message)
                     }
+                case "version_function":
+                    let parts = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                    guard parts.count == 2, isSharedObjectName(parts[0]), isCIdentifier(parts[1]) else {
+                        problem("expected `version_function = library.so.N:function`, found `\(value)`")
+                        continue
+                    }
+                    versionFunctions[parts[0]] = parts[1]
                 default:
-                    problem("unknown key `\(key)` in [distribution]; expected name, version or instruments")
+                    problem("unknown key `\(key)` in [distribution]; expected name, version, instruments or version_function")
                 }
             case .group(.environmentVariables):
                 guard isVariableName(key) else {
@@ -128,7 +136,7 @@ public enum ManifestParser {
                                             message: "no `name` in [distribution]; using `\(distributionName)` from the file name"))
         }
         let manifest = Manifest(path: path, distributionName: distributionName, distributionVersion: version,
-                                instruments: instruments, entries: entries, variables: variables)
+                                instruments: instruments, versionFunctions: versionFunctions, entries: entries, variables: variables)
         return (manifest, problems)
     }
 
