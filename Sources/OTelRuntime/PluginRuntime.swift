@@ -126,28 +126,28 @@ public enum PluginRuntime {
             let status = call(descriptor.state, HostTable.shared)
             decide(entry, status == 0 ? .loaded : .failed("\(what)() returned \(status)"))
         }
-        /// The entry named by `variable`, else the first of `group`.
-        func chosen(_ group: PluginGroup, by variable: String) -> PluginEntry? {
+        /// The entry named by `variable`, else the first of `group`; when there is
+        /// none, one warning ending with what happens instead.
+        func chosen(_ group: PluginGroup, by variable: String, otherwise: String) -> PluginEntry? {
             let entries = catalog.entries(in: group)
-            guard let name = config.string(variable) else { return entries.first }
-            guard let entry = entries.first(where: { $0.name == name }) else {
-                diagnostics.warn("\(variable)=\(name): no [\(group.rawValue)] entry has that name (found: \(entries.map(\.name).joined(separator: ", ")))")
+            if let name = config.string(variable) {
+                if let entry = entries.first(where: { $0.name == name }) { return entry }
+                let found = entries.isEmpty ? "none" : entries.map(\.name).joined(separator: ", ")
+                diagnostics.warn("\(variable)=\(name): no [\(group.rawValue)] entry has that name (found: \(found)); \(otherwise)")
                 return nil
             }
-            return entry
+            if let first = entries.first { return first }
+            diagnostics.warn("no [\(group.rawValue)] entry found on the plugin path; \(otherwise)")
+            return nil
         }
 
         // 1. Distro: defaults where the user set nothing.
-        if let distro = chosen(.distro, by: "OTEL_NATIVE_DISTRO") {
+        if let distro = chosen(.distro, by: "OTEL_NATIVE_DISTRO", otherwise: "no defaults are applied") {
             run(distro, \.configure, "configure")
-        } else {
-            diagnostics.warn("no distro found on the plugin path; using the built-in defaults")
         }
         // 2. Configurator, then the SDK from the (now defaulted) OTEL_* settings.
-        if let configurator = chosen(.configurator, by: "OTEL_NATIVE_CONFIGURATOR") {
+        if let configurator = chosen(.configurator, by: "OTEL_NATIVE_CONFIGURATOR", otherwise: "using the built-in configuration") {
             run(configurator, \.configure, "configure")
-        } else {
-            diagnostics.warn("no configurator found on the plugin path; using the built-in configuration")
         }
         OTelSDK.initialize(environment: environment)
         // 3. Hooks and instrumentors.

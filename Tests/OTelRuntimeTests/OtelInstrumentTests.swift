@@ -93,6 +93,8 @@ final class OtelInstrumentTests: XCTestCase {
     func testTheProgramKeepsItsPidAndSeesTheDocumentedEnvironment() throws {
         let result = try run(["--service_name", "svc", "/bin/sh", "-c", "echo $$ $PPID; echo $OTEL_SERVICE_NAME; echo $LD_PRELOAD"])
         let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines[0].split(separator: " ").last.map(String.init), String(getpid()),
+                       "otel-instrument execs: the program's parent is whoever started otel-instrument")
         XCTAssertEqual(lines[1], "svc", "a flag sets its variable")
         XCTAssertTrue(lines[2].hasSuffix("libotel_preload.so"), "the preload is first in LD_PRELOAD: \(lines[2])")
     }
@@ -287,5 +289,50 @@ extension OtelInstrumentTests {
         XCTAssertEqual(added, ["LD_PRELOAD", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_LOGS_EXPORTER", "OTEL_METRICS_EXPORTER",
                                "OTEL_NATIVE_RUNTIME_LIBRARY", "OTEL_TRACES_EXPORTER"])
         XCTAssertTrue(plainLines.subtracting(instrumentedLines).isEmpty, "nothing removed")
+    }
+}
+
+extension OtelInstrumentTests {
+    /// Under secure execution (here: an unprivileged user running a program
+    /// with file capabilities) nothing loads and nothing is printed.
+    func testSecureExecutionStaysInert() throws {
+        try XCTSkipUnless(getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+                          && FileManager.default.isExecutableFile(atPath: "/usr/sbin/setcap"),
+                          "needs root, setpriv and setcap to run a program with AT_SECURE set")
+        let plugins = try examplePluginDirectory()
+        func copyOfEcho(_ name: String, capabilities: Bool) throws -> String {
+            let path = scratch.appendingPathComponent(name).path
+            try FileManager.default.copyItem(atPath: "/bin/echo", toPath: path)
+            chmod(path, 0o755)
+            if capabilities {
+                let result = try runCommand("/usr/sbin/setcap", ["cap_net_bind_service+ep", path])
+                XCTAssertEqual(result.status, 0, result.output)
+            }
+            return path
+        }
+        func runAsNobody(_ program: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", products.appendingPathComponent("otel-instrument").path,
+                     "--plugins_path", plugins, "--traces_exporter", "console", program, "hello"], instrumented: false)
+        }
+        let privileged = try runAsNobody(try copyOfEcho("echo-with-capabilities", capabilities: true))
+        XCTAssertEqual(privileged.status, 0)
+        XCTAssertEqual(privileged.stdout, "hello\n")
+        XCTAssertEqual(privileged.stderr, "")
+        let ordinary = try runAsNobody(try copyOfEcho("echo-plain", capabilities: false))
+        XCTAssertTrue(ordinary.stdout.contains("example-c-plugin instrumented"), "the same program without capabilities is instrumented")
+    }
+}
+
+extension OtelInstrumentTests {
+    /// A distro or configurator that cannot be found is a warning, not silence,
+    /// and the program runs with the built-in configuration.
+    func testAMissingDistroOrConfiguratorIsAWarning() throws {
+        let result = try run(["--distro", "mine", "--configurator", "theirs", "--traces_exporter", "console", "/bin/echo", "ok"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "ok\n")
+        XCTAssertEqual(result.stderr.split(separator: "\n").map(String.init), [
+            "otel-native: warning: OTEL_NATIVE_DISTRO=mine: no [otel_distro] entry has that name (found: default); no defaults are applied",
+            "otel-native: warning: OTEL_NATIVE_CONFIGURATOR=theirs: no [otel_configurator] entry has that name (found: default); using the built-in configuration",
+        ])
     }
 }
