@@ -149,7 +149,19 @@ public enum PluginRuntime {
         if let configurator = chosen(.configurator, by: "OTEL_NATIVE_CONFIGURATOR", otherwise: "using the built-in configuration") {
             run(configurator, \.configure, "configure")
         }
-        OTelSDK.initialize(environment: environment)
+        // The factories run while OTelSDK.initialize configures the SDK, on this
+        // thread, before initialize returns: the captured state is never shared.
+        final class Loader: @unchecked Sendable {
+            let body: (PluginEntry) -> LoadedPlugin?
+            init(_ body: @escaping (PluginEntry) -> LoadedPlugin?) { self.body = body }
+        }
+        let loader = Loader { entry in
+            guard let plugin = load(entry) else { return nil }
+            decide(entry, .loaded)
+            return plugin
+        }
+        let registry = components(of: catalog, load: { loader.body($0) }, diagnostics: diagnostics)
+        OTelSDK.initialize(environment: environment, registry: registry)
         // 3. Hooks and instrumentors.
         for entry in catalog.entries(in: .preInstrument) { run(entry, \.configure, "configure") }
         let disabled = Set(config.list("OTEL_NATIVE_DISABLED_INSTRUMENTATIONS") ?? [])

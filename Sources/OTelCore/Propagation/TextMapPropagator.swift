@@ -48,8 +48,9 @@ public struct CompositePropagator: TextMapPropagator {
     }
 
     /// The propagators named by OTEL_PROPAGATORS (default "tracecontext,baggage";
-    /// "none" for none). Unknown or not yet available names are reported and skipped.
-    public static func fromEnvironment(config: ConfigReader) -> CompositePropagator {
+    /// "none" for none), built in or from `registry`. Unknown or not yet
+    /// available names are reported and skipped.
+    public static func fromEnvironment(config: ConfigReader, registry: ComponentRegistry = .empty) -> CompositePropagator {
         let names = config.list("OTEL_PROPAGATORS") ?? ["tracecontext", "baggage"]
         var seen = Set<String>()
         var chosen: [any TextMapPropagator] = []
@@ -58,6 +59,8 @@ public struct CompositePropagator: TextMapPropagator {
             case "tracecontext": chosen.append(TraceContextPropagator())
             case "baggage": chosen.append(BaggagePropagator())
             case "none": break
+            case _ where registry.propagators[name] != nil:
+                if let propagator = registry.propagators[name]?() { chosen.append(propagator) }
             case "b3", "b3multi", "jaeger", "xray", "ottrace":
                 config.diagnostics.warn("OTEL_PROPAGATORS: \(name) is not built in and no plugin provides it yet; skipping it")
             default:

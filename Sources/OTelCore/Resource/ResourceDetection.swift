@@ -11,7 +11,11 @@ public let otelNativeVersion = "0.1.0"
 public enum ResourceDetection {
     /// telemetry.sdk.*, then process/host/os facts, then OTEL_RESOURCE_ATTRIBUTES,
     /// then service.name from OTEL_SERVICE_NAME or `unknown_service:<executable>`.
-    public static func detect(config: ConfigReader) -> Resource {
+    ///
+    /// Plugin resource detectors named in OTEL_EXPERIMENTAL_RESOURCE_DETECTORS
+    /// (as OpenTelemetry Python names its detector entry points) run after the
+    /// built-in facts; OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME still win.
+    public static func detect(config: ConfigReader, registry: ComponentRegistry = .empty) -> Resource {
         var attributes: [Attribute] = [
             Attribute("telemetry.sdk.language", "swift"),
             Attribute("telemetry.sdk.name", "otel-native"),
@@ -19,6 +23,13 @@ public enum ResourceDetection {
         ]
         attributes += processAndHost()
         var resource = Resource(attributes: attributes)
+        for name in config.list("OTEL_EXPERIMENTAL_RESOURCE_DETECTORS") ?? [] {
+            guard let detector = registry.resourceDetectors[name] else {
+                config.diagnostics.warn("OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: no resource detector named \(name); skipping it")
+                continue
+            }
+            if let detected = detector() { resource = resource.merging(Resource(attributes: detected)) }
+        }
         if let raw = config.string("OTEL_RESOURCE_ATTRIBUTES") {
             if let parsed = parseResourceAttributes(raw) {
                 resource = resource.merging(Resource(attributes: parsed))

@@ -43,14 +43,15 @@ public enum OTelSDK {
     /// The installed diagnostics.
     public static var diagnostics: Diagnostics { state.diagnostics }
 
-    /// Configures the SDK from `environment`, installs it, and arranges for
+    /// Configures the SDK from `environment` (with plugin components from
+    /// `registry` resolved by name), installs it, and arranges for
     /// pending spans to be exported when the process exits (exit() or return
     /// from main), bounded by OTEL_NATIVE_SHUTDOWN_TIMEOUT.
     @discardableResult
-    public static func initialize(environment: Environment = .process) -> SDKState {
+    public static func initialize(environment: Environment = .process, registry: ComponentRegistry = .empty) -> SDKState {
         let diagnostics = Diagnostics(environment: environment)
         let config = ConfigReader(environment: environment, diagnostics: diagnostics)
-        let configuration = SDKConfiguration(config: config)
+        let configuration = SDKConfiguration(config: config, registry: registry)
         var provider: TracerProvider?
         if !configuration.disabled {
             provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,

@@ -164,7 +164,14 @@ public enum SamplerName: String, CaseIterable, Sendable {
     /// The sampler from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
     /// (configuration/sdk-environment-variables.md, "General SDK Configuration":
     /// the default is parentbased_always_on, the ratio's default 1.0).
-    public static func sampler(config: ConfigReader) -> any Sampler {
+    /// A name that is not built in is looked up in `registry` (sampler plugins).
+    public static func sampler(config: ConfigReader, registry: ComponentRegistry = .empty) -> any Sampler {
+        if let raw = config.string("OTEL_TRACES_SAMPLER")?.lowercasedASCII(), SamplerName(rawValue: raw) == nil,
+           let factory = registry.samplers[raw] {
+            if let sampler = factory() { return sampler }
+            config.diagnostics.warn("OTEL_TRACES_SAMPLER=\(raw): its plugin did not load; using the default parentbased_always_on")
+            return ParentBasedSampler(root: AlwaysOnSampler())
+        }
         let name = config.enumeration("OTEL_TRACES_SAMPLER", default: SamplerName.parentBasedAlwaysOn)
         func ratio() -> Double { config.double("OTEL_TRACES_SAMPLER_ARG", default: 1.0, range: 0...1) }
         switch name {

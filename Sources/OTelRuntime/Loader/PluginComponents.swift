@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COTelCore
+import COTelPlugin
+import OTelCore
+import Synchronization
+
+/// A propagator provided by a plugin (otel_propagator group).
+final class PluginPropagator: TextMapPropagator, @unchecked Sendable {
+    let plugin: LoadedPlugin
+    let inject: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<otel_carrier>?) -> Void
+    let extract: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<otel_carrier>?) -> OpaquePointer?
+
+    init?(_ plugin: LoadedPlugin) {
+        guard let inject = plugin.descriptor.pointee.inject, let extract = plugin.descriptor.pointee.extract else { return nil }
+        self.plugin = plugin
+        self.inject = inject
+        self.extract = extract
+    }
+
+    /// Plugins do not declare their fields in ABI 1.0.
+    var fields: [String] { [] }
+
+    /// Bridges a Swift carrier to the C callbacks for the duration of one call.
+    final class CarrierBox {
+        let get: (String) -> String?
+        let set: (String, String) -> Void
+        var returned: [UnsafeMutablePointer<CChar>] = []
+        init(get: @escaping (String) -> String?, set: @escaping (String, String) -> Void) {
+            self.get = get
+            self.set = set
+        }
+        deinit { returned.forEach { free($0) } }
+
+        func withCarrier<R>(_ body: (UnsafePointer<otel_carrier>) -> R) -> R {
+            var carrier = otel_carrier()
+            carrier.user = Unmanaged.passUnretained(self).toOpaque()
+            carrier.get = { user, key in
+                let box = Unmanaged<CarrierBox>.fromOpaque(user!).takeUnretainedValue()
+                guard let key, let value = box.get(String(cString: key)), let copy = strdup(value) else { return nil }
+                box.returned.append(copy)
+                return UnsafePointer(copy)
+            }
+            carrier.set = { user, key, value in
+                let box = Unmanaged<CarrierBox>.fromOpaque(user!).takeUnretainedValue()
+                guard let key, let value else { return }
+                box.set(String(cString: key), String(cString: value))
+            }
+            return withUnsafePointer(to: &carrier) { body($0) }
+        }
+    }
+
+    func inject<Setter: TextMapSetter>(_ context: Context, into carrier: inout Setter) {
+        var pending: [(String, String)] = []
+        let box = CarrierBox(get: { _ in nil }, set: { pending.append(($0, $1)) })
+        let cContext = CBridge.retainedContext(context)
+        box.withCarrier { inject(plugin.descriptor.pointee.state, cContext, $0) }
+        CBridge.release(cContext)
+        for (key, value) in pending { carrier.set(key, value) }
+    }
+
+    func extract<Getter: TextMapGetter>(from carrier: Getter, into context: Context) -> Context {
+        let box = CarrierBox(get: { carrier.get($0) }, set: { _, _ in })
+        let base = CBridge.retainedContext(context)
+        defer { CBridge.release(base) }
+        guard let extracted = box.withCarrier({ extract(plugin.descriptor.pointee.state, base, $0) }) else { return context }
+        defer { CBridge.release(extracted) }
+        return CBridge.context(extracted)
+    }
+}
+
+/// A sampler provided by a plugin (otel_traces_sampler group).
+final class PluginSampler: Sampler, @unchecked Sendable {
+    let plugin: LoadedPlugin
+    let shouldSample: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<otel_span>?, UInt64, UInt64, UnsafePointer<CChar>?, otel_span_kind) -> Int32
+
+    init?(_ plugin: LoadedPlugin) {
+        guard let shouldSample = plugin.descriptor.pointee.should_sample else { return nil }
+        self.plugin = plugin
+        self.shouldSample = shouldSample
+    }
+
+    func shouldSample(parent: SpanContext?, traceId: TraceId, name: String, kind: SpanKind,
+                      attributes: [Attribute], links: [SpanLink]) -> SamplingResult {
+        let answer = CBridge.withCSpan(parent) { parentSpan in
+            name.withCString { shouldSample(plugin.descriptor.pointee.state, parentSpan, traceId.high, traceId.low, $0,
+                                            otel_span_kind(UInt32(kind.rawValue))) }
+        }
+        let decision: SamplingDecision = switch answer {
+        case 2: .recordAndSample
+        case 1: .recordOnly
+        default: .drop
+        }
+        return SamplingResult(decision: decision, traceState: parent?.traceState ?? TraceState())
+    }
+
+    var description: String { plugin.name }
+}
+
+extension PluginRuntime {
+    /// The propagators, samplers, resource detectors and exporter names that
+    /// the catalog's plugins provide, each loaded only when its name is used.
+    static func components(of catalog: PluginCatalog, load: @escaping @Sendable (PluginEntry) -> LoadedPlugin?,
+                           diagnostics: Diagnostics) -> ComponentRegistry {
+        var registry = ComponentRegistry()
+        for entry in catalog.entries(in: .propagator) where registry.propagators[entry.name] == nil {
+            registry.propagators[entry.name] = {
+                guard let plugin = load(entry) else { return nil }
+                guard let propagator = PluginPropagator(plugin) else {
+                    diagnostics.warn("[otel_propagator] \(entry.name) (\(entry.location)): its descriptor has no inject or extract function")
+                    return nil
+                }
+                return propagator
+            }
+        }
+        for entry in catalog.entries(in: .tracesSampler) where registry.samplers[entry.name] == nil {
+            registry.samplers[entry.name] = {
+                guard let plugin = load(entry) else { return nil }
+                guard let sampler = PluginSampler(plugin) else {
+                    diagnostics.warn("[otel_traces_sampler] \(entry.name) (\(entry.location)): its descriptor has no should_sample function")
+                    return nil
+                }
+                return sampler
+            }
+        }
+        for entry in catalog.entries(in: .resourceDetector) where registry.resourceDetectors[entry.name] == nil {
+            registry.resourceDetectors[entry.name] = {
+                guard let plugin = load(entry), let detect = plugin.descriptor.pointee.detect else {
+                    diagnostics.warn("[otel_resource_detector] \(entry.name) (\(entry.location)): not loaded or no detect function")
+                    return nil
+                }
+                final class Collected { var attributes: [Attribute] = [] }
+                let collected = Collected()
+                let status = detect(plugin.descriptor.pointee.state, Unmanaged.passUnretained(collected).toOpaque()) { context, key, value in
+                    guard let context, let key, let value else { return }
+                    Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue().attributes
+                        .append(Attribute(String(cString: key), .string(String(cString: value))))
+                }
+                if status != 0 {
+                    diagnostics.warn("[otel_resource_detector] \(entry.name) (\(entry.location)): detect() returned \(status)")
+                    return nil
+                }
+                return collected.attributes
+            }
+        }
+        registry.tracesExporterNames = Set(catalog.entries(in: .tracesExporter).map(\.name))
+        return registry
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+@testable import OTelCore
+@testable import OTelRuntime
+import XCTest
+
+/// Propagators, samplers and resource detectors from a C plugin, resolved by
+/// the names users give in OTEL_* settings.
+final class PluginComponentsTests: XCTestCase {
+    static let source = """
+        #include <otel_plugin.h>
+        #include <stdio.h>
+        #include <string.h>
+        OTEL_PLUGIN_DECLARE_ABI();
+        static const otel_host_api *the_host;
+
+        /* A propagator carrying the trace id in x-custom-trace. */
+        static void inject(void *state, const otel_context *context, const otel_carrier *carrier) {
+            (void)state;
+            otel_span span;
+            otel_context_token token = the_host->context_attach(context);
+            the_host->span_start(NULL, "probe", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
+            char value[64];
+            snprintf(value, sizeof value, "%016llx%016llx", (unsigned long long)span.trace_id_high, (unsigned long long)span.trace_id_low);
+            the_host->span_end(&span);
+            the_host->context_restore(token);
+            carrier->set(carrier->user, "x-custom-trace", value);
+        }
+        static otel_context *extract(void *state, const otel_context *base, const otel_carrier *carrier) {
+            (void)state;
+            /* Extraction is not what this test checks: keep the base context. */
+            return carrier->get(carrier->user, "x-custom-trace") ? the_host->context_with_span(base, NULL) : NULL;
+        }
+        /* A sampler dropping spans whose name starts with "skip". */
+        static int should_sample(void *state, const otel_span *parent, uint64_t high, uint64_t low, const char *name, otel_span_kind kind) {
+            (void)state; (void)parent; (void)high; (void)low; (void)kind;
+            return strncmp(name, "skip", 4) == 0 ? 0 : 2;
+        }
+        /* A resource detector. */
+        static int detect(void *state, void *context, void (*add)(void *, const char *, const char *)) {
+            (void)state;
+            add(context, "plugin.detected", "yes");
+            return 0;
+        }
+        const otel_plugin_descriptor *otel_components_entry(const otel_host_api *host) {
+            the_host = host;
+            static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "components",
+                .inject = inject, .extract = extract, .should_sample = should_sample, .detect = detect};
+            return &d;
+        }
+        """
+
+    static let manifest = """
+        [distribution]
+        name = components
+        [otel_propagator]
+        custom = libcomponents.so:otel_components_entry
+        [otel_traces_sampler]
+        skipper = libcomponents.so:otel_components_entry
+        [otel_resource_detector]
+        detector = libcomponents.so:otel_components_entry
+        [otel_traces_exporter]
+        fancy = libcomponents.so:otel_components_entry
+        """
+
+    func makePlugins() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otel-components-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        chmod(directory.path, 0o755)
+        let source = directory.appendingPathComponent("components.c")
+        try Self.source.write(to: source, atomically: true, encoding: .utf8)
+        let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
+                                                   "-o", directory.appendingPathComponent("libcomponents.so").path, source.path])
+        XCTAssertEqual(built.status, 0, built.output)
+        try Self.manifest.write(to: directory.appendingPathComponent("components.ini"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    func testComponentsAreResolvedByName() throws {
+        let plugins = try makePlugins()
+        defer { try? FileManager.default.removeItem(at: plugins) }
+        let captured = LockedLines()
+        let diagnostics = Diagnostics(level: .debug) { captured.append($0) }
+        let catalog = PluginCatalog.scan(directories: [plugins.path], diagnostics: diagnostics, secureExecution: false)
+        let registry = PluginRuntime.components(of: catalog, load: { entry in
+            guard let path = PluginSearchPath.resolveLibrary(entry.library, manifestPath: entry.location.file, libraryDirectory: nil,
+                                                             fileSystem: .live) else { return nil }
+            return try? PluginLoader.load(entry, libraryPath: path).get()
+        }, diagnostics: diagnostics)
+        XCTAssertEqual(registry.tracesExporterNames, ["fancy"])
+
+        let environment = Environment(["OTEL_TRACES_SAMPLER": "skipper", "OTEL_PROPAGATORS": "custom,tracecontext",
+                                       "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "detector", "OTEL_TRACES_EXPORTER": "fancy,console"])
+        let configuration = SDKConfiguration(config: ConfigReader(environment: environment, diagnostics: diagnostics), registry: registry)
+        _ = configuration.makeProcessors(diagnostics: diagnostics)
+        XCTAssertEqual(configuration.resource.attributes["plugin.detected"], .string("yes"))
+        XCTAssertEqual(configuration.sampler.description, "components")
+        XCTAssertTrue(captured.lines.contains { $0.contains("OTEL_TRACES_EXPORTER=fancy: a plugin provides it, but exporter plugins") }, "\(captured.lines)")
+
+        let exporter = CollectingSpans()
+        let provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,
+                                      processors: [SimpleSpanProcessor(exporter: exporter)], diagnostics: diagnostics)
+        OTelSDK.install(SDKState(diagnostics: diagnostics, tracerProvider: provider, propagator: configuration.propagator))
+        let tracer = provider.tracer(name: "t")
+        tracer.startSpan("skip this one", parent: .root).end()
+        let kept = tracer.startSpan("keep this one", parent: .root)
+        kept.end()
+        XCTAssertEqual(exporter.names, ["keep this one"], "the plugin sampler decided")
+
+        var carrier = DictionaryCarrier()
+        configuration.propagator.inject(Context(span: kept), into: &carrier)
+        XCTAssertEqual(carrier.values["x-custom-trace"], kept.context.traceId.hexString, "the plugin propagator injected")
+        XCTAssertNotNil(carrier.values["traceparent"], "the built-in one still runs after it")
+    }
+}
