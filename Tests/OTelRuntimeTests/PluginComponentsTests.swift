@@ -41,10 +41,15 @@ final class PluginComponentsTests: XCTestCase {
             add(context, "plugin.detected", "yes");
             return 0;
         }
+        /* An id generator counting up. */
+        static uint64_t next = 0;
+        static void trace_id(void *state, uint64_t *high, uint64_t *low) { (void)state; *high = 0xabc; *low = ++next; }
+        static uint64_t span_id(void *state) { (void)state; return 0x1000 + ++next; }
         const otel_plugin_descriptor *otel_components_entry(const otel_host_api *host) {
             the_host = host;
             static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "components",
-                .inject = inject, .extract = extract, .should_sample = should_sample, .detect = detect};
+                .inject = inject, .extract = extract, .should_sample = should_sample, .detect = detect,
+                .generate_trace_id = trace_id, .generate_span_id = span_id};
             return &d;
         }
         """
@@ -60,6 +65,8 @@ final class PluginComponentsTests: XCTestCase {
         detector = libcomponents.so:otel_components_entry
         [otel_traces_exporter]
         fancy = libcomponents.so:otel_components_entry
+        [otel_id_generator]
+        counter = libcomponents.so:otel_components_entry
         """
 
     func makePlugins() throws -> URL {
@@ -89,7 +96,8 @@ final class PluginComponentsTests: XCTestCase {
         XCTAssertEqual(registry.tracesExporterNames, ["fancy"])
 
         let environment = Environment(["OTEL_TRACES_SAMPLER": "skipper", "OTEL_PROPAGATORS": "custom,tracecontext",
-                                       "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "detector", "OTEL_TRACES_EXPORTER": "fancy,console"])
+                                       "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "detector", "OTEL_TRACES_EXPORTER": "fancy,console",
+                                       "OTEL_NATIVE_ID_GENERATOR": "counter"])
         let configuration = SDKConfiguration(config: ConfigReader(environment: environment, diagnostics: diagnostics), registry: registry)
         _ = configuration.makeProcessors(diagnostics: diagnostics)
         XCTAssertEqual(configuration.resource.attributes["plugin.detected"], .string("yes"))
@@ -98,13 +106,16 @@ final class PluginComponentsTests: XCTestCase {
 
         let exporter = CollectingSpans()
         let provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,
-                                      processors: [SimpleSpanProcessor(exporter: exporter)], diagnostics: diagnostics)
+                                      idGenerator: configuration.idGenerator, processors: [SimpleSpanProcessor(exporter: exporter)], diagnostics: diagnostics)
         OTelSDK.install(SDKState(diagnostics: diagnostics, tracerProvider: provider, propagator: configuration.propagator))
         let tracer = provider.tracer(name: "t")
         tracer.startSpan("skip this one", parent: .root).end()
         let kept = tracer.startSpan("keep this one", parent: .root)
         kept.end()
         XCTAssertEqual(exporter.names, ["keep this one"], "the plugin sampler decided")
+        XCTAssertEqual(kept.context.traceId.high, 0xabc, "the plugin generated the ids")
+        XCTAssertGreaterThan(kept.context.spanId.value, 0x1000)
+        XCTAssertFalse(kept.context.traceFlags.contains(.random), "a plugin's ids are not known to be random")
 
         var carrier = DictionaryCarrier()
         configuration.propagator.inject(Context(span: kept), into: &carrier)

@@ -135,6 +135,9 @@ typedef struct otel_plugin_descriptor {
                          const char *name, otel_span_kind kind);
     /* otel_resource_detector: calls `add` for each attribute it detects */
     int (*detect)(void *state, void *context, void (*add)(void *context, const char *key, const char *value));
+    /* otel_id_generator: new non-zero ids */
+    void (*generate_trace_id)(void *state, uint64_t *high, uint64_t *low);
+    uint64_t (*generate_span_id)(void *state);
 
     void *reserved[8];
 } otel_plugin_descriptor;

@@ -6,6 +6,7 @@ public struct ComponentRegistry: Sendable {
     public var propagators: [String: @Sendable () -> (any TextMapPropagator)?] = [:]
     public var samplers: [String: @Sendable () -> (any Sampler)?] = [:]
     public var resourceDetectors: [String: @Sendable () -> [Attribute]?] = [:]
+    public var idGenerators: [String: @Sendable () -> (any IdGenerator)?] = [:]
     /// Names of trace exporters that plugins declare (not usable yet: exporter
     /// plugins receive OTLP protobuf, whose encoder has not landed).
     public var tracesExporterNames: Set<String> = []

@@ -55,7 +55,7 @@ public enum OTelSDK {
         var provider: TracerProvider?
         if !configuration.disabled {
             provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,
-                                      limits: configuration.limits,
+                                      idGenerator: configuration.idGenerator, limits: configuration.limits,
                                       processors: configuration.makeProcessors(diagnostics: diagnostics),
                                       diagnostics: diagnostics)
         }

@@ -4,6 +4,8 @@ public struct SDKConfiguration: Sendable {
     public var disabled: Bool
     public var resource: Resource
     public var sampler: any Sampler
+    /// OTEL_NATIVE_ID_GENERATOR: an otel_id_generator plugin entry; the built-in random one otherwise.
+    public var idGenerator: any IdGenerator
     public var limits: SpanLimits
     public var batch: BatchSpanProcessor.Configuration
     /// OTEL_TRACES_EXPORTER names, in order.
@@ -22,6 +24,14 @@ public struct SDKConfiguration: Sendable {
         disabled = config.bool("OTEL_SDK_DISABLED")
         resource = ResourceDetection.detect(config: config, registry: registry)
         sampler = SamplerName.sampler(config: config, registry: registry)
+        idGenerator = RandomIdGenerator()
+        if let name = config.string("OTEL_NATIVE_ID_GENERATOR") {
+            if let factory = registry.idGenerators[name] {
+                if let generator = factory() { idGenerator = generator }
+            } else if name != "random" {
+                config.diagnostics.warn("OTEL_NATIVE_ID_GENERATOR=\(name): no id generator has that name (random is built in); using random")
+            }
+        }
         limits = SpanLimits(config: config)
         batch = BatchSpanProcessor.Configuration(config: config)
         tracesExporters = config.list("OTEL_TRACES_EXPORTER") ?? ["otlp"]

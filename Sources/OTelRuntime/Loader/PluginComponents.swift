@@ -98,6 +98,35 @@ final class PluginSampler: Sampler, @unchecked Sendable {
     var description: String { plugin.name }
 }
 
+/// An id generator provided by a plugin (otel_id_generator group).
+final class PluginIdGenerator: IdGenerator, @unchecked Sendable {
+    let plugin: LoadedPlugin
+    let traceId: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> Void
+    let spanId: @convention(c) (UnsafeMutableRawPointer?) -> UInt64
+
+    init?(_ plugin: LoadedPlugin) {
+        guard let traceId = plugin.descriptor.pointee.generate_trace_id, let spanId = plugin.descriptor.pointee.generate_span_id else { return nil }
+        self.plugin = plugin
+        self.traceId = traceId
+        self.spanId = spanId
+    }
+
+    func makeTraceId() -> TraceId {
+        var high: UInt64 = 0, low: UInt64 = 0
+        traceId(plugin.descriptor.pointee.state, &high, &low)
+        let id = TraceId(high: high, low: low)
+        return id.isValid ? id : RandomIdGenerator().makeTraceId() // never hand out an invalid id
+    }
+
+    func makeSpanId() -> SpanId {
+        let id = SpanId(spanId(plugin.descriptor.pointee.state))
+        return id.isValid ? id : RandomIdGenerator().makeSpanId()
+    }
+
+    /// A plugin's ids are not known to be random: no W3C random flag.
+    var generatesRandomTraceIds: Bool { false }
+}
+
 extension PluginRuntime {
     /// The propagators, samplers, resource detectors and exporter names that
     /// the catalog's plugins provide, each loaded only when its name is used.
@@ -142,6 +171,16 @@ extension PluginRuntime {
                     return nil
                 }
                 return collected.attributes
+            }
+        }
+        for entry in catalog.entries(in: .idGenerator) where registry.idGenerators[entry.name] == nil {
+            registry.idGenerators[entry.name] = {
+                guard let plugin = load(entry) else { return nil }
+                guard let generator = PluginIdGenerator(plugin) else {
+                    diagnostics.warn("[otel_id_generator] \(entry.name) (\(entry.location)): its descriptor has no generate_trace_id or generate_span_id function")
+                    return nil
+                }
+                return generator
             }
         }
         registry.tracesExporterNames = Set(catalog.entries(in: .tracesExporter).map(\.name))
