@@ -10,7 +10,7 @@ import XCTest
 final class ConsoleExporterInteropTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func fixedSpans() -> [SpanData] {
+    static func fixedSpans() -> [SpanData] {
         var resource = Resource(attributes: [
             Attribute("service.name", "checkout"),
             Attribute("process.pid", 4242),
@@ -59,7 +59,7 @@ final class ConsoleExporterInteropTests: XCTestCase {
         let script = Self.repository.appendingPathComponent("Tests/interop/python_console_span.py")
         let python = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path], environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(python.status, 0, "OpenTelemetry Python must be installed (pip install opentelemetry-sdk): \(python.stderr)")
-        let ours = fixedSpans().map { ConsoleSpanExporter.render($0) + "\n" }.joined()
+        let ours = Self.fixedSpans().map { ConsoleSpanExporter.render($0) + "\n" }.joined()
         XCTAssertEqual(ours, python.stdout)
         if ours != python.stdout {
             for (index, (a, b)) in zip(ours.split(separator: "\n"), python.stdout.split(separator: "\n")).enumerated() where a != b {

@@ -1,0 +1,88 @@
+import Foundation
+@testable import OTelCore
+import XCTest
+
+/// Our OTLP protobuf, decoded by the official opentelemetry-proto package.
+final class OTLPTraceEncoderTests: XCTestCase {
+    func decode(_ bytes: [UInt8]) throws -> [String: Any] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("otlp-\(UUID().uuidString).bin")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = ConsoleExporterInteropTests.repository.appendingPathComponent("Tests/interop/decode_otlp_traces.py")
+        let result = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path, file.path],
+                                    environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    func testEveryFieldRoundTripsThroughTheOfficialDecoder() throws {
+        let spans = ConsoleExporterInteropTests.fixedSpans()
+        let request = try decode(OTLPTraceEncoder.encode(spans))
+        let resourceSpans = try XCTUnwrap(request["resource_spans"] as? [[String: Any]])
+        XCTAssertEqual(resourceSpans.count, 2, "two resources")
+        let first = resourceSpans[0]
+        XCTAssertEqual(first["schema_url"] as? String, "https://opentelemetry.io/schemas/1.26.0")
+        let resourceAttributes = try XCTUnwrap((first["resource"] as? [String: Any])?["attributes"] as? [[String: Any]])
+        XCTAssertEqual(resourceAttributes.map { $0["key"] as? String }, ["service.name", "process.pid", "deployment.environment"])
+        XCTAssertEqual((resourceAttributes[1]["value"] as? [String: Any])?["int_value"] as? String, "4242", "int64 as a JSON string")
+        let scopeSpans = try XCTUnwrap(first["scope_spans"] as? [[String: Any]])
+        XCTAssertEqual((scopeSpans[0]["scope"] as? [String: Any])?["name"] as? String, "test")
+        let span = try XCTUnwrap((scopeSpans[0]["spans"] as? [[String: Any]])?.first)
+        // JSON mapping of bytes is base64.
+        XCTAssertEqual(span["trace_id"] as? String, Data(OTLPTraceEncoder.traceIdBytes(TraceId(hex: "0af7651916cd43dd8448eb211c80319c")!)).base64EncodedString())
+        XCTAssertEqual(span["span_id"] as? String, Data(OTLPTraceEncoder.spanIdBytes(SpanId(hex: "00f067aa0ba902b7")!)).base64EncodedString())
+        XCTAssertEqual(span["parent_span_id"] as? String, Data(OTLPTraceEncoder.spanIdBytes(SpanId(hex: "b7ad6b7169203331")!)).base64EncodedString())
+        XCTAssertEqual(span["trace_state"] as? String, "vendor=v1,other=it's")
+        XCTAssertEqual(span["name"] as? String, "GET /items")
+        XCTAssertEqual(span["kind"] as? String, "SPAN_KIND_SERVER")
+        XCTAssertEqual(span["start_time_unix_nano"] as? String, "1732540800000001000")
+        XCTAssertEqual(span["end_time_unix_nano"] as? String, "1732540801500000500")
+        XCTAssertEqual(span["flags"] as? Int, 0x301, "sampled, parent known to be remote")
+        XCTAssertEqual(span["status"] as? [String: String], ["message": "boom", "code": "STATUS_CODE_ERROR"])
+        let attributes = try XCTUnwrap(span["attributes"] as? [[String: Any]])
+        func value(_ key: String) -> [String: Any]? { attributes.first { $0["key"] as? String == key }?["value"] as? [String: Any] }
+        XCTAssertEqual(attributes.count, 13)
+        XCTAssertEqual(value("text")?["string_value"] as? String, "line\nbreak \"quoted\" back\\slash tab\t café 日本 🎉")
+        XCTAssertEqual(value("flag")?["bool_value"] as? Bool, true)
+        XCTAssertEqual(value("count")?["int_value"] as? String, "-42")
+        XCTAssertEqual(value("ratio")?["double_value"] as? Double, 0.1)
+        func elements(_ key: String) -> [[String: Any]] {
+            let array = value(key)?["array_value"] as? [String: Any]
+            return array?["values"] as? [[String: Any]] ?? []
+        }
+        XCTAssertEqual(elements("ints").map { $0["int_value"] as? String }, ["1", "-2", "3"])
+        XCTAssertEqual(elements("bools").map { $0["bool_value"] as? Bool }, [true, false])
+        XCTAssertEqual(elements("doubles").map { $0["double_value"] as? Double }, [1.5, -0.25])
+        XCTAssertEqual(elements("strings").map { $0["string_value"] as? String }, ["a", "b"])
+        XCTAssertNotNil(value("empty")?["array_value"], "an empty array is still an array")
+        let events = try XCTUnwrap(span["events"] as? [[String: Any]])
+        XCTAssertEqual(events.map { $0["name"] as? String }, ["exception", "plain"])
+        XCTAssertEqual(events[0]["time_unix_nano"] as? String, "1732540800123456789")
+        let link = try XCTUnwrap((span["links"] as? [[String: Any]])?.first)
+        XCTAssertEqual(link["flags"] as? Int, 0x300, "not sampled, remote")
+        XCTAssertEqual((link["attributes"] as? [[String: Any]])?.first?["key"] as? String, "link.kind")
+        let rootScopes = resourceSpans[1]["scope_spans"] as? [[String: Any]]
+        let root = try XCTUnwrap((rootScopes?.first?["spans"] as? [[String: Any]])?.first)
+        XCTAssertNil(root["parent_span_id"])
+        XCTAssertEqual(root["flags"] as? Int, 0x101, "a root's parent is known not to be remote")
+        XCTAssertEqual(root["status"] as? [String: String], ["code": "STATUS_CODE_OK"])
+    }
+
+    func testDroppedCountsAreCarried() throws {
+        var limits = SpanLimits()
+        limits.attributeCount = 1
+        limits.eventCount = 0
+        let (provider, exporter) = makeProvider(limits: limits)
+        let span = provider.tracer(name: "t").startSpan("s", parent: .root)
+        span.setAttribute("a", 1)
+        span.setAttribute("b", 2)
+        span.addEvent("e")
+        span.end()
+        let decoded = try decode(OTLPTraceEncoder.encode(exporter.spans))
+        let resourceSpans = decoded["resource_spans"] as? [[String: Any]]
+        let scopeSpans = resourceSpans?.first?["scope_spans"] as? [[String: Any]]
+        let encoded = try XCTUnwrap((scopeSpans?.first?["spans"] as? [[String: Any]])?.first)
+        XCTAssertEqual(encoded["dropped_attributes_count"] as? Int, 1)
+        XCTAssertEqual(encoded["dropped_events_count"] as? Int, 1)
+    }
+}
