@@ -336,3 +336,57 @@ extension OtelInstrumentTests {
         ])
     }
 }
+
+extension OtelInstrumentTests {
+    /// An exporter plugin receives each batch as OTLP protobuf, which the
+    /// official decoder reads back.
+    func testAnExporterPluginReceivesOTLPProtobuf() throws {
+        let plugins = try examplePluginDirectory()
+        let source = scratch.appendingPathComponent("file_exporter.c")
+        try """
+            #include <otel_plugin.h>
+            #include <stdio.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            static FILE *out;
+            static int create(void *state, const otel_host_api *host) {
+                (void)state;
+                const char *path = host->config_get("OTEL_NATIVE_FILE_EXPORTER_PATH");
+                out = path ? fopen(path, "ab") : NULL;
+                return out ? 0 : 1;
+            }
+            static int export_batch(void *state, const uint8_t *bytes, size_t length, uint32_t timeout_ms) {
+                (void)state; (void)timeout_ms;
+                uint32_t size = (uint32_t)length;
+                return fwrite(&size, 4, 1, out) == 1 && fwrite(bytes, 1, length, out) == length ? 0 : 1;
+            }
+            static int shutdown_exporter(void *state, uint32_t timeout_ms) { (void)state; (void)timeout_ms; return fclose(out); }
+            const otel_plugin_descriptor *otel_file_exporter_entry(const otel_host_api *host) {
+                (void)host;
+                static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "file-exporter",
+                    .exporter_create = create, .exporter_export = export_batch, .exporter_shutdown = shutdown_exporter};
+                return &d;
+            }
+            """.write(to: source, atomically: true, encoding: .utf8)
+        let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
+                                                   "-o", plugins + "/libfile_exporter.so", source.path])
+        XCTAssertEqual(built.status, 0, built.output)
+        try """
+            [distribution]
+            name = file-exporter
+            [otel_traces_exporter]
+            file = libfile_exporter.so:otel_file_exporter_entry
+            [otel_environment_variables]
+            OTEL_NATIVE_FILE_EXPORTER_PATH = | where the batches go
+            """.write(toFile: plugins + "/file-exporter.ini", atomically: true, encoding: .utf8)
+        let output = scratch.appendingPathComponent("batches.bin").path
+        let result = try run(["--plugins_path", plugins, "--traces_exporter", "file", "--file_exporter_path", output,
+                              "--service_name", "exported", "/bin/true"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stderr, "")
+        let script = Self.repository.appendingPathComponent("Tests/interop/decode_otlp_traces.py")
+        let decoded = try runCommand("/usr/bin/env", ["python3", script.path, "--framed", output], environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(decoded.status, 0, decoded.output)
+        XCTAssertTrue(decoded.output.contains("\"name\": \"example-c-plugin instrumented\""), decoded.output)
+        XCTAssertTrue(decoded.output.contains("\"string_value\": \"exported\""), decoded.output)
+    }
+}

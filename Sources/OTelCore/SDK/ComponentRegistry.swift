@@ -7,9 +7,8 @@ public struct ComponentRegistry: Sendable {
     public var samplers: [String: @Sendable () -> (any Sampler)?] = [:]
     public var resourceDetectors: [String: @Sendable () -> [Attribute]?] = [:]
     public var idGenerators: [String: @Sendable () -> (any IdGenerator)?] = [:]
-    /// Names of trace exporters that plugins declare (not usable yet: exporter
-    /// plugins receive OTLP protobuf, whose encoder has not landed).
-    public var tracesExporterNames: Set<String> = []
+    /// Trace exporters from plugins (they receive each batch as OTLP protobuf).
+    public var tracesExporters: [String: @Sendable () -> (any SpanExporter)?] = [:]
 
     public init() {}
 

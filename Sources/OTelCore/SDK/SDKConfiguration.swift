@@ -15,8 +15,8 @@ public struct SDKConfiguration: Sendable {
     /// OTEL_NATIVE_SHUTDOWN_TIMEOUT (ms, default 5000): the most the exit
     /// flush may add to a process's exit.
     public var shutdownTimeoutNanoseconds: UInt64
-    /// Trace exporter names declared by plugins (reported as not usable yet).
-    var pluginTracesExporters: Set<String> = []
+    /// Trace exporters from plugins, by name.
+    var pluginTracesExporters: [String: @Sendable () -> (any SpanExporter)?] = [:]
 
     /// Reads the configuration; every invalid value has been reported through
     /// `config.diagnostics` and replaced by its default.
@@ -37,7 +37,7 @@ public struct SDKConfiguration: Sendable {
         tracesExporters = config.list("OTEL_TRACES_EXPORTER") ?? ["otlp"]
         consoleDestination = ConsoleDestination(config: config)
         propagator = CompositePropagator.fromEnvironment(config: config, registry: registry)
-        pluginTracesExporters = registry.tracesExporterNames
+        pluginTracesExporters = registry.tracesExporters
         shutdownTimeoutNanoseconds = UInt64(config.int("OTEL_NATIVE_SHUTDOWN_TIMEOUT", default: 5000)) * 1_000_000
     }
 
@@ -54,8 +54,10 @@ public struct SDKConfiguration: Sendable {
                 continue
             case "otlp":
                 diagnostics.warn("OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not available yet; spans are not exported (OTEL_TRACES_EXPORTER=console prints them)")
-            case _ where pluginTracesExporters.contains(name):
-                diagnostics.warn("OTEL_TRACES_EXPORTER=\(name): a plugin provides it, but exporter plugins receive OTLP protobuf, whose encoder has not landed yet; skipping it")
+            case _ where pluginTracesExporters[name] != nil:
+                if let exporter = pluginTracesExporters[name]?() {
+                    processors.append(BatchSpanProcessor(exporter: exporter, configuration: batch, diagnostics: diagnostics))
+                }
             default:
                 diagnostics.warn("OTEL_TRACES_EXPORTER: unknown exporter \(name); skipping it")
             }

@@ -98,6 +98,47 @@ final class PluginSampler: Sampler, @unchecked Sendable {
     var description: String { plugin.name }
 }
 
+/// A trace exporter provided by a plugin (otel_traces_exporter group): each
+/// batch is handed over as an OTLP ExportTraceServiceRequest in protobuf.
+final class PluginSpanExporter: SpanExporter, @unchecked Sendable {
+    let plugin: LoadedPlugin
+    let diagnostics: Diagnostics
+    let exportTimeoutMilliseconds: UInt32
+
+    init?(_ plugin: LoadedPlugin, exportTimeoutMilliseconds: UInt32, diagnostics: Diagnostics) {
+        let descriptor = plugin.descriptor.pointee
+        guard descriptor.exporter_export != nil else { return nil }
+        if let create = descriptor.exporter_create, create(descriptor.state, HostTable.shared) != 0 {
+            diagnostics.warn("[otel_traces_exporter] \(plugin.entry.name) (\(plugin.entry.location)): exporter_create() failed")
+            return nil
+        }
+        self.plugin = plugin
+        self.diagnostics = diagnostics
+        self.exportTimeoutMilliseconds = exportTimeoutMilliseconds
+    }
+
+    func export(_ spans: [SpanData]) -> ExportResult {
+        let request = OTLPTraceEncoder.encode(spans)
+        let descriptor = plugin.descriptor.pointee
+        let status = request.withUnsafeBufferPointer {
+            descriptor.exporter_export!(descriptor.state, $0.baseAddress, $0.count, exportTimeoutMilliseconds)
+        }
+        return status == 0 ? .success : .failure
+    }
+
+    func forceFlush(timeoutNanoseconds: UInt64) -> Bool {
+        let descriptor = plugin.descriptor.pointee
+        return descriptor.exporter_flush.map { $0(descriptor.state, milliseconds(timeoutNanoseconds)) == 0 } ?? true
+    }
+
+    func shutdown(timeoutNanoseconds: UInt64) -> Bool {
+        let descriptor = plugin.descriptor.pointee
+        return descriptor.exporter_shutdown.map { $0(descriptor.state, milliseconds(timeoutNanoseconds)) == 0 } ?? true
+    }
+
+    private func milliseconds(_ nanoseconds: UInt64) -> UInt32 { UInt32(min(nanoseconds / 1_000_000, UInt64(UInt32.max))) }
+}
+
 /// An id generator provided by a plugin (otel_id_generator group).
 final class PluginIdGenerator: IdGenerator, @unchecked Sendable {
     let plugin: LoadedPlugin
@@ -183,7 +224,17 @@ extension PluginRuntime {
                 return generator
             }
         }
-        registry.tracesExporterNames = Set(catalog.entries(in: .tracesExporter).map(\.name))
+        for entry in catalog.entries(in: .tracesExporter) where registry.tracesExporters[entry.name] == nil {
+            registry.tracesExporters[entry.name] = {
+                guard let plugin = load(entry) else { return nil }
+                let timeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_BSP_EXPORT_TIMEOUT", default: 30000))
+                guard let exporter = PluginSpanExporter(plugin, exportTimeoutMilliseconds: timeout, diagnostics: diagnostics) else {
+                    diagnostics.warn("[otel_traces_exporter] \(entry.name) (\(entry.location)): no exporter_export function, or exporter_create() failed")
+                    return nil
+                }
+                return exporter
+            }
+        }
         return registry
     }
 }
