@@ -7,6 +7,7 @@
 #   make                    release build: .build/release/{otel-instrument,libOTelRuntime.so,libotel_preload.so,…}
 #   make test               debug build, then the whole test suite
 #   make install PREFIX=…   bin/, lib/otel-native/, include/otel-native/, etc/otel-native/plugins.d/
+#   make install-files PREFIX=… [CONFIG=debug]   the same, from an existing build
 
 PREFIX ?= /usr/local
 CONFIG ?= release
@@ -17,7 +18,7 @@ PRELOAD_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -IS
 PLUGIN_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
 	-ISources/COTelPlugin/include -IPlugins/Distro/include
 
-.PHONY: all build preload test install
+.PHONY: all build preload test install install-files
 
 all: build
 
@@ -37,6 +38,10 @@ test:
 	swift test
 
 install: build
+	$(MAKE) install-files CONFIG=$(CONFIG) PREFIX=$(PREFIX)
+
+# Copies an existing build into PREFIX (the tests use it on their debug build).
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/otel-native $(DESTDIR)$(PREFIX)/include/otel-native \
 		$(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d
 	install -m 755 $(BUILD)/otel-instrument $(BUILD)/otel-instrument-tool $(DESTDIR)$(PREFIX)/bin/

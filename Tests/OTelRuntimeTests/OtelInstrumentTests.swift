@@ -91,11 +91,12 @@ final class OtelInstrumentTests: XCTestCase {
     }
 
     func testTheProgramKeepsItsPidAndSeesTheDocumentedEnvironment() throws {
-        let result = try run(["--service_name", "svc", "/bin/sh", "-c", "echo $$ $PPID; echo $OTEL_SERVICE_NAME; echo $LD_PRELOAD"])
+        let result = try run(["--service_name", "svc", "/bin/sh", "-c", "echo $$ $PPID; echo $OTEL_SERVICE_NAME; echo $LD_PRELOAD"],
+                             environment: ["OTEL_SERVICE_NAME": "from-the-environment"])
         let lines = result.stdout.split(separator: "\n")
         XCTAssertEqual(lines[0].split(separator: " ").last.map(String.init), String(getpid()),
                        "otel-instrument execs: the program's parent is whoever started otel-instrument")
-        XCTAssertEqual(lines[1], "svc", "a flag sets its variable")
+        XCTAssertEqual(lines[1], "svc", "a flag sets its variable, over the environment's value")
         XCTAssertTrue(lines[2].hasSuffix("libotel_preload.so"), "the preload is first in LD_PRELOAD: \(lines[2])")
     }
 
@@ -388,5 +389,43 @@ extension OtelInstrumentTests {
         XCTAssertEqual(decoded.status, 0, decoded.output)
         XCTAssertTrue(decoded.output.contains("\"name\": \"example-c-plugin instrumented\""), decoded.output)
         XCTAssertTrue(decoded.output.contains("\"string_value\": \"exported\""), decoded.output)
+    }
+}
+
+extension OtelInstrumentTests {
+    /// The preload depends on libc alone: a missing Swift runtime can never
+    /// stop a program from starting.
+    func testThePreloadNeedsOnlyLibc() throws {
+        let preload = products.appendingPathComponent("libotel_preload.so").path
+        let result = try runCommand("/usr/bin/env", ["readelf", "-d", preload])
+        XCTAssertEqual(result.status, 0, result.output)
+        let needed = result.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        XCTAssertEqual(needed.count, 1, result.output)
+        XCTAssertTrue(needed.first?.contains("[libc.so.6]") == true, result.output)
+    }
+
+    /// OTEL_NATIVE_INERT makes the preload do nothing (for processes otel-native starts itself).
+    func testInertProcessesAreLeftAlone() throws {
+        let plugins = try examplePluginDirectory()
+        let result = try run(["--plugins_path", plugins, "--traces_exporter", "console", "/bin/echo", "alone"],
+                             environment: ["OTEL_NATIVE_INERT": "1"])
+        XCTAssertEqual(result.stdout, "alone\n")
+        XCTAssertEqual(result.stderr, "")
+    }
+
+    /// After `make install`, the installed otel-instrument finds its libraries
+    /// and the prefix's plugins.d.
+    func testAnInstalledCopyWorks() throws {
+        let prefix = scratch.appendingPathComponent("prefix").path
+        let configuration = products.lastPathComponent // debug or release
+        let install = try runCommand("/usr/bin/env", ["make", "-C", Self.repository.path, "install-files", "CONFIG=\(configuration)", "PREFIX=\(prefix)"])
+        XCTAssertEqual(install.status, 0, install.output)
+        let explain = try runCommand(prefix + "/bin/otel-instrument", ["--explain"], environment: ["PATH": "/usr/bin:/bin"])
+        XCTAssertTrue(explain.output.contains("[otel_distro] default (\(prefix)/bin/../etc/otel-native/plugins.d/distro.ini:7): would load \(prefix)/bin/../lib/otel-native/libOTelDistro.so"), explain.output)
+        let plugins = try examplePluginDirectory()
+        let run = try runCommand(prefix + "/bin/otel-instrument", ["--plugins_path", plugins, "--traces_exporter", "console", "/bin/true"],
+                                 environment: ["PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertTrue(run.output.contains("example-c-plugin instrumented"), run.output)
     }
 }
