@@ -114,7 +114,7 @@ public enum PluginRuntime {
                 return nil
             }
         }
-        /// Loads `entry` and calls one of its functions; false when anything failed.
+        /// Loads `entry` and calls one of its functions, recording the outcome.
         func run(_ entry: PluginEntry, _ function: KeyPath<otel_plugin_descriptor, (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<otel_host_api>?) -> Int32)?>,
                  _ what: String) {
             guard let plugin = load(entry) else { return }
@@ -161,7 +161,7 @@ public enum PluginRuntime {
             return plugin
         }
         let registry = components(of: catalog, load: { loader.body($0) }, diagnostics: diagnostics)
-        OTelSDK.initialize(environment: environment, registry: registry)
+        OTelSDK.initialize(environment: environment, registry: registry, diagnostics: diagnostics)
         // 3. Hooks and instrumentors.
         for entry in catalog.entries(in: .preInstrument) { run(entry, \.configure, "configure") }
         let disabled = Set(config.list("OTEL_NATIVE_DISABLED_INSTRUMENTATIONS") ?? [])

@@ -429,3 +429,15 @@ extension OtelInstrumentTests {
         XCTAssertTrue(run.output.contains("example-c-plugin instrumented"), run.output)
     }
 }
+
+extension OtelInstrumentTests {
+    /// An invalid setting is one warning for the whole start-up, not one per stage.
+    func testAnInvalidSettingWarnsOnce() throws {
+        let result = try run(["--log_level", "loud", "--bsp_max_queue_size", "many", "--traces_exporter", "console", "/bin/true"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stderr.split(separator: "\n").map(String.init), [
+            "otel-native: warning: OTEL_LOG_LEVEL=loud is not one of debug, info, warn, error, none; using the default info",
+            "otel-native: warning: OTEL_BSP_MAX_QUEUE_SIZE=many is not an integer ≥ 1; using the default 2048",
+        ])
+    }
+}

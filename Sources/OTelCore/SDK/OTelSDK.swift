@@ -48,8 +48,11 @@ public enum OTelSDK {
     /// pending spans to be exported when the process exits (exit() or return
     /// from main), bounded by OTEL_NATIVE_SHUTDOWN_TIMEOUT.
     @discardableResult
-    public static func initialize(environment: Environment = .process, registry: ComponentRegistry = .empty) -> SDKState {
-        let diagnostics = Diagnostics(environment: environment)
+    /// `diagnostics`: the process's diagnostics when the caller already made
+    /// them (so that each message is still printed once); else from OTEL_LOG_LEVEL.
+    public static func initialize(environment: Environment = .process, registry: ComponentRegistry = .empty,
+                                  diagnostics: Diagnostics? = nil) -> SDKState {
+        let diagnostics = diagnostics ?? Diagnostics(environment: environment)
         let config = ConfigReader(environment: environment, diagnostics: diagnostics)
         let configuration = SDKConfiguration(config: config, registry: registry)
         var provider: TracerProvider?
