@@ -42,6 +42,8 @@ let package = Package(
         // The default distro plugin (compiled here for checking; `make` links the
         // shipped libOTelDistro.so with cc, so that it needs no Swift runtime).
         .target(name: "OTelDistro", dependencies: ["COTelPlugin"], path: "Plugins/Distro"),
+        // The hooking engine: GOT slot patching (issue 4).
+        .target(name: "COTelHook", linkerSettings: [.linkedLibrary("dl")]),
         // Internal C helpers: TLS, the id generator, clocks.
         .target(name: "COTelCoreShims"),
         // The core SDK: traces, context, propagation, resource, console export, OTEL_* config.
@@ -54,7 +56,7 @@ let package = Package(
         // bootstrap and otel-instrument are still to come).
         .target(
             name: "OTelRuntime",
-            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin", "COTelPluginABI"],
+            dependencies: ["OTelCore", "COTelCore", "COTelCoreShims", "COTelPlugin", "COTelPluginABI", "COTelHook"],
             swiftSettings: injectedSwiftSettings
         ),
         // The runtime library's entry points, linked with the Swift standard library

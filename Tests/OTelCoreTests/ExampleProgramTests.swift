@@ -104,7 +104,7 @@ final class ConsoleFormatAgainstPythonTests: XCTestCase {
         XCTAssertEqual(output.status, 0)
         let script = ConsoleExporterInteropTests.repository.appendingPathComponent("Tests/interop/compare_console_keys.py")
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("otel-spans-\(UUID().uuidString).json")
-        try output.stdout.write(to: input, atomically: true, encoding: .utf8)
+        try output.stdout.write(to: input, atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
         let check = try runProgram(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "python3 \"$0\" < \"$1\"", script.path, input.path],
                                    environment: ProcessInfo.processInfo.environment)

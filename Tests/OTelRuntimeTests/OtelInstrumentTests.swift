@@ -112,7 +112,7 @@ final class OtelInstrumentTests: XCTestCase {
                                                      example.appendingPathComponent("example_plugin.c").path])
         XCTAssertEqual(compile.status, 0, compile.output)
         let text = try manifest ?? String(contentsOf: example.appendingPathComponent("example-c-plugin.ini"), encoding: .utf8)
-        try text.write(to: directory.appendingPathComponent("example-c-plugin.ini"), atomically: true, encoding: .utf8)
+        try text.write(to: directory.appendingPathComponent("example-c-plugin.ini"), atomically: false, encoding: .utf8)
         return directory.path
     }
 
@@ -150,7 +150,7 @@ final class OtelInstrumentTests: XCTestCase {
         let plugins = try examplePluginDirectory()
         func compile(_ source: String, _ library: String) throws {
             let file = scratch.appendingPathComponent(library + ".c")
-            try source.write(to: file, atomically: true, encoding: .utf8)
+            try source.write(to: file, atomically: false, encoding: .utf8)
             let result = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
                                                         "-o", plugins + "/" + library, file.path])
             XCTAssertEqual(result.status, 0, result.output)
@@ -175,7 +175,7 @@ final class OtelInstrumentTests: XCTestCase {
             missing = libmissing.so:otel_missing_entry
             nosymbol = libfailing.so:otel_no_such_entry
             this line is not an entry
-            """.write(toFile: plugins + "/broken.ini", atomically: true, encoding: .utf8)
+            """.write(toFile: plugins + "/broken.ini", atomically: false, encoding: .utf8)
         let result = try run(["--traces_exporter", "console", "/bin/echo", "still running"], environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins])
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.stdout.hasPrefix("still running\n"))
@@ -215,7 +215,7 @@ extension OtelInstrumentTests {
     func testInstrumentsConstraintsAreCheckedAgainstTheLoadedLibrary() throws {
         let library = scratch.appendingPathComponent("libfakelib.so.1").path
         let source = scratch.appendingPathComponent("fakelib.c")
-        try "const char *fake_version(void) { return \"fakelib 2.5.0\"; }\n".write(to: source, atomically: true, encoding: .utf8)
+        try "const char *fake_version(void) { return \"fakelib 2.5.0\"; }\n".write(to: source, atomically: false, encoding: .utf8)
         let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-Wl,-soname,libfakelib.so.1", "-o", library, source.path])
         XCTAssertEqual(built.status, 0, built.output)
         func run(constraint: String, preloadLibrary: Bool) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -273,7 +273,7 @@ extension OtelInstrumentTests {
                 for (char **variable = environ; *variable; variable++) printf("env %s\\n", *variable);
                 return 5;
             }
-            """.write(to: source, atomically: true, encoding: .utf8)
+            """.write(to: source, atomically: false, encoding: .utf8)
         let probe = scratch.appendingPathComponent("probe").path
         let built = try runCommand("/usr/bin/env", ["cc", "-o", probe, source.path])
         XCTAssertEqual(built.status, 0, built.output)
@@ -367,7 +367,7 @@ extension OtelInstrumentTests {
                     .exporter_create = create, .exporter_export = export_batch, .exporter_shutdown = shutdown_exporter};
                 return &d;
             }
-            """.write(to: source, atomically: true, encoding: .utf8)
+            """.write(to: source, atomically: false, encoding: .utf8)
         let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
                                                    "-o", plugins + "/libfile_exporter.so", source.path])
         XCTAssertEqual(built.status, 0, built.output)
@@ -378,7 +378,7 @@ extension OtelInstrumentTests {
             file = libfile_exporter.so:otel_file_exporter_entry
             [otel_environment_variables]
             OTEL_NATIVE_FILE_EXPORTER_PATH = | where the batches go
-            """.write(toFile: plugins + "/file-exporter.ini", atomically: true, encoding: .utf8)
+            """.write(toFile: plugins + "/file-exporter.ini", atomically: false, encoding: .utf8)
         let output = scratch.appendingPathComponent("batches.bin").path
         let result = try run(["--plugins_path", plugins, "--traces_exporter", "file", "--file_exporter_path", output,
                               "--service_name", "exported", "/bin/true"])

@@ -74,11 +74,11 @@ final class PluginComponentsTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         chmod(directory.path, 0o755)
         let source = directory.appendingPathComponent("components.c")
-        try Self.source.write(to: source, atomically: true, encoding: .utf8)
+        try Self.source.write(to: source, atomically: false, encoding: .utf8)
         let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
                                                    "-o", directory.appendingPathComponent("libcomponents.so").path, source.path])
         XCTAssertEqual(built.status, 0, built.output)
-        try Self.manifest.write(to: directory.appendingPathComponent("components.ini"), atomically: true, encoding: .utf8)
+        try Self.manifest.write(to: directory.appendingPathComponent("components.ini"), atomically: false, encoding: .utf8)
         return directory
     }
 

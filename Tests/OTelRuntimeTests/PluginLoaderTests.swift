@@ -23,7 +23,7 @@ final class PluginLoaderTests: XCTestCase {
     /// Compiles C source into `library` inside the plugins directory.
     func compile(_ source: String, into library: String) throws {
         let sourceFile = pluginsDirectory.appendingPathComponent(library + ".c")
-        try source.write(to: sourceFile, atomically: true, encoding: .utf8)
+        try source.write(to: sourceFile, atomically: false, encoding: .utf8)
         try compileFile(sourceFile.path, into: library)
     }
 
@@ -50,7 +50,7 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func writeManifest(_ name: String, _ text: String) throws {
-        try text.write(to: pluginsDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        try text.write(to: pluginsDirectory.appendingPathComponent(name), atomically: false, encoding: .utf8)
     }
 
     func load(_ entryName: String) throws -> Result<LoadedPlugin, PluginLoadFailure> {
@@ -96,7 +96,7 @@ final class PluginLoaderTests: XCTestCase {
         try writeManifest("future.ini", "[distribution]\nname = future\n[otel_instrumentor]\nfuture = libfuture.so:otel_future_entry\n")
         guard case .failure(let failure) = try load("future") else { return XCTFail("loaded a plugin of ABI 2") }
         XCTAssertEqual(failure, .abiMismatch(found: 2 << 16, host: HostTable.hostABI))
-        XCTAssertEqual(failure.description, "built for plugin ABI 2.0, this host speaks 1.0 (same major, minor at most the host's)")
+        XCTAssertEqual(failure.description, "built for plugin ABI 2.0, this host speaks 1.1 (same major, minor at most the host's)")
     }
 
     func testALibraryWithoutTheABISymbolIsNotAPlugin() throws {

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define OTEL_PLUGIN_ABI_MAJOR 1
-#define OTEL_PLUGIN_ABI_MINOR 0
+#define OTEL_PLUGIN_ABI_MINOR 1
 /** major << 16 | minor */
 #define OTEL_PLUGIN_ABI_VERSION ((uint32_t)((OTEL_PLUGIN_ABI_MAJOR << 16) | OTEL_PLUGIN_ABI_MINOR))
 
@@ -96,9 +96,19 @@ typedef struct otel_host_api {
     void (*propagation_inject)(const otel_context *context, const otel_carrier *carrier);
     otel_context *(*propagation_extract)(const otel_context *base, const otel_carrier *carrier);
 
-    /* Reserved for the hooking engine (issue 4), metrics and logs (issue 5):
-     * NULL until those land; a later minor version names them. */
-    void *reserved_hooking[16];
+    /* The hooking engine (ABI 1.1): redirect a function called through the GOT
+     * of every loaded object (and of objects loaded later) to a replacement;
+     * `*original` receives the real function. flags: 1 = also the defining
+     * object. hook_enter/hook_exit: the per-thread guard wrappers start with
+     * (false: already inside a wrapper or suppressed: just call the original). */
+    void *(*hook_wrap)(const char *symbol, void *replacement, void **original, unsigned flags);
+    void (*hook_unwrap)(void *hook);
+    bool (*hook_enter)(void);
+    void (*hook_exit)(void);
+    void *reserved_hooking[12];
+
+    /* Reserved for metrics and logs (issue 5): NULL until those land; a later
+     * minor version names them. */
     void *reserved_metrics[16];
     void *reserved_logs[16];
 } otel_host_api;

@@ -1,5 +1,6 @@
 import COTelCore
 import COTelCoreShims
+import COTelHook
 import COTelPlugin
 import OTelCore
 
@@ -52,6 +53,12 @@ public enum HostTable {
         host.context_release = otel_context_release
         host.propagation_inject = otel_propagation_inject
         host.propagation_extract = otel_propagation_extract
+        host.hook_wrap = { symbol, replacement, original, flags in
+            UnsafeMutableRawPointer(otel_hook_wrap(symbol, replacement, original, flags))
+        }
+        host.hook_unwrap = { hook in otel_hook_unwrap(OpaquePointer(hook)) }
+        host.hook_enter = otel_hook_enter
+        host.hook_exit = otel_hook_exit
         table.initialize(to: host)
         return UnsafePointer(table)
     }()

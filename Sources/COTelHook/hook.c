@@ -1,0 +1,261 @@
+/* The hooking engine (otel_hook.h): GOT slot patching over dl_iterate_phdr. */
+#define _GNU_SOURCE
+#include "otel_hook.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define OTEL_R_JUMP_SLOT R_X86_64_JUMP_SLOT
+#define OTEL_R_GLOB_DAT R_X86_64_GLOB_DAT
+#elif defined(__aarch64__)
+#define OTEL_R_JUMP_SLOT R_AARCH64_JUMP_SLOT
+#define OTEL_R_GLOB_DAT R_AARCH64_GLOB_DAT
+#else
+#error "otel_hook: unsupported architecture"
+#endif
+
+typedef struct otel_hook_patch {
+    void **slot;
+    void *previous;
+    int relro; /* the slot's page is read-only outside patching */
+} otel_hook_patch;
+
+struct otel_hook {
+    char *symbol;
+    void *replacement;
+    void **original;
+    unsigned flags;
+    int active;
+    otel_hook_patch *patches;
+    unsigned patch_count, patch_capacity;
+    struct otel_hook *next;
+};
+
+static pthread_mutex_t otel_hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static otel_hook *otel_hooks;
+/* dl_iterate_phdr's adds/subs counters when the objects were last patched. */
+static unsigned long long otel_hook_seen_adds, otel_hook_seen_subs;
+
+static __thread int otel_hook_depth __attribute__((tls_model("initial-exec")));
+static __thread int otel_hook_suppressed __attribute__((tls_model("initial-exec")));
+
+bool otel_hook_enter(void) {
+    if (otel_hook_depth++ > 0 || otel_hook_suppressed > 0) return false;
+    return true;
+}
+
+void otel_hook_exit(void) { otel_hook_depth--; }
+void otel_hook_suppress(void) { otel_hook_suppressed++; }
+void otel_hook_unsuppress(void) { otel_hook_suppressed--; }
+
+/* Objects never patched: the vDSO, the dynamic loader, and ours (the object
+ * containing the replacement, and this engine's own). */
+static int otel_hook_skip_object(const struct dl_phdr_info *info, const otel_hook *hook) {
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    if (strstr(name, "linux-vdso") || strstr(name, "ld-linux") || strstr(name, "/ld-")) return 1;
+    Dl_info where;
+    if (dladdr(hook->replacement, &where) && (uintptr_t)where.dli_fbase == (uintptr_t)info->dlpi_addr) return 1;
+    if (dladdr((void *)otel_hook_wrap, &where) && (uintptr_t)where.dli_fbase == (uintptr_t)info->dlpi_addr) return 1;
+    if (!(hook->flags & OTEL_HOOK_INCLUDE_DEFINING_OBJECT) && *hook->original &&
+        dladdr(*hook->original, &where) && (uintptr_t)where.dli_fbase == (uintptr_t)info->dlpi_addr) return 1;
+    return 0;
+}
+
+/* Whether [address, address+8) lies in the object's PT_GNU_RELRO range. */
+static int otel_hook_in_relro(const struct dl_phdr_info *info, uintptr_t address) {
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *phdr = &info->dlpi_phdr[i];
+        if (phdr->p_type != PT_GNU_RELRO) continue;
+        uintptr_t start = info->dlpi_addr + phdr->p_vaddr;
+        if (address >= start && address < start + phdr->p_memsz) return 1;
+    }
+    return 0;
+}
+
+/* Writes `value` into `slot`, making a read-only (RELRO) page writable only
+ * meanwhile; a page that is writable anyway (lazy binding's .got.plt) is left as it is. */
+static int otel_hook_write_slot(int relro, void **slot, void *value) {
+    long page_size = sysconf(_SC_PAGESIZE);
+    void *page = (void *)((uintptr_t)slot & ~(uintptr_t)(page_size - 1));
+    if (relro && mprotect(page, (size_t)page_size, PROT_READ | PROT_WRITE) != 0) return -1;
+    __atomic_store_n(slot, value, __ATOMIC_RELEASE);
+    if (relro) mprotect(page, (size_t)page_size, PROT_READ);
+    return 0;
+}
+
+static void otel_hook_record(otel_hook *hook, void **slot, void *previous, int relro) {
+    for (unsigned i = 0; i < hook->patch_count; i++) {
+        if (hook->patches[i].slot == slot) return;
+    }
+    if (hook->patch_count == hook->patch_capacity) {
+        unsigned capacity = hook->patch_capacity ? hook->patch_capacity * 2 : 8;
+        otel_hook_patch *grown = realloc(hook->patches, capacity * sizeof *grown);
+        if (!grown) return;
+        hook->patches = grown;
+        hook->patch_capacity = capacity;
+    }
+    hook->patches[hook->patch_count++] = (otel_hook_patch){slot, previous, relro};
+}
+
+/* A dynamic-section pointer: relocated in memory by ld.so for most objects, not for all. */
+static uintptr_t otel_hook_pointer(const struct dl_phdr_info *info, ElfW(Addr) value) {
+    return value < info->dlpi_addr ? info->dlpi_addr + value : value;
+}
+
+static void otel_hook_patch_relocations(const struct dl_phdr_info *info, otel_hook *hook, const ElfW(Rela) *relocations,
+                                        size_t size, const ElfW(Sym) *symbols, const char *strings) {
+    for (size_t i = 0; i < size / sizeof *relocations; i++) {
+        const ElfW(Rela) *relocation = &relocations[i];
+        unsigned long type = ELF64_R_TYPE(relocation->r_info);
+        if (type != OTEL_R_JUMP_SLOT && type != OTEL_R_GLOB_DAT) continue;
+        const ElfW(Sym) *symbol = &symbols[ELF64_R_SYM(relocation->r_info)];
+        if (strcmp(strings + symbol->st_name, hook->symbol) != 0) continue;
+        void **slot = (void **)(info->dlpi_addr + relocation->r_offset);
+        void *current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        if (current == hook->replacement) continue;
+        if (!*hook->original) {
+            /* The real function, from the objects this one can see (a library
+             * dlopened RTLD_LOCAL is not in the global scope). */
+            void *handle = dlopen(info->dlpi_name && *info->dlpi_name ? info->dlpi_name : NULL, RTLD_LAZY | RTLD_NOLOAD);
+            void *real = handle ? dlsym(handle, hook->symbol) : NULL;
+            if (handle) dlclose(handle);
+            if (!real || real == hook->replacement) continue;
+            __atomic_store_n(hook->original, real, __ATOMIC_RELEASE);
+        }
+        int relro = otel_hook_in_relro(info, (uintptr_t)slot);
+        if (otel_hook_write_slot(relro, slot, hook->replacement) == 0) otel_hook_record(hook, slot, current, relro);
+    }
+}
+
+static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    otel_hook *hook = data;
+    if (otel_hook_skip_object(info, hook)) return 0;
+    const ElfW(Dyn) *dynamic = NULL;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) dynamic = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+    }
+    if (!dynamic) return 0;
+    const ElfW(Sym) *symbols = NULL;
+    const char *strings = NULL;
+    const ElfW(Rela) *plt = NULL, *rela = NULL;
+    size_t plt_size = 0, rela_size = 0;
+    for (const ElfW(Dyn) *entry = dynamic; entry->d_tag != DT_NULL; entry++) {
+        switch (entry->d_tag) {
+        case DT_SYMTAB: symbols = (const ElfW(Sym) *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
+        case DT_STRTAB: strings = (const char *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
+        case DT_JMPREL: plt = (const ElfW(Rela) *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
+        case DT_PLTRELSZ: plt_size = entry->d_un.d_val; break;
+        case DT_RELA: rela = (const ElfW(Rela) *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
+        case DT_RELASZ: rela_size = entry->d_un.d_val; break;
+        default: break;
+        }
+    }
+    if (!symbols || !strings) return 0;
+    if (plt) otel_hook_patch_relocations(info, hook, plt, plt_size, symbols, strings);
+    if (rela) otel_hook_patch_relocations(info, hook, rela, rela_size, symbols, strings);
+    return 0;
+}
+
+static int otel_hook_read_counters(struct dl_phdr_info *info, size_t size, void *data) {
+    unsigned long long *counters = data;
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+        counters[0] = info->dlpi_adds;
+        counters[1] = info->dlpi_subs;
+    }
+    return 1; /* the counters are the same in every entry: stop after the first */
+}
+
+/* Objects loaded later are patched as they load: dlopen is itself wrapped,
+ * once, when the first hook is made. */
+static void *(*otel_hook_real_dlopen)(const char *, int);
+static pthread_once_t otel_hook_dlopen_once = PTHREAD_ONCE_INIT;
+
+static void *otel_hook_dlopen(const char *file, int mode) {
+    void *handle = otel_hook_real_dlopen ? otel_hook_real_dlopen(file, mode) : NULL;
+    if (handle) {
+        int saved = errno;
+        otel_hook_refresh();
+        (void)dlerror(); /* the program sees no error from our own lookups */
+        errno = saved;
+    }
+    return handle;
+}
+
+static void otel_hook_follow_dlopen(void) {
+    otel_hook_wrap("dlopen", (void *)otel_hook_dlopen, (void **)&otel_hook_real_dlopen, 0);
+}
+
+otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original, unsigned flags) {
+    if (!symbol || !replacement || !original) return NULL;
+    if (strcmp(symbol, "dlopen") != 0) pthread_once(&otel_hook_dlopen_once, otel_hook_follow_dlopen);
+    otel_hook *hook = calloc(1, sizeof *hook);
+    if (!hook || !(hook->symbol = strdup(symbol))) {
+        free(hook);
+        return NULL;
+    }
+    hook->replacement = replacement;
+    hook->original = original;
+    hook->flags = flags;
+    hook->active = 1;
+    if (!*original) {
+        void *real = dlsym(RTLD_DEFAULT, symbol);
+        if (real != replacement) *original = real;
+    }
+    pthread_mutex_lock(&otel_hook_lock);
+    unsigned long long counters[2] = {0, 0};
+    dl_iterate_phdr(otel_hook_read_counters, counters);
+    otel_hook_seen_adds = counters[0];
+    otel_hook_seen_subs = counters[1];
+    dl_iterate_phdr(otel_hook_patch_object, hook);
+    hook->next = otel_hooks;
+    otel_hooks = hook;
+    pthread_mutex_unlock(&otel_hook_lock);
+    return hook;
+}
+
+void otel_hook_refresh(void) {
+    unsigned long long counters[2] = {0, 0};
+    dl_iterate_phdr(otel_hook_read_counters, counters);
+    pthread_mutex_lock(&otel_hook_lock);
+    if (counters[0] != otel_hook_seen_adds || counters[1] != otel_hook_seen_subs) {
+        otel_hook_seen_adds = counters[0];
+        otel_hook_seen_subs = counters[1];
+        for (otel_hook *hook = otel_hooks; hook; hook = hook->next) {
+            if (hook->active) dl_iterate_phdr(otel_hook_patch_object, hook);
+        }
+    }
+    pthread_mutex_unlock(&otel_hook_lock);
+}
+
+void otel_hook_unwrap(otel_hook *hook) {
+    if (!hook) return;
+    pthread_mutex_lock(&otel_hook_lock);
+    if (hook->active) {
+        for (unsigned i = 0; i < hook->patch_count; i++) {
+            void **slot = hook->patches[i].slot;
+            /* Only slots still pointing at us (an object unloaded since is not touched). */
+            Dl_info where;
+            if (!dladdr(slot, &where)) continue;
+            if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == hook->replacement)
+                otel_hook_write_slot(hook->patches[i].relro, slot, hook->patches[i].previous);
+        }
+        hook->patch_count = 0;
+        hook->active = 0;
+    }
+    pthread_mutex_unlock(&otel_hook_lock);
+}
+
+unsigned otel_hook_patched_slots(const otel_hook *hook) {
+    return hook ? hook->patch_count : 0;
+}

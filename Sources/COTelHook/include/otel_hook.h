@@ -1,0 +1,51 @@
+/* otel_hook.h: the hooking engine (the wrapt of native code).
+ *
+ * otel_hook_wrap redirects the calls to a function that loaded objects make
+ * through their GOT (JUMP_SLOT and GLOB_DAT relocations) to a replacement,
+ * in every object loaded now and every object loaded later; otel_hook_unwrap
+ * restores every slot it changed. Calls a library makes to itself are not
+ * redirected (they do not go through its GOT for its own symbols, or would
+ * double-count when they do): the defining object is skipped unless asked.
+ *
+ * Plugins reach these through the host table (hook_wrap, hook_unwrap,
+ * hook_enter, hook_exit). Every symbol is prefixed otel_hook_. */
+#ifndef OTEL_HOOK_H
+#define OTEL_HOOK_H
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct otel_hook otel_hook;
+
+/** Also patch the object that defines the symbol (its calls to itself). */
+#define OTEL_HOOK_INCLUDE_DEFINING_OBJECT 1u
+
+/** Redirects `symbol` to `replacement`; `*original` receives the real
+ *  function (NULL until an object defining it is loaded). NULL on error. */
+otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original, unsigned flags);
+
+/** Restores every slot the hook changed, in every object; idempotent. */
+void otel_hook_unwrap(otel_hook *hook);
+
+/** Patches objects loaded since the last look (called after dlopen; cheap when nothing changed). */
+void otel_hook_refresh(void);
+
+/** How many GOT slots the hook has patched so far (for tests and diagnostics). */
+unsigned otel_hook_patched_slots(const otel_hook *hook);
+
+/** Per-thread re-entrancy guard for wrappers: true when the caller may
+ *  record (not already inside a wrapper, not suppressed). Pair with exit. */
+bool otel_hook_enter(void);
+void otel_hook_exit(void);
+
+/** Suppresses recording on this thread (the SDK's own work); nests. */
+void otel_hook_suppress(void);
+void otel_hook_unsuppress(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+
+/// The hooking engine, driven by a plugin through the host table, on a real
+/// program: calls through the GOT (full RELRO), calls from a library the
+/// program dlopens later, and unwrap in the middle of the run.
+extension OtelInstrumentTests {
+    func testAPluginWrapsAFunctionEverywhereAndUnwrapsIt() throws {
+        let plugins = try examplePluginDirectory()
+        func compile(_ name: String, _ source: String, _ arguments: [String]) throws {
+            let file = scratch.appendingPathComponent(name + ".c")
+            try source.write(to: file, atomically: false, encoding: .utf8)
+            let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+        let directory = scratch.path
+        try compile("target", "int target_add(int a, int b) { return a + b; }\n",
+                    ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
+        try compile("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
+                    ["-shared", "-fPIC", "-o", directory + "/libcaller.so", "-L", directory, "-ltarget"])
+        try compile("program", """
+            #include <dlfcn.h>
+            #include <stdio.h>
+            int target_add(int, int);
+            int main(int argc, char **argv) {
+                (void)argc;
+                printf("%d\\n", target_add(2, 3));
+                void *caller = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+                if (!caller) { printf("dlopen: %s\\n", dlerror()); return 1; }
+                int (*caller_add)(int, int) = (int (*)(int, int))dlsym(caller, "caller_add");
+                printf("%d\\n", caller_add(4, 5));
+                printf("%d\\n", target_add(2, 3));
+                printf("%d\\n", caller_add(4, 5));
+                return 0;
+            }
+            """, ["-o", directory + "/program", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-ldl"])
+        try compile("wrapper_plugin", """
+            #include <otel_plugin.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            static const otel_host_api *host;
+            static void *hook;
+            static int (*original)(int, int);
+            static int calls;
+            static int wrapped_add(int a, int b) {
+                if (!host->hook_enter()) { host->hook_exit(); return original(a, b); }
+                otel_span span;
+                host->span_start(NULL, "target_add", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
+                host->span_set_int(&span, "target.a", a);
+                int result = original(a, b) + 1000;
+                host->span_end(&span);
+                host->hook_exit();
+                if (++calls == 2) host->hook_unwrap(hook);
+                return result;
+            }
+            static int instrument(void *state, const otel_host_api *the_host) {
+                (void)state;
+                host = the_host;
+                hook = host->hook_wrap("target_add", (void *)wrapped_add, (void **)&original, 0);
+                return hook ? 0 : 1;
+            }
+            const otel_plugin_descriptor *otel_wrapper_entry(const otel_host_api *h) {
+                (void)h;
+                static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "wrapper", .instrument = instrument};
+                return &d;
+            }
+            """, ["-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path, "-o", plugins + "/libwrapper_plugin.so"])
+        try "[distribution]\nname = wrapper\n[otel_instrumentor]\nwrapper = libwrapper_plugin.so:otel_wrapper_entry\n"
+            .write(toFile: plugins + "/wrapper.ini", atomically: false, encoding: .utf8)
+
+        let program = directory + "/program"
+        let plain = try run([program, directory + "/libcaller.so"], instrumented: false)
+        XCTAssertEqual(plain.stdout, "5\n9\n5\n9\n")
+        let output = directory + "/spans.json"
+        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "console",
+                              "--console_output", output, program, directory + "/libcaller.so"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        // Wrapped in the program (full RELRO) and in the library it dlopened later, then unwrapped.
+        XCTAssertEqual(result.stdout, "1005\n1009\n5\n9\n")
+        let spans = try String(contentsOfFile: output, encoding: .utf8)
+        XCTAssertEqual(spans.components(separatedBy: "\"name\": \"target_add\"").count - 1, 2, spans)
+    }
+}
