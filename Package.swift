@@ -42,6 +42,9 @@ let package = Package(
         // The default distro plugin (compiled here for checking; `make` links the
         // shipped libOTelDistro.so with cc, so that it needs no Swift runtime).
         .target(name: "OTelDistro", dependencies: ["COTelPlugin"], path: "Plugins/Distro"),
+        // The SQLite instrumentation's SQL helpers, for their tests; `make` links the
+        // shipped libOTelSQLite3.so (helpers and wrappers) with cc.
+        .target(name: "OTelSQLite3", dependencies: ["COTelPlugin"], path: "Plugins/SQLite3", exclude: ["sqlite3_plugin.c"]),
         // The hooking engine: GOT slot patching (issue 4).
         .target(name: "COTelHook", linkerSettings: [.linkedLibrary("dl")]),
         // Internal C helpers: TLS, the id generator, clocks.
@@ -83,6 +86,7 @@ let package = Package(
         // Micro-benchmarks of the core's hot paths (docs/performance.md).
         .executableTarget(name: "otel-bench", dependencies: ["OTelCore", "COTelCore", "OTelRuntime"]),
         .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore"]),
+        .testTarget(name: "OTelSQLite3Tests", dependencies: ["OTelSQLite3"]),
         .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin"]),
     ]
 )

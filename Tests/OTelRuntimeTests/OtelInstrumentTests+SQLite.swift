@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+
+/// The SQLite instrumentation on programs nobody here wrote.
+extension OtelInstrumentTests {
+    /// Spans from a console run, as (name, attributes, status) parsed by JSONSerialization.
+    func consoleSpans(_ text: String) throws -> [[String: Any]] {
+        try text.components(separatedBy: "\n}\n").filter { $0.contains("\"name\"") }.map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(($0 + "\n}").utf8)) as? [String: Any])
+        }
+    }
+
+    func testTheSqlite3CommandLineGetsASpanPerStatement() throws {
+        let database = scratch.appendingPathComponent("app.db").path
+        let sql = "create table t(x); insert into t values (1); select * from t;"
+        let plain = try run(["sqlite3", database + ".plain", sql], instrumented: false)
+        let output = scratch.appendingPathComponent("spans.json").path
+        let result = try run(["--traces_exporter", "console", "--console_output", output, "sqlite3", database, sql])
+        XCTAssertEqual(result.status, plain.status)
+        XCTAssertEqual(result.stdout, plain.stdout, "sqlite3's own output, byte for byte")
+        XCTAssertEqual(result.stderr, plain.stderr)
+        let spans = try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+        XCTAssertEqual(spans.map { $0["name"] as? String }, ["CREATE TABLE t", "INSERT t", "SELECT t"])
+        let insert = try XCTUnwrap(spans[1]["attributes"] as? [String: Any])
+        XCTAssertEqual(insert["db.system.name"] as? String, "sqlite")
+        XCTAssertEqual(insert["db.query.text"] as? String, "insert into t values (?);", "literals are never recorded")
+        XCTAssertEqual(insert["db.operation.name"] as? String, "INSERT")
+        XCTAssertEqual(insert["db.collection.name"] as? String, "t")
+        XCTAssertEqual(insert["db.namespace"] as? String, "app.db")
+        XCTAssertTrue(spans.allSatisfy { $0["kind"] as? String == "SpanKind.CLIENT" })
+    }
+
+    func testAFailingStatementGivesAnErrorSpan() throws {
+        /// The spans of one sqlite3 run whose status is ERROR, and whether the run behaved as without us.
+        func failedSpans(_ sql: String) throws -> [[String: Any]] {
+            let output = scratch.appendingPathComponent("spans-\(UUID().uuidString).json").path
+            let plain = try run(["sqlite3", ":memory:", sql], instrumented: false)
+            let result = try run(["--traces_exporter", "console", "--console_output", output, "sqlite3", ":memory:", sql])
+            XCTAssertEqual(result.status, plain.status)
+            XCTAssertEqual(result.stderr, plain.stderr)
+            return try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+                .filter { ($0["status"] as? [String: String])?["status_code"] == "ERROR" }
+        }
+        // Fails while stepping (a constraint), and while preparing (an unknown table).
+        let constraint = try failedSpans("create table u(x unique); insert into u values (1); insert into u values (1);")
+        XCTAssertEqual(constraint.map { $0["name"] as? String }, ["INSERT u"])
+        XCTAssertEqual((constraint.first?["status"] as? [String: String])?["description"], "UNIQUE constraint failed: u.x")
+        XCTAssertEqual((constraint.first?["attributes"] as? [String: Any])?["db.response.status_code"] as? String, "19")
+        let prepare = try failedSpans("select * from nosuch;")
+        XCTAssertEqual(prepare.map { $0["name"] as? String }, ["SELECT nosuch"])
+        XCTAssertEqual((prepare.first?["status"] as? [String: String])?["description"], "no such table: nosuch")
+    }
+
+    /// python3 loads libsqlite3 by dlopen long after start-up; 8 threads run statements at once.
+    func testPythonsSqlite3ModuleIsTracedFromEightThreads() throws {
+        let output = scratch.appendingPathComponent("spans.json").path
+        let script = """
+            import sqlite3, threading
+            def work(n):
+                db = sqlite3.connect(':memory:')
+                db.execute('create table t(x)')
+                for i in range(50):
+                    db.execute('insert into t values (?)', (i,))
+                db.close()
+            threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            print('done')
+            """
+        let result = try run(["--traces_exporter", "console", "--console_output", output, "python3", "-c", script])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "done\n")
+        let spans = try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+        XCTAssertEqual(spans.filter { $0["name"] as? String == "INSERT t" }.count, 400, "nothing lost")
+        XCTAssertEqual(spans.filter { $0["name"] as? String == "CREATE TABLE t" }.count, 8)
+    }
+
+    func testTheSqliteInstrumentationCanBeDisabled() throws {
+        let output = scratch.appendingPathComponent("spans.json").path
+        let result = try run(["--traces_exporter", "console", "--console_output", output, "--disabled_instrumentations", "sqlite3",
+                              "sqlite3", ":memory:", "select 1;"])
+        XCTAssertEqual(result.stdout, "1\n")
+        let exported = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        XCTAssertFalse(exported.contains("\"name\""), exported)
+    }
+}

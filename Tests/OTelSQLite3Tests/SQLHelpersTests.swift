@@ -1,0 +1,42 @@
+import OTelSQLite3
+import XCTest
+
+/// The SQL helpers behind db.query.text, db.operation.name, db.collection.name.
+final class SQLHelpersTests: XCTestCase {
+    func sanitized(_ sql: String) -> String {
+        var buffer = [CChar](repeating: 0, count: sql.utf8.count + 1)
+        otel_sql_sanitize(sql, &buffer, buffer.count)
+        return String(cString: buffer)
+    }
+
+    func summary(_ sql: String) -> (String, String) {
+        var result = otel_sql_summary()
+        otel_sql_summarize(sql, &result)
+        let operation = withUnsafeBytes(of: result.operation) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let collection = withUnsafeBytes(of: result.collection) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return (operation, collection)
+    }
+
+    func testLiteralsAreReplaced() {
+        XCTAssertEqual(sanitized("insert into t values (1, 'it''s', 2.5e3, x'00ff', -7, 0x1F)"),
+                       "insert into t values (?, ?, ?, ?, -?, ?)")
+        XCTAssertEqual(sanitized("select * from t2 where name = 'ann' -- secret\nand id = 42 /* 99 */"),
+                       "select * from t2 where name = ? \nand id = ? ")
+        XCTAssertEqual(sanitized("select \"col1\", [x 2], `a3` from v where c = ?1"), "select \"col1\", [x 2], `a3` from v where c = ??")
+        XCTAssertEqual(sanitized("update users set password = 'hunter2' where id = :id"), "update users set password = ? where id = :id")
+    }
+
+    func testOperationAndCollection() {
+        XCTAssertTrue(summary("SELECT * FROM users WHERE id = 1") == ("SELECT", "users"))
+        XCTAssertTrue(summary("select a from t1 join t2 on t1.x = t2.x") == ("SELECT", ""))
+        XCTAssertTrue(summary("select a from t1, t2") == ("SELECT", ""))
+        XCTAssertTrue(summary("select (select max(x) from inner_t) from outer_t") == ("SELECT", "outer_t"))
+        XCTAssertTrue(summary("insert or replace into \"Items\" values (1)") == ("INSERT", "Items"))
+        XCTAssertTrue(summary("UPDATE OR IGNORE accounts SET x = 1") == ("UPDATE", "accounts"))
+        XCTAssertTrue(summary("delete from logs") == ("DELETE", "logs"))
+        XCTAssertTrue(summary("create table if not exists main.t(x)") == ("CREATE TABLE", "main.t"))
+        XCTAssertTrue(summary("CREATE UNIQUE INDEX i ON t(x)") == ("CREATE INDEX", ""))
+        XCTAssertTrue(summary("  -- leading comment\n BEGIN") == ("BEGIN", ""))
+        XCTAssertTrue(summary("") == ("", ""))
+    }
+}
