@@ -31,6 +31,8 @@ typedef struct otel_hook_patch {
 } otel_hook_patch;
 
 struct otel_hook {
+    uintptr_t replacement_base; /* the object defining the replacement (never patched) */
+    uintptr_t original_base;    /* the object defining the original, once known */
     char *symbol;
     void *replacement;
     void **original;
@@ -58,17 +60,24 @@ void otel_hook_exit(void) { otel_hook_depth--; }
 void otel_hook_suppress(void) { otel_hook_suppressed++; }
 void otel_hook_unsuppress(void) { otel_hook_suppressed--; }
 
+/* The base address of the object containing `address` (0 when unknown).
+ * dladdr searches symbol tables: callers keep the answer. */
+static uintptr_t otel_hook_object_base(const void *address) {
+    Dl_info where;
+    return address && dladdr(address, &where) ? (uintptr_t)where.dli_fbase : 0;
+}
+
+static uintptr_t otel_hook_engine_base;
+
 /* Objects never patched: the vDSO, the dynamic loader, and ours (the object
  * containing the replacement, and this engine's own). */
-static int otel_hook_skip_object(const struct dl_phdr_info *info, const otel_hook *hook) {
+static int otel_hook_skip_object(const struct dl_phdr_info *info, otel_hook *hook) {
     const char *name = info->dlpi_name ? info->dlpi_name : "";
     if (strstr(name, "linux-vdso") || strstr(name, "ld-linux") || strstr(name, "/ld-")) return 1;
-    Dl_info where;
-    if (dladdr(hook->replacement, &where) && (uintptr_t)where.dli_fbase == (uintptr_t)info->dlpi_addr) return 1;
-    if (dladdr((void *)otel_hook_wrap, &where) && (uintptr_t)where.dli_fbase == (uintptr_t)info->dlpi_addr) return 1;
-    if (!(hook->flags & OTEL_HOOK_INCLUDE_DEFINING_OBJECT) && *hook->original &&
-        dladdr(*hook->original, &where) && (uintptr_t)where.dli_fbase == (uintptr_t)info->dlpi_addr) return 1;
-    return 0;
+    uintptr_t base = (uintptr_t)info->dlpi_addr;
+    if (base == hook->replacement_base || base == otel_hook_engine_base) return 1;
+    if (!hook->original_base && *hook->original) hook->original_base = otel_hook_object_base(*hook->original);
+    return !(hook->flags & OTEL_HOOK_INCLUDE_DEFINING_OBJECT) && hook->original_base && base == hook->original_base;
 }
 
 /* Whether [address, address+8) lies in the object's PT_GNU_RELRO range. */
@@ -205,6 +214,8 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
         return NULL;
     }
     hook->replacement = replacement;
+    hook->replacement_base = otel_hook_object_base(replacement);
+    if (!otel_hook_engine_base) otel_hook_engine_base = otel_hook_object_base((void *)otel_hook_wrap);
     hook->original = original;
     hook->flags = flags;
     hook->active = 1;
