@@ -77,6 +77,13 @@ static int resolve_library(void *any_original) {
 }
 
 /* Sets the semantic-convention attributes of a statement's span. */
+static otel_attribute text_attribute(const char *key, const char *value) {
+    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_STRING};
+    attribute.value.string_value = value;
+    return attribute;
+}
+
+/* Sets the semantic-convention attributes of a statement's span (one call into the host). */
 static void describe(otel_span *span, const char *sql, int parameterized, sqlite3 *db) {
     otel_sql_summary summary;
     otel_sql_summarize(sql ? sql : "", &summary);
@@ -84,28 +91,33 @@ static void describe(otel_span *span, const char *sql, int parameterized, sqlite
     if (summary.operation[0] && summary.collection[0]) snprintf(name, sizeof name, "%s %s", summary.operation, summary.collection);
     else snprintf(name, sizeof name, "%s", summary.operation[0] ? summary.operation : "sqlite");
     host->span_update_name(span, name);
-    host->span_set_string(span, "db.system.name", "sqlite");
-    if (summary.operation[0]) host->span_set_string(span, "db.operation.name", summary.operation);
-    if (summary.collection[0]) host->span_set_string(span, "db.collection.name", summary.collection);
-    host->span_set_string(span, "db.query.summary", name);
+    otel_attribute attributes[6];
+    size_t count = 0;
+    attributes[count++] = text_attribute("db.system.name", "sqlite");
+    if (summary.operation[0]) attributes[count++] = text_attribute("db.operation.name", summary.operation);
+    if (summary.collection[0]) attributes[count++] = text_attribute("db.collection.name", summary.collection);
+    attributes[count++] = text_attribute("db.query.summary", name);
+    char stack[1024];
+    char *sanitized = NULL;
     if (sql) {
         if (parameterized) {
-            host->span_set_string(span, "db.query.text", sql);
+            attributes[count++] = text_attribute("db.query.text", sql);
         } else {
             size_t size = strlen(sql) + 1;
-            char *sanitized = malloc(size);
+            sanitized = size <= sizeof stack ? stack : malloc(size);
             if (sanitized) {
                 otel_sql_sanitize(sql, sanitized, size);
-                host->span_set_string(span, "db.query.text", sanitized);
-                free(sanitized);
+                attributes[count++] = text_attribute("db.query.text", sanitized);
             }
         }
     }
     const char *file = db && lib.db_filename ? lib.db_filename(db, "main") : NULL;
     if (file && *file) {
         const char *base = strrchr(file, '/');
-        host->span_set_string(span, "db.namespace", base ? base + 1 : file);
+        attributes[count++] = text_attribute("db.namespace", base ? base + 1 : file);
     }
+    host->span_set_attributes(span, attributes, count);
+    if (sanitized && sanitized != stack) free(sanitized);
 }
 
 /* Ends a statement's span with the outcome `code` (an SQLite result code);

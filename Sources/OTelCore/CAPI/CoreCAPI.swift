@@ -80,7 +80,7 @@ public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: Unsa
 @_cdecl("otel_span_set_attributes")
 public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
     guard let recorder = CSpanHandle.recorder(span) else { return }
-    for attribute in swiftAttributes(attributes, count) { recorder.setAttribute(attribute.key, attribute.value) }
+    recorder.setAttributes(swiftAttributes(attributes, count))
 }
 
 @_cdecl("otel_span_add_event")

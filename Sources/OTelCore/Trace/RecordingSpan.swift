@@ -64,6 +64,14 @@ public final class RecordingSpan: Sendable {
         }
     }
 
+    /// Sets several attributes under one lock.
+    func setAttributes(_ attributes: [Attribute]) {
+        state.withLock { state in
+            guard state.endTime == 0 else { return }
+            for attribute in attributes { state.attributes.set(attribute.key, attribute.value) }
+        }
+    }
+
     func addEvent(_ name: String, attributes: [Attribute], timestamp: UInt64) {
         let limits = provider.limits
         var kept = Attributes(countLimit: limits.attributesPerEvent, valueLengthLimit: limits.attributeValueLength)
