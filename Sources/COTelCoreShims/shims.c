@@ -80,14 +80,51 @@ bool otel_shim_is_secure_execution(void) {
     return getauxval(AT_SECURE) != 0;
 }
 
+extern char **environ;
+
+/* Defaults set by distros: kept here, never written into the program's
+ * environment (a program may own getenv/setenv: bash keeps its variables in
+ * its own table, and they are not even set up while our constructor runs). */
+typedef struct otel_shim_default { char *name, *value; } otel_shim_default;
+static otel_shim_default *otel_shim_defaults;
+static size_t otel_shim_default_count;
+static pthread_mutex_t otel_shim_defaults_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The value of `name` in the process's environment block, read directly
+ * (not through getenv, which the program may replace). */
+static const char *otel_shim_environment_value(const char *name) {
+    size_t length = strlen(name);
+    for (char **entry = environ; entry && *entry; entry++) {
+        if (strncmp(*entry, name, length) == 0 && (*entry)[length] == '=') return *entry + length + 1;
+    }
+    return NULL;
+}
+
 const char *otel_shim_config_get(const char *name) {
-    const char *value = getenv(name);
-    return value && *value ? value : NULL;
+    if (!name) return NULL;
+    const char *value = otel_shim_environment_value(name);
+    if (value && *value) return value;
+    const char *fallback = NULL;
+    pthread_mutex_lock(&otel_shim_defaults_lock);
+    for (size_t i = 0; i < otel_shim_default_count; i++) {
+        if (strcmp(otel_shim_defaults[i].name, name) == 0) fallback = otel_shim_defaults[i].value;
+    }
+    pthread_mutex_unlock(&otel_shim_defaults_lock);
+    return fallback;
 }
 
 void otel_shim_config_set_default(const char *name, const char *value) {
     if (!name || !value || otel_shim_config_get(name)) return;
-    setenv(name, value, 1);
+    pthread_mutex_lock(&otel_shim_defaults_lock);
+    otel_shim_default *grown = realloc(otel_shim_defaults, (otel_shim_default_count + 1) * sizeof *grown);
+    if (grown) {
+        otel_shim_defaults = grown;
+        otel_shim_defaults[otel_shim_default_count].name = strdup(name);
+        otel_shim_defaults[otel_shim_default_count].value = strdup(value);
+        if (otel_shim_defaults[otel_shim_default_count].name && otel_shim_defaults[otel_shim_default_count].value)
+            otel_shim_default_count++;
+    }
+    pthread_mutex_unlock(&otel_shim_defaults_lock);
 }
 
 bool otel_shim_object_path(const void *address, char *buffer, size_t size) {

@@ -9,9 +9,21 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+extern char **environ;
+
+/* The value of `name` read from the environment block itself: the program may
+ * replace getenv (bash does, and its table is empty while constructors run). */
+static const char *otel_preload_getenv(const char *name) {
+    size_t length = strlen(name);
+    for (char **entry = environ; entry && *entry; entry++) {
+        if (strncmp(*entry, name, length) == 0 && (*entry)[length] == '=') return *entry + length + 1;
+    }
+    return NULL;
+}
+
 /* One diagnostic line on stderr, unless OTEL_LOG_LEVEL silences errors. */
 static void otel_preload_report(const char *what, const char *detail) {
-    const char *level = getenv("OTEL_LOG_LEVEL");
+    const char *level = otel_preload_getenv("OTEL_LOG_LEVEL");
     if (level && (strcmp(level, "none") == 0 || strcmp(level, "off") == 0)) return;
     const char *parts[] = {"otel-native: error: ", what, detail ? ": " : "", detail ? detail : "",
                            "; the program runs uninstrumented\n"};
@@ -29,7 +41,7 @@ static void otel_preload_report(const char *what, const char *detail) {
 
 /* The runtime library's path into `buffer`; false when it cannot be formed. */
 static int otel_preload_runtime_path(char *buffer, size_t size) {
-    const char *configured = getenv(OTEL_PRELOAD_RUNTIME_VARIABLE);
+    const char *configured = otel_preload_getenv(OTEL_PRELOAD_RUNTIME_VARIABLE);
     if (configured && *configured) {
         if (strlen(configured) >= size) return 0;
         strcpy(buffer, configured);
@@ -53,7 +65,7 @@ __attribute__((constructor)) static void otel_preload_initialize(void) {
      * chosen by the environment into a privileged process. */
     if (getauxval(AT_SECURE)) goto done;
     /* Processes the runtime starts for itself are never instrumented. */
-    const char *inert = getenv("OTEL_NATIVE_INERT");
+    const char *inert = otel_preload_getenv("OTEL_NATIVE_INERT");
     if (inert && *inert) goto done;
 
     char path[4096];
@@ -61,12 +73,9 @@ __attribute__((constructor)) static void otel_preload_initialize(void) {
         otel_preload_report("cannot locate " OTEL_PRELOAD_RUNTIME_NAME, NULL);
         goto done;
     }
-    /* The dynamic Swift runtime installs crash handlers unless told not to
-     * while it initialises; the program's signal dispositions must not change. */
-    int set_backtrace = getenv("SWIFT_BACKTRACE") == NULL;
-    if (set_backtrace) setenv("SWIFT_BACKTRACE", "enable=no", 0);
+    /* The runtime links the Swift standard library statically, which installs
+     * no crash handlers: the program's signal dispositions stay its own. */
     void *runtime = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (set_backtrace) unsetenv("SWIFT_BACKTRACE");
     if (!runtime) {
         otel_preload_report("cannot load the otel-native runtime", dlerror());
         goto done;

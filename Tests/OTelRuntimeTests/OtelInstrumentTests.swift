@@ -286,10 +286,9 @@ extension OtelInstrumentTests {
         let instrumentedLines = Set(instrumented.stdout.split(separator: "\n").map(String.init))
         XCTAssertEqual(instrumentedLines.filter { $0.hasPrefix("signal") }, plainLines.filter { $0.hasPrefix("signal") })
         let added = instrumentedLines.subtracting(plainLines).map { String($0.dropFirst(4).prefix { $0 != "=" }) }.sorted()
-        // The flag's variable, the preload, the runtime's path, and what the
-        // default distro sets where unset (as Python's distro does).
-        XCTAssertEqual(added, ["LD_PRELOAD", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_LOGS_EXPORTER", "OTEL_METRICS_EXPORTER",
-                               "OTEL_NATIVE_RUNTIME_LIBRARY", "OTEL_TRACES_EXPORTER"])
+        // The flag's variable, the preload and the runtime's path; a distro's
+        // defaults stay inside otel-native and never reach the program's environment.
+        XCTAssertEqual(added, ["LD_PRELOAD", "OTEL_NATIVE_RUNTIME_LIBRARY", "OTEL_TRACES_EXPORTER"])
         XCTAssertTrue(plainLines.subtracting(instrumentedLines).isEmpty, "nothing removed")
     }
 }
@@ -440,5 +439,16 @@ extension OtelInstrumentTests {
             "otel-native: warning: OTEL_LOG_LEVEL=loud is not one of debug, info, warn, error, none; using the default info",
             "otel-native: warning: OTEL_BSP_MAX_QUEUE_SIZE=many is not an integer ≥ 1; using the default 2048",
         ])
+    }
+}
+
+extension OtelInstrumentTests {
+    /// bash replaces getenv/setenv with its own table, empty while constructors
+    /// run: settings must still be read from the environment block itself.
+    func testBashSeesTheSettingsAndKeepsItsEnvironment() throws {
+        let result = try run(["--traces_exporter", "none", "bash", "-c", "echo ${OTEL_TRACES_EXPORTER}-${OTEL_METRICS_EXPORTER:-unset}"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "none-unset\n")
+        XCTAssertEqual(result.stderr, "", "no process, bash included, reads OTEL_TRACES_EXPORTER as unset")
     }
 }

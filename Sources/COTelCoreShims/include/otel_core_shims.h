@@ -80,9 +80,12 @@ size_t otel_shim_ring_count(const otel_shim_ring *ring);
  * capabilities: getauxval(AT_SECURE)); the runtime then loads nothing. */
 bool otel_shim_is_secure_execution(void);
 
-/* getenv(name), but NULL for an empty value (the spec: empty = unset). */
+/* A setting: the environment's value of `name` (read from the environment
+ * block itself, not through getenv, which programs such as bash replace),
+ * else a distro's default; NULL when neither (an empty value counts as unset). */
 const char *otel_shim_config_get(const char *name);
-/* setenv(name, value, 0): sets `name` only when it is unset or empty. */
+/* Records a default for `name`, used only where the environment has no value.
+ * The program's environment is never modified. */
 void otel_shim_config_set_default(const char *name, const char *value);
 
 /* The path of the loaded object containing `address` (dladdr), copied into

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import COTelCoreShims
 
 /// Where configuration comes from: the process environment, or a fixed table in tests.
 ///
@@ -19,9 +20,11 @@ public struct Environment: Sendable {
         self.lookup = { values[$0] }
     }
 
-    /// The process environment, read with getenv(3) at each lookup.
+    /// The process environment (read from the environment block itself, not
+    /// through getenv, which programs such as bash replace), then the defaults
+    /// a distro set; empty values count as unset.
     public static let process = Environment { name in
-        guard let raw = getenv(name) else { return nil }
+        guard let raw = otel_shim_config_get(name) else { return nil }
         return String(cString: raw)
     }
 
