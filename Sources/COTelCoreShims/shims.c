@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
@@ -134,4 +135,32 @@ bool otel_shim_object_path(const void *address, char *buffer, size_t size) {
     if (length >= size) return false;
     memcpy(buffer, info.dli_fname, length + 1);
     return true;
+}
+
+typedef struct otel_shim_object_search {
+    const char *soname;
+    char *buffer;
+    size_t size;
+    bool found;
+} otel_shim_object_search;
+
+static int otel_shim_match_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    otel_shim_object_search *search = data;
+    const char *path = info->dlpi_name;
+    if (!path || !*path) return 0;
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t length = strlen(search->soname);
+    if (strncmp(name, search->soname, length) != 0 || (name[length] != 0 && name[length] != '.')) return 0;
+    if (strlen(path) >= search->size) return 0;
+    strcpy(search->buffer, path);
+    search->found = true;
+    return 1;
+}
+
+bool otel_shim_loaded_object(const char *soname, char *buffer, size_t size) {
+    otel_shim_object_search search = {soname, buffer, size, false};
+    dl_iterate_phdr(otel_shim_match_object, &search);
+    return search.found;
 }

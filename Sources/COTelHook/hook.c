@@ -38,6 +38,7 @@ struct otel_hook {
     void **original;
     unsigned flags;
     int active;
+    int pending; /* wrapped inside a batch, not patched yet */
     otel_hook_patch *patches;
     unsigned patch_count, patch_capacity;
     struct otel_hook *next;
@@ -45,6 +46,13 @@ struct otel_hook {
 
 static pthread_mutex_t otel_hook_lock = PTHREAD_MUTEX_INITIALIZER;
 static otel_hook *otel_hooks;
+static int otel_hook_batch_depth;
+
+/* The hooks one pass over the loaded objects applies. */
+typedef struct otel_hook_set {
+    otel_hook **hooks;
+    unsigned count;
+} otel_hook_set;
 /* dl_iterate_phdr's adds/subs counters when the objects were last patched. */
 static unsigned long long otel_hook_seen_adds, otel_hook_seen_subs;
 
@@ -121,35 +129,48 @@ static uintptr_t otel_hook_pointer(const struct dl_phdr_info *info, ElfW(Addr) v
     return value < info->dlpi_addr ? info->dlpi_addr + value : value;
 }
 
-static void otel_hook_patch_relocations(const struct dl_phdr_info *info, otel_hook *hook, const ElfW(Rela) *relocations,
-                                        size_t size, const ElfW(Sym) *symbols, const char *strings) {
+static void otel_hook_patch_slot(const struct dl_phdr_info *info, otel_hook *hook, void **slot) {
+    void *current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (current == hook->replacement) return;
+    if (!*hook->original) {
+        /* The real function, from the objects this one can see (a library
+         * dlopened RTLD_LOCAL is not in the global scope). */
+        void *handle = dlopen(info->dlpi_name && *info->dlpi_name ? info->dlpi_name : NULL, RTLD_LAZY | RTLD_NOLOAD);
+        void *real = handle ? dlsym(handle, hook->symbol) : NULL;
+        if (handle) dlclose(handle);
+        if (!real || real == hook->replacement) return;
+        __atomic_store_n(hook->original, real, __ATOMIC_RELEASE);
+    }
+    int relro = otel_hook_in_relro(info, (uintptr_t)slot);
+    if (otel_hook_write_slot(relro, slot, hook->replacement) == 0) otel_hook_record(hook, slot, current, relro);
+}
+
+/* One pass over an object's relocations for every hook of the set: a
+ * relocation whose name does not start like any hooked name costs one
+ * byte comparison per hook. */
+static void otel_hook_patch_relocations(const struct dl_phdr_info *info, otel_hook **hooks, unsigned count,
+                                        const ElfW(Rela) *relocations, size_t size, const ElfW(Sym) *symbols, const char *strings) {
     for (size_t i = 0; i < size / sizeof *relocations; i++) {
         const ElfW(Rela) *relocation = &relocations[i];
         unsigned long type = ELF64_R_TYPE(relocation->r_info);
         if (type != OTEL_R_JUMP_SLOT && type != OTEL_R_GLOB_DAT) continue;
-        const ElfW(Sym) *symbol = &symbols[ELF64_R_SYM(relocation->r_info)];
-        if (strcmp(strings + symbol->st_name, hook->symbol) != 0) continue;
-        void **slot = (void **)(info->dlpi_addr + relocation->r_offset);
-        void *current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-        if (current == hook->replacement) continue;
-        if (!*hook->original) {
-            /* The real function, from the objects this one can see (a library
-             * dlopened RTLD_LOCAL is not in the global scope). */
-            void *handle = dlopen(info->dlpi_name && *info->dlpi_name ? info->dlpi_name : NULL, RTLD_LAZY | RTLD_NOLOAD);
-            void *real = handle ? dlsym(handle, hook->symbol) : NULL;
-            if (handle) dlclose(handle);
-            if (!real || real == hook->replacement) continue;
-            __atomic_store_n(hook->original, real, __ATOMIC_RELEASE);
+        const char *name = strings + symbols[ELF64_R_SYM(relocation->r_info)].st_name;
+        for (unsigned k = 0; k < count; k++) {
+            if (hooks[k]->symbol[0] != name[0] || strcmp(name, hooks[k]->symbol) != 0) continue;
+            otel_hook_patch_slot(info, hooks[k], (void **)(info->dlpi_addr + relocation->r_offset));
         }
-        int relro = otel_hook_in_relro(info, (uintptr_t)slot);
-        if (otel_hook_write_slot(relro, slot, hook->replacement) == 0) otel_hook_record(hook, slot, current, relro);
     }
 }
 
 static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
-    otel_hook *hook = data;
-    if (otel_hook_skip_object(info, hook)) return 0;
+    otel_hook_set *set = data;
+    otel_hook *applicable[64];
+    unsigned count = 0;
+    for (unsigned k = 0; k < set->count && count < 64; k++) {
+        if (!otel_hook_skip_object(info, set->hooks[k])) applicable[count++] = set->hooks[k];
+    }
+    if (!count) return 0;
     const ElfW(Dyn) *dynamic = NULL;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) dynamic = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
@@ -171,9 +192,26 @@ static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *
         }
     }
     if (!symbols || !strings) return 0;
-    if (plt) otel_hook_patch_relocations(info, hook, plt, plt_size, symbols, strings);
-    if (rela) otel_hook_patch_relocations(info, hook, rela, rela_size, symbols, strings);
+    if (plt) otel_hook_patch_relocations(info, applicable, count, plt, plt_size, symbols, strings);
+    if (rela) otel_hook_patch_relocations(info, applicable, count, rela, rela_size, symbols, strings);
     return 0;
+}
+
+/* Applies the hooks selected by `wanted` (all active ones, or the pending
+ * ones) to every loaded object, 64 at a time. Called with the lock held. */
+static void otel_hook_apply(int pending_only) {
+    otel_hook *selected[64];
+    otel_hook_set set = {selected, 0};
+    for (otel_hook *hook = otel_hooks; hook; hook = hook->next) {
+        if (!hook->active || (pending_only && !hook->pending)) continue;
+        hook->pending = 0;
+        selected[set.count++] = hook;
+        if (set.count == 64) {
+            dl_iterate_phdr(otel_hook_patch_object, &set);
+            set.count = 0;
+        }
+    }
+    if (set.count) dl_iterate_phdr(otel_hook_patch_object, &set);
 }
 
 static int otel_hook_read_counters(struct dl_phdr_info *info, size_t size, void *data) {
@@ -228,9 +266,10 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
     dl_iterate_phdr(otel_hook_read_counters, counters);
     otel_hook_seen_adds = counters[0];
     otel_hook_seen_subs = counters[1];
-    dl_iterate_phdr(otel_hook_patch_object, hook);
+    hook->pending = 1;
     hook->next = otel_hooks;
     otel_hooks = hook;
+    if (otel_hook_batch_depth == 0) otel_hook_apply(1);
     pthread_mutex_unlock(&otel_hook_lock);
     return hook;
 }
@@ -242,9 +281,7 @@ void otel_hook_refresh(void) {
     if (counters[0] != otel_hook_seen_adds || counters[1] != otel_hook_seen_subs) {
         otel_hook_seen_adds = counters[0];
         otel_hook_seen_subs = counters[1];
-        for (otel_hook *hook = otel_hooks; hook; hook = hook->next) {
-            if (hook->active) dl_iterate_phdr(otel_hook_patch_object, hook);
-        }
+        otel_hook_apply(0);
     }
     pthread_mutex_unlock(&otel_hook_lock);
 }
@@ -269,4 +306,16 @@ void otel_hook_unwrap(otel_hook *hook) {
 
 unsigned otel_hook_patched_slots(const otel_hook *hook) {
     return hook ? hook->patch_count : 0;
+}
+
+void otel_hook_batch_begin(void) {
+    pthread_mutex_lock(&otel_hook_lock);
+    otel_hook_batch_depth++;
+    pthread_mutex_unlock(&otel_hook_lock);
+}
+
+void otel_hook_batch_end(void) {
+    pthread_mutex_lock(&otel_hook_lock);
+    if (otel_hook_batch_depth > 0 && --otel_hook_batch_depth == 0) otel_hook_apply(1);
+    pthread_mutex_unlock(&otel_hook_lock);
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import COTelHook
 import COTelPlugin
 import OTelCore
 
@@ -164,6 +165,8 @@ public enum PluginRuntime {
         OTelSDK.initialize(environment: environment, registry: registry, diagnostics: diagnostics)
         // 3. Hooks and instrumentors.
         for entry in catalog.entries(in: .preInstrument) { run(entry, \.configure, "configure") }
+        // The instrumentors' hooks are applied together, in one pass over the loaded objects.
+        otel_hook_batch_begin()
         let disabled = Set(config.list("OTEL_NATIVE_DISABLED_INSTRUMENTATIONS") ?? [])
         let enabled = config.list("OTEL_NATIVE_ENABLED_INSTRUMENTATIONS").map(Set.init)
         for entry in catalog.entries(in: .instrumentor) {
@@ -178,6 +181,7 @@ public enum PluginRuntime {
                 run(entry, \.instrument, "instrument")
             }
         }
+        otel_hook_batch_end()
         for entry in catalog.entries(in: .postInstrument) { run(entry, \.configure, "configure") }
         return decisions
     }

@@ -92,6 +92,11 @@ void otel_shim_config_set_default(const char *name, const char *value);
  * `buffer`; false when unknown or too long. */
 bool otel_shim_object_path(const void *address, char *buffer, size_t size);
 
+/* The path of a loaded object whose file name is `soname` or starts with
+ * `soname` followed by '.' (libsqlite3.so.0 matches libsqlite3.so.0.8.6),
+ * copied into `buffer`; false when none is loaded. Touches no file. */
+bool otel_shim_loaded_object(const char *soname, char *buffer, size_t size);
+
 /* ---- clocks and errno ---------------------------------------------------- */
 
 static inline uint64_t otel_shim_realtime_ns(void) {

@@ -33,6 +33,11 @@ void otel_hook_unwrap(otel_hook *hook);
 /** Patches objects loaded since the last look (called after dlopen; cheap when nothing changed). */
 void otel_hook_refresh(void);
 
+/** Between begin and end, wraps are recorded and applied together at the end,
+ *  in one pass over the loaded objects (the runtime brackets the instrumentors). */
+void otel_hook_batch_begin(void);
+void otel_hook_batch_end(void);
+
 /** How many GOT slots the hook has patched so far (for tests and diagnostics). */
 unsigned otel_hook_patched_slots(const otel_hook *hook);
 

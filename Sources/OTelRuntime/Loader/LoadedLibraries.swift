@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import COTelCoreShims
 
 /// What the process has loaded, for checking an instrumentor's `instruments`
 /// constraints (the native counterpart of Python's installed-distribution check).
@@ -17,9 +18,12 @@ public enum LoadedLibraries {
     }
 
     /// Whether `soname` is loaded and, when `versionFunction` is given, its version.
-    /// Nothing is loaded here: dlopen with RTLD_NOLOAD only finds what is already there.
+    /// Nothing is loaded or searched for on disk: the loaded objects are listed
+    /// (dl_iterate_phdr), and only a loaded one is opened, by its own path.
     public static func presence(of soname: String, versionFunction: String?) -> Presence {
-        guard let handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD) else { return .notLoaded }
+        var path = [CChar](repeating: 0, count: 4096)
+        guard otel_shim_loaded_object(soname, &path, path.count) else { return .notLoaded }
+        guard let handle = dlopen(path, RTLD_LAZY | RTLD_NOLOAD) else { return .notLoaded }
         defer { dlclose(handle) }
         guard let versionFunction else { return .loadedVersionUnknown }
         guard let symbol = dlsym(handle, versionFunction) else {
