@@ -85,8 +85,10 @@ let package = Package(
         .executableTarget(name: "otel-example", dependencies: ["OTelCore", "COTelCore"]),
         // Micro-benchmarks of the core's hot paths (docs/performance.md).
         .executableTarget(name: "otel-bench", dependencies: ["OTelCore", "COTelCore", "OTelRuntime"]),
-        .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore"]),
+        // Running programs from the tests (shared by the test targets).
+        .target(name: "OTelTestSupport", path: "Tests/OTelTestSupport"),
+        .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore", "OTelTestSupport"]),
         .testTarget(name: "OTelSQLite3Tests", dependencies: ["OTelSQLite3"]),
-        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin"]),
+        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin", "OTelTestSupport"]),
     ]
 )

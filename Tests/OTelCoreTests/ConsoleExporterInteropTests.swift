@@ -57,7 +57,7 @@ final class ConsoleExporterInteropTests: XCTestCase {
 
     func testOutputEqualsOpenTelemetryPython() throws {
         let script = Self.repository.appendingPathComponent("Tests/interop/python_console_span.py")
-        let python = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path], environment: ProcessInfo.processInfo.environment)
+        let python = try runProgram("/usr/bin/env", ["python3", script.path], environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(python.status, 0, "OpenTelemetry Python must be installed (pip install opentelemetry-sdk): \(python.stderr)")
         let ours = Self.fixedSpans().map { ConsoleSpanExporter.render($0) + "\n" }.joined()
         XCTAssertEqual(ours, python.stdout)

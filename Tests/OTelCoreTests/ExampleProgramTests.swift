@@ -21,7 +21,7 @@ final class ExampleProgramTests: XCTestCase {
     }
 
     func testSpansAreExportedOnceAtExitAsOneTrace() throws {
-        let result = try runProgram(example, environment: baseEnvironment(["OTEL_SERVICE_NAME": "report-job"]))
+        let result = try runProgram(example.path, [], environment: baseEnvironment(["OTEL_SERVICE_NAME": "report-job"]))
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.stderr, "")
         let spans = try spans(in: result.stdout)
@@ -44,13 +44,13 @@ final class ExampleProgramTests: XCTestCase {
     }
 
     func testConsoleOutputCanGoToStderrOrAFile() throws {
-        let toStderr = try runProgram(example, environment: baseEnvironment(["OTEL_NATIVE_CONSOLE_OUTPUT": "stderr"]))
+        let toStderr = try runProgram(example.path, [], environment: baseEnvironment(["OTEL_NATIVE_CONSOLE_OUTPUT": "stderr"]))
         XCTAssertEqual(toStderr.stdout, "")
         XCTAssertEqual(try spans(in: toStderr.stderr).count, 5)
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        let toFile = try runProgram(example, environment: baseEnvironment(["OTEL_NATIVE_CONSOLE_OUTPUT": file.path]))
+        let toFile = try runProgram(example.path, [], environment: baseEnvironment(["OTEL_NATIVE_CONSOLE_OUTPUT": file.path]))
         XCTAssertEqual(toFile.stdout, "")
         XCTAssertEqual(try spans(in: String(contentsOf: file, encoding: .utf8)).count, 5)
     }
@@ -59,7 +59,7 @@ final class ExampleProgramTests: XCTestCase {
         var environment = baseEnvironment(ConfigurationTests.invalidValues)
         environment["OTEL_TRACES_EXPORTER"] = "console,fax"
         environment["OTEL_LOG_LEVEL"] = "info"
-        let result = try runProgram(example, environment: environment)
+        let result = try runProgram(example.path, [], environment: environment)
         XCTAssertEqual(result.status, 0)
         let lines = result.stderr.split(separator: "\n")
         XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("otel-native: ") }, result.stderr)
@@ -72,7 +72,7 @@ final class ExampleProgramTests: XCTestCase {
     }
 
     func testDisabledSdkEmitsNothing() throws {
-        let result = try runProgram(example, environment: baseEnvironment(["OTEL_SDK_DISABLED": "true"]))
+        let result = try runProgram(example.path, [], environment: baseEnvironment(["OTEL_SDK_DISABLED": "true"]))
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.stdout, "")
         XCTAssertEqual(result.stderr, "")
@@ -85,7 +85,7 @@ final class ExampleProgramTests: XCTestCase {
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
         defer { try? FileManager.default.removeItem(at: fifo) }
         let start = Date()
-        let result = try runProgram(example, environment: baseEnvironment([
+        let result = try runProgram(example.path, [], environment: baseEnvironment([
             "OTEL_NATIVE_CONSOLE_OUTPUT": fifo.path, "OTEL_NATIVE_SHUTDOWN_TIMEOUT": "300",
         ]))
         let elapsed = Date().timeIntervalSince(start)
@@ -100,13 +100,13 @@ final class ExampleProgramTests: XCTestCase {
 /// ConsoleSpanExporter: same keys, same order, same value formats.
 final class ConsoleFormatAgainstPythonTests: XCTestCase {
     func testExampleOutputHasPythonsKeysInOrder() throws {
-        let output = try runProgram(builtProduct("otel-example"), environment: ["OTEL_TRACES_EXPORTER": "console", "PATH": "/usr/bin:/bin"])
+        let output = try runProgram(builtProduct("otel-example").path, [], environment: ["OTEL_TRACES_EXPORTER": "console", "PATH": "/usr/bin:/bin"])
         XCTAssertEqual(output.status, 0)
         let script = ConsoleExporterInteropTests.repository.appendingPathComponent("Tests/interop/compare_console_keys.py")
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("otel-spans-\(UUID().uuidString).json")
         try output.stdout.write(to: input, atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
-        let check = try runProgram(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "python3 \"$0\" < \"$1\"", script.path, input.path],
+        let check = try runProgram("/bin/sh", ["-c", "python3 \"$0\" < \"$1\"", script.path, input.path],
                                    environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
         XCTAssertEqual(check.stdout, "5 spans match the ConsoleSpanExporter format\n")

@@ -9,7 +9,7 @@ final class OTLPTraceEncoderTests: XCTestCase {
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let script = ConsoleExporterInteropTests.repository.appendingPathComponent("Tests/interop/decode_otlp_traces.py")
-        let result = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path, file.path],
+        let result = try runProgram("/usr/bin/env", ["python3", script.path, file.path],
                                     environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(result.status, 0, result.stderr)
         return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import OTelTestSupport
 import OTelCore
 import Synchronization
 
@@ -79,20 +80,4 @@ func builtProduct(_ name: String) -> URL {
         directory = parent
     }
     return directory.appendingPathComponent(name)
-}
-
-/// Runs a program and returns its exit status, stdout and stderr.
-func runProgram(_ executable: URL, arguments: [String] = [], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }

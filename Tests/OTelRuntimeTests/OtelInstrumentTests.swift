@@ -1,4 +1,5 @@
 import Foundation
+import OTelTestSupport
 import XCTest
 
 /// otel-instrument running programs nobody here wrote, as a user would.
@@ -34,26 +35,15 @@ final class OtelInstrumentTests: XCTestCase {
     func run(_ arguments: [String], environment extra: [String: String] = [:], instrumented: Bool = true) throws -> (status: Int32, stdout: String, stderr: String) {
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path]
         environment.merge(extra) { $1 }
-        let process = Process()
         if instrumented {
-            process.executableURL = products.appendingPathComponent("otel-instrument")
-            process.arguments = arguments
-        } else {
-            // The program itself, found on PATH (not through env, which would be preloaded too).
-            let program = arguments[0].hasPrefix("/") ? arguments[0]
-                : ["/usr/local/bin", "/usr/bin", "/bin"].map { $0 + "/" + arguments[0] }.first { FileManager.default.isExecutableFile(atPath: $0) }!
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(arguments.dropFirst())
+            let result = try runProgram(products.appendingPathComponent("otel-instrument").path, arguments, environment: environment)
+            return (result.status, result.stdout, result.stderr)
         }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        // The program itself, found on PATH (not through env, which would be preloaded too).
+        let program = arguments[0].hasPrefix("/") ? arguments[0]
+            : ["/usr/local/bin", "/usr/bin", "/bin"].map { $0 + "/" + arguments[0] }.first { FileManager.default.isExecutableFile(atPath: $0) }!
+        let result = try runProgram(program, Array(arguments.dropFirst()), environment: environment)
+        return (result.status, result.stdout, result.stderr)
     }
 
     /// Same stdout, stderr and exit status with and without otel-instrument.

@@ -1,5 +1,6 @@
 import COTelPlugin
 import Foundation
+import OTelTestSupport
 import OTelCore
 @testable import OTelRuntime
 import XCTest
@@ -140,17 +141,7 @@ final class CollectingSpans: SpanExporter, @unchecked Sendable {
     func shutdown(timeoutNanoseconds: UInt64) -> Bool { true }
 }
 
-/// Runs a command, returning its status and combined output.
-func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// Runs a command (compilers, make, readelf…) to completion.
+func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProgramResult {
+    try runProgram(executable, arguments, environment: environment)
 }

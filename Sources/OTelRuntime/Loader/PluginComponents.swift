@@ -169,72 +169,58 @@ final class PluginIdGenerator: IdGenerator, @unchecked Sendable {
 }
 
 extension PluginRuntime {
-    /// The propagators, samplers, resource detectors and exporter names that
-    /// the catalog's plugins provide, each loaded only when its name is used.
+    /// The propagators, samplers, resource detectors, id generators and trace
+    /// exporters that the catalog's plugins provide, each loaded only when its
+    /// name is used.
     static func components(of catalog: PluginCatalog, load: @escaping @Sendable (PluginEntry) -> LoadedPlugin?,
                            diagnostics: Diagnostics) -> ComponentRegistry {
+        /// Factories by entry name for `group`: load the plugin, then `make`
+        /// the component (nil, reported with `missing`, when its descriptor lacks it).
+        func factories<Component>(_ group: PluginGroup, missing: String,
+                                  _ make: @escaping @Sendable (LoadedPlugin) -> Component?) -> [String: @Sendable () -> Component?] {
+            var table: [String: @Sendable () -> Component?] = [:]
+            for entry in catalog.entries(in: group) where table[entry.name] == nil {
+                table[entry.name] = {
+                    guard let plugin = load(entry) else { return nil }
+                    guard let component = make(plugin) else {
+                        diagnostics.warn("[\(group.rawValue)] \(entry.name) (\(entry.location)): \(missing)")
+                        return nil
+                    }
+                    return component
+                }
+            }
+            return table
+        }
         var registry = ComponentRegistry()
-        for entry in catalog.entries(in: .propagator) where registry.propagators[entry.name] == nil {
-            registry.propagators[entry.name] = {
-                guard let plugin = load(entry) else { return nil }
-                guard let propagator = PluginPropagator(plugin) else {
-                    diagnostics.warn("[otel_propagator] \(entry.name) (\(entry.location)): its descriptor has no inject or extract function")
-                    return nil
-                }
-                return propagator
-            }
+        registry.propagators = factories(.propagator, missing: "its descriptor has no inject or extract function") {
+            PluginPropagator($0)
         }
-        for entry in catalog.entries(in: .tracesSampler) where registry.samplers[entry.name] == nil {
-            registry.samplers[entry.name] = {
-                guard let plugin = load(entry) else { return nil }
-                guard let sampler = PluginSampler(plugin) else {
-                    diagnostics.warn("[otel_traces_sampler] \(entry.name) (\(entry.location)): its descriptor has no should_sample function")
-                    return nil
-                }
-                return sampler
-            }
+        registry.samplers = factories(.tracesSampler, missing: "its descriptor has no should_sample function") {
+            PluginSampler($0)
         }
-        for entry in catalog.entries(in: .resourceDetector) where registry.resourceDetectors[entry.name] == nil {
-            registry.resourceDetectors[entry.name] = {
-                guard let plugin = load(entry), let detect = plugin.descriptor.pointee.detect else {
-                    diagnostics.warn("[otel_resource_detector] \(entry.name) (\(entry.location)): not loaded or no detect function")
-                    return nil
-                }
-                final class Collected { var attributes: [Attribute] = [] }
-                let collected = Collected()
-                let status = detect(plugin.descriptor.pointee.state, Unmanaged.passUnretained(collected).toOpaque()) { context, key, value in
-                    guard let context, let key, let value else { return }
-                    Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue().attributes
-                        .append(Attribute(String(cString: key), .string(String(cString: value))))
-                }
-                if status != 0 {
-                    diagnostics.warn("[otel_resource_detector] \(entry.name) (\(entry.location)): detect() returned \(status)")
-                    return nil
-                }
-                return collected.attributes
-            }
+        registry.resourceDetectors = factories(.resourceDetector, missing: "no detect function, or detect() failed") {
+            detectedAttributes($0)
         }
-        for entry in catalog.entries(in: .idGenerator) where registry.idGenerators[entry.name] == nil {
-            registry.idGenerators[entry.name] = {
-                guard let plugin = load(entry) else { return nil }
-                guard let generator = PluginIdGenerator(plugin) else {
-                    diagnostics.warn("[otel_id_generator] \(entry.name) (\(entry.location)): its descriptor has no generate_trace_id or generate_span_id function")
-                    return nil
-                }
-                return generator
-            }
+        registry.idGenerators = factories(.idGenerator, missing: "its descriptor has no generate_trace_id or generate_span_id function") {
+            PluginIdGenerator($0)
         }
-        for entry in catalog.entries(in: .tracesExporter) where registry.tracesExporters[entry.name] == nil {
-            registry.tracesExporters[entry.name] = {
-                guard let plugin = load(entry) else { return nil }
-                let timeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_BSP_EXPORT_TIMEOUT", default: 30000))
-                guard let exporter = PluginSpanExporter(plugin, exportTimeoutMilliseconds: timeout, diagnostics: diagnostics) else {
-                    diagnostics.warn("[otel_traces_exporter] \(entry.name) (\(entry.location)): no exporter_export function, or exporter_create() failed")
-                    return nil
-                }
-                return exporter
-            }
+        let timeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_BSP_EXPORT_TIMEOUT", default: 30000))
+        registry.tracesExporters = factories(.tracesExporter, missing: "no exporter_export function, or exporter_create() failed") {
+            PluginSpanExporter($0, exportTimeoutMilliseconds: timeout, diagnostics: diagnostics)
         }
         return registry
+    }
+
+    /// What a resource detector plugin reports, or nil when it has no detect function or it fails.
+    static func detectedAttributes(_ plugin: LoadedPlugin) -> [Attribute]? {
+        guard let detect = plugin.descriptor.pointee.detect else { return nil }
+        final class Collected { var attributes: [Attribute] = [] }
+        let collected = Collected()
+        let status = detect(plugin.descriptor.pointee.state, Unmanaged.passUnretained(collected).toOpaque()) { context, key, value in
+            guard let context, let key, let value else { return }
+            Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue().attributes
+                .append(Attribute(String(cString: key), .string(String(cString: value))))
+        }
+        return status == 0 ? collected.attributes : nil
     }
 }
