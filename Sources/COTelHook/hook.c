@@ -77,6 +77,17 @@ static uintptr_t otel_hook_object_base(const void *address) {
 
 static uintptr_t otel_hook_engine_base;
 
+/* The engine's own hooks (dlopen, dlsym, dlvsym) leave the objects that
+ * hold wrappers alone: a plugin looking up a function must get the real one. */
+#define OTEL_HOOK_SKIP_WRAPPER_OBJECTS 0x100u
+
+static int otel_hook_holds_wrappers(uintptr_t base) {
+    for (otel_hook *other = otel_hooks; other; other = other->next) {
+        if (other->active && other->replacement_base == base) return 1;
+    }
+    return 0;
+}
+
 /* Objects never patched: the vDSO, the dynamic loader, and ours (the object
  * containing the replacement, and this engine's own). */
 static int otel_hook_skip_object(const struct dl_phdr_info *info, otel_hook *hook) {
@@ -84,6 +95,7 @@ static int otel_hook_skip_object(const struct dl_phdr_info *info, otel_hook *hoo
     if (strstr(name, "linux-vdso") || strstr(name, "ld-linux") || strstr(name, "/ld-")) return 1;
     uintptr_t base = (uintptr_t)info->dlpi_addr;
     if (base == hook->replacement_base || base == otel_hook_engine_base) return 1;
+    if ((hook->flags & OTEL_HOOK_SKIP_WRAPPER_OBJECTS) && otel_hook_holds_wrappers(base)) return 1;
     if (!hook->original_base && *hook->original) hook->original_base = otel_hook_object_base(*hook->original);
     return !(hook->flags & OTEL_HOOK_INCLUDE_DEFINING_OBJECT) && hook->original_base && base == hook->original_base;
 }
@@ -239,13 +251,40 @@ static void *otel_hook_dlopen(const char *file, int mode) {
     return handle;
 }
 
+/* dlsym and dlvsym hand out the wrapper for a wrapped function, so calls
+ * through pointers looked up at run time are traced too. */
+static void *(*otel_hook_real_dlsym)(void *, const char *);
+static void *(*otel_hook_real_dlvsym)(void *, const char *, const char *);
+
+static void *otel_hook_wrapper_for(void *address) {
+    if (!address) return NULL;
+    void *wrapper = NULL;
+    pthread_mutex_lock(&otel_hook_lock);
+    for (otel_hook *hook = otel_hooks; hook; hook = hook->next) {
+        if (hook->active && hook->replacement_base != 0 && *hook->original == address) wrapper = hook->replacement;
+    }
+    pthread_mutex_unlock(&otel_hook_lock);
+    return wrapper ? wrapper : address;
+}
+
+static void *otel_hook_dlsym(void *handle, const char *symbol) {
+    void *address = otel_hook_real_dlsym ? otel_hook_real_dlsym(handle, symbol) : NULL;
+    return otel_hook_wrapper_for(address);
+}
+
+static void *otel_hook_dlvsym(void *handle, const char *symbol, const char *version) {
+    void *address = otel_hook_real_dlvsym ? otel_hook_real_dlvsym(handle, symbol, version) : NULL;
+    return otel_hook_wrapper_for(address);
+}
+
 static void otel_hook_follow_dlopen(void) {
-    otel_hook_wrap("dlopen", (void *)otel_hook_dlopen, (void **)&otel_hook_real_dlopen, 0);
+    otel_hook_wrap("dlopen", (void *)otel_hook_dlopen, (void **)&otel_hook_real_dlopen, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
+    otel_hook_wrap("dlsym", (void *)otel_hook_dlsym, (void **)&otel_hook_real_dlsym, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
+    otel_hook_wrap("dlvsym", (void *)otel_hook_dlvsym, (void **)&otel_hook_real_dlvsym, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
 }
 
 otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original, unsigned flags) {
     if (!symbol || !replacement || !original) return NULL;
-    if (strcmp(symbol, "dlopen") != 0) pthread_once(&otel_hook_dlopen_once, otel_hook_follow_dlopen);
     otel_hook *hook = calloc(1, sizeof *hook);
     if (!hook || !(hook->symbol = strdup(symbol))) {
         free(hook);
@@ -271,6 +310,9 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
     otel_hooks = hook;
     if (otel_hook_batch_depth == 0) otel_hook_apply(1);
     pthread_mutex_unlock(&otel_hook_lock);
+    /* After the hook is listed, so that its object counts as holding wrappers. */
+    if (strcmp(symbol, "dlopen") != 0 && strcmp(symbol, "dlsym") != 0 && strcmp(symbol, "dlvsym") != 0)
+        pthread_once(&otel_hook_dlopen_once, otel_hook_follow_dlopen);
     return hook;
 }
 

@@ -3,7 +3,8 @@ import XCTest
 
 /// The hooking engine, driven by a plugin through the host table, on a real
 /// program: calls through the GOT (full RELRO), calls from a library the
-/// program dlopens later, and unwrap in the middle of the run.
+/// program dlopens later, calls through a pointer from dlsym, and unwrap in
+/// the middle of the run.
 extension OtelInstrumentTests {
     func testAPluginWrapsAFunctionEverywhereAndUnwrapsIt() throws {
         let plugins = try examplePluginDirectory()
@@ -29,6 +30,8 @@ extension OtelInstrumentTests {
                 if (!caller) { printf("dlopen: %s\\n", dlerror()); return 1; }
                 int (*caller_add)(int, int) = (int (*)(int, int))dlsym(caller, "caller_add");
                 printf("%d\\n", caller_add(4, 5));
+                int (*looked_up)(int, int) = (int (*)(int, int))dlsym(RTLD_DEFAULT, "target_add");
+                printf("%d\\n", looked_up(1, 1));
                 printf("%d\\n", target_add(2, 3));
                 printf("%d\\n", caller_add(4, 5));
                 return 0;
@@ -49,7 +52,7 @@ extension OtelInstrumentTests {
                 int result = original(a, b) + 1000;
                 host->span_end(&span);
                 host->hook_exit();
-                if (++calls == 2) host->hook_unwrap(hook);
+                if (++calls == 3) host->hook_unwrap(hook);
                 return result;
             }
             static int instrument(void *state, const otel_host_api *the_host) {
@@ -69,15 +72,16 @@ extension OtelInstrumentTests {
 
         let program = directory + "/program"
         let plain = try run([program, directory + "/libcaller.so"], instrumented: false)
-        XCTAssertEqual(plain.stdout, "5\n9\n5\n9\n")
+        XCTAssertEqual(plain.stdout, "5\n9\n2\n5\n9\n")
         let output = directory + "/spans.json"
         let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "console",
                               "--console_output", output, program, directory + "/libcaller.so"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
-        // Wrapped in the program (full RELRO) and in the library it dlopened later, then unwrapped.
-        XCTAssertEqual(result.stdout, "1005\n1009\n5\n9\n")
+        // Wrapped in the program (full RELRO), in the library it dlopened later and through
+        // a pointer from dlsym; then unwrapped.
+        XCTAssertEqual(result.stdout, "1005\n1009\n1002\n5\n9\n")
         let spans = try String(contentsOfFile: output, encoding: .utf8)
-        XCTAssertEqual(spans.components(separatedBy: "\"name\": \"target_add\"").count - 1, 2, spans)
+        XCTAssertEqual(spans.components(separatedBy: "\"name\": \"target_add\"").count - 1, 3, spans)
     }
 }
