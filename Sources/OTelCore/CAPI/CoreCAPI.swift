@@ -32,12 +32,16 @@ public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?
     if let tracer {
         // Tracers live as long as their provider; no reference counting per span.
         Unmanaged<Tracer>.fromOpaque(UnsafeRawPointer(tracer))._withUnsafeGuaranteedRef(start)
-    } else if let tracer = OTelSDK.state.defaultTracer {
-        start(tracer)
-    } else {
-        // No SDK: the API returns the parent's context, non-recording (trace API,
-        // "Behavior of the API in the absence of an installed SDK").
-        CSpanHandle.fill(out, from: Span(nonRecording: parentContext ?? .invalid))
+        return
+    }
+    OTelSDK.withState { state in
+        if let tracer = state.defaultTracer {
+            start(tracer)
+        } else {
+            // No SDK: the API returns the parent's context, non-recording (trace API,
+            // "Behavior of the API in the absence of an installed SDK").
+            CSpanHandle.fill(out, from: Span(nonRecording: parentContext ?? .invalid))
+        }
     }
 }
 

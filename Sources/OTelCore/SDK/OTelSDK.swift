@@ -40,6 +40,14 @@ public enum OTelSDK {
         }
     }
 
+    /// Runs `body` with the installed state, without reference counting (the
+    /// state is never freed once installed): for the span-start path.
+    @inline(__always)
+    static func withState<R>(_ body: (SDKState) -> R) -> R {
+        guard let pointer = UnsafeRawPointer(bitPattern: installedState.load(ordering: .acquiring)) else { return body(fallbackState) }
+        return Unmanaged<SDKState>.fromOpaque(pointer)._withUnsafeGuaranteedRef(body)
+    }
+
     /// The installed diagnostics.
     public static var diagnostics: Diagnostics { state.diagnostics }
 
