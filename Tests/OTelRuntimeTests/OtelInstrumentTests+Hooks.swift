@@ -85,3 +85,83 @@ extension OtelInstrumentTests {
         XCTAssertEqual(spans.components(separatedBy: "\"name\": \"target_add\"").count - 1, 3, spans)
     }
 }
+
+extension OtelInstrumentTests {
+    /// Wrapping and unwrapping while four threads call the function: every call
+    /// returns the right value and nothing crashes.
+    func testPatchingWhileOtherThreadsCall() throws {
+        let plugins = try examplePluginDirectory()
+        let directory = scratch.path
+        func compile(_ name: String, _ source: String, _ arguments: [String]) throws {
+            let file = scratch.appendingPathComponent(name + ".c")
+            try source.write(to: file, atomically: false, encoding: .utf8)
+            let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+        try compile("target", "int target_add(int a, int b) { return a + b; }\n",
+                    ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
+        try compile("threads", """
+            #include <pthread.h>
+            #include <stdio.h>
+            #include <time.h>
+            int target_add(int, int);
+            static volatile int wrong;
+            static void *work(void *arg) {
+                (void)arg;
+                struct timespec start, now;
+                clock_gettime(CLOCK_MONOTONIC, &start);
+                long calls = 0;
+                do {
+                    for (int i = 0; i < 10000; i++, calls++) if (target_add(i, 1) != i + 1) wrong++;
+                    clock_gettime(CLOCK_MONOTONIC, &now);
+                } while (now.tv_sec - start.tv_sec < 1);
+                return (void *)calls;
+            }
+            int main(void) {
+                pthread_t threads[4];
+                for (int i = 0; i < 4; i++) pthread_create(&threads[i], NULL, work, NULL);
+                long total = 0;
+                for (int i = 0; i < 4; i++) { void *calls; pthread_join(threads[i], &calls); total += (long)calls; }
+                printf("%s\\n", wrong == 0 && total > 0 ? "ok" : "wrong");
+                return 0;
+            }
+            """, ["-o", directory + "/threads", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-pthread"])
+        try compile("toggler", """
+            #include <otel_plugin.h>
+            #include <pthread.h>
+            #include <time.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            static const otel_host_api *host;
+            static int (*original)(int, int);
+            static int wrapped(int a, int b) { return original(a, b); }
+            static void *toggle(void *arg) {
+                (void)arg;
+                struct timespec pause = {0, 1000000};
+                for (int i = 0; i < 400; i++) {
+                    void *hook = host->hook_wrap("target_add", (void *)wrapped, (void **)&original, 0);
+                    nanosleep(&pause, NULL);
+                    host->hook_unwrap(hook);
+                }
+                return NULL;
+            }
+            static int instrument(void *state, const otel_host_api *h) {
+                (void)state;
+                host = h;
+                pthread_t thread;
+                return pthread_create(&thread, NULL, toggle, NULL) == 0 && pthread_detach(thread) == 0 ? 0 : 1;
+            }
+            const otel_plugin_descriptor *otel_toggler_entry(const otel_host_api *h) {
+                (void)h;
+                static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "toggler", .instrument = instrument};
+                return &d;
+            }
+            """, ["-shared", "-fPIC", "-pthread", "-I", try PluginLoaderTests.installedHeaders().path, "-o", plugins + "/libtoggler.so"])
+        try "[distribution]\nname = toggler\n[otel_instrumentor]\ntoggler = libtoggler.so:otel_toggler_entry\n"
+            .write(toFile: plugins + "/toggler.ini", atomically: false, encoding: .utf8)
+        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "none",
+                              directory + "/threads"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "ok\n")
+        XCTAssertEqual(result.stderr, "")
+    }
+}
