@@ -7,12 +7,13 @@ OTEL_PLUGIN_DECLARE_ABI();
 static const otel_host_api *host;
 static int (*original)(int, int);
 static int spans;
+static otel_tracer *tracer;
 
 static int wrapped(int a, int b) {
     if (!host->hook_enter()) { host->hook_exit(); return original(a, b); }
     if (!spans) { host->hook_exit(); return original(a, b); }
     otel_span span;
-    host->span_start(NULL, "target_add", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
+    host->span_start(tracer, "target_add", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
     int result = original(a, b);
     host->span_end(&span);
     host->hook_exit();
@@ -24,6 +25,8 @@ static int instrument(void *state, const otel_host_api *h) {
     host = h;
     const char *mode = host->config_get("OTEL_NATIVE_HOOK_BENCH_MODE");
     spans = mode && strcmp(mode, "span") == 0;
+    /* Like the instrumentations: one tracer handle, fetched once. */
+    tracer = host->tracer_get("otel-native.hook-bench", NULL, NULL);
     return host->hook_wrap("target_add", (void *)wrapped, (void **)&original, 0) ? 0 : 1;
 }
 

@@ -121,9 +121,11 @@ measure("traceparent inject + extract", iterations: iterations) {
     propagator.inject(parentContext, into: &carrier)
     blackHole(propagator.extract(from: carrier, into: .root))
 }
+// Tracer handles, as the instrumentations use them (fetched once with otel_tracer_get).
+let cUnsampledTracer = OpaquePointer(Unmanaged.passUnretained(unsampled).toOpaque())
 measure("C API: non-sampled span start+end", iterations: iterations * 10) {
     var span = otel_span()
-    otel_span_start(nil, "span", OTEL_SPAN_KIND_CLIENT, nil, &span)
+    otel_span_start(cUnsampledTracer, "span", OTEL_SPAN_KIND_CLIENT, nil, &span)
     otel_span_end(&span)
 }
 let cTracer = OpaquePointer(Unmanaged.passUnretained(sampled).toOpaque())

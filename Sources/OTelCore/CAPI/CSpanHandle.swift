@@ -11,13 +11,24 @@ enum CSpanHandle {
 
     /// Fills `handle` from `span`, taking a reference the handle owns.
     static func fill(_ handle: UnsafeMutablePointer<otel_span>, from span: Span) {
-        let context = span.context
+        guard let recorder = span.recorder else { return fill(handle, nonRecording: span.context) }
+        fill(handle, context: span.context, impl: Unmanaged.passRetained(recorder).toOpaque())
+    }
+
+    /// Fills `handle` with a span that records nothing, taking a reference
+    /// to the trace state when there is one.
+    @inline(__always)
+    static func fill(_ handle: UnsafeMutablePointer<otel_span>, nonRecording context: SpanContext) {
         var impl: UnsafeMutableRawPointer?
-        if let recorder = span.recorder {
-            impl = Unmanaged.passRetained(recorder).toOpaque()
-        } else if let storage = context.traceState.storage {
+        if let storage = context.traceState.storage {
             impl = UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: Unmanaged.passRetained(storage).toOpaque()) | traceStateTag)
         }
+        fill(handle, context: context, impl: impl)
+    }
+
+    /// Writes the handle's fields; `impl` is the reference it now owns.
+    @inline(__always)
+    private static func fill(_ handle: UnsafeMutablePointer<otel_span>, context: SpanContext, impl: UnsafeMutableRawPointer?) {
         handle.pointee = otel_span(
             impl: impl, trace_id_high: context.traceId.high, trace_id_low: context.traceId.low,
             span_id: context.spanId.value, trace_flags: context.traceFlags.rawValue,

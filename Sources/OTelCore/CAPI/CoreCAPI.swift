@@ -25,9 +25,9 @@ public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?
     let parentContext = parent == nil ? ThreadState.currentSpanContextOfThisThread : CContextBox.context(parent).parentSpanContext
     let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
     func start(_ tracer: Tracer) {
-        let span = tracer.startSpan(kind: kind, parentContext: parentContext, attributes: [], links: [],
-                                    startTime: startTime == 0 ? nil : startTime) { name.map { String(cString: $0) } ?? "" }
-        CSpanHandle.fill(out, from: span)
+        tracer.startSpan(kind: kind, parentContext: parentContext, attributes: [], links: [],
+                         startTime: startTime == 0 ? nil : startTime, name: { name.map { String(cString: $0) } ?? "" },
+                         dropped: { CSpanHandle.fill(out, nonRecording: $0) }, started: { CSpanHandle.fill(out, from: $0) })
     }
     if let tracer {
         // Tracers live as long as their provider; no reference counting per span.

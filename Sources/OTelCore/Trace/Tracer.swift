@@ -39,6 +39,18 @@ public final class Tracer: Sendable {
     @inline(__always)
     func startSpan(kind: SpanKind, parentContext: SpanContext?, attributes: [Attribute], links: [SpanLink],
                    startTime: UInt64?, name: () -> String) -> Span {
+        startSpan(kind: kind, parentContext: parentContext, attributes: attributes, links: links, startTime: startTime,
+                  name: name, dropped: { Span(nonRecording: $0) }, started: { $0 })
+    }
+
+    /// The span-creation path shared by Swift and C callers. A span a
+    /// built-in sampler drops goes to `dropped` as its bare context, so a C
+    /// caller can store it without a Swift `Span` being built; every other
+    /// span goes to `started`.
+    @inline(__always)
+    func startSpan<Result>(kind: SpanKind, parentContext: SpanContext?, attributes: [Attribute], links: [SpanLink],
+                           startTime: UInt64?, name: () -> String,
+                           dropped: (SpanContext) -> Result, started: (Span) -> Result) -> Result {
         let traceId: TraceId
         var flags: TraceFlags
         if let parentContext {
@@ -51,22 +63,22 @@ public final class Tracer: Sendable {
         }
         let spanId = provider.makeSpanId()
         if provider.isShutdown {
-            return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags))
+            return dropped(SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags))
         }
         // The common case first, small enough to inline: a built-in sampler
         // decides from the ids alone.
         if let decision = provider.samplingPlan.decision(parentSampled: parentContext?.isSampled,
                                                         parentRemote: parentContext?.isRemote ?? false, traceId: traceId) {
             if decision == .drop {
-                return Span(nonRecording: SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags,
-                                                      traceState: parentContext?.traceState ?? TraceState()))
+                return dropped(SpanContext(traceId: traceId, spanId: spanId, traceFlags: flags,
+                                           traceState: parentContext?.traceState ?? TraceState()))
             }
-            return record(decision: decision, traceId: traceId, spanId: spanId, flags: flags, kind: kind,
+            return started(record(decision: decision, traceId: traceId, spanId: spanId, flags: flags, kind: kind,
                           parentContext: parentContext, traceState: parentContext?.traceState ?? TraceState(),
-                          attributes: attributes, samplerAttributes: [], links: links, startTime: startTime, name: name())
+                          attributes: attributes, samplerAttributes: [], links: links, startTime: startTime, name: name()))
         }
-        return consultSampler(traceId: traceId, spanId: spanId, flags: flags, kind: kind, parentContext: parentContext,
-                              attributes: attributes, links: links, startTime: startTime, name: name)
+        return started(consultSampler(traceId: traceId, spanId: spanId, flags: flags, kind: kind, parentContext: parentContext,
+                                      attributes: attributes, links: links, startTime: startTime, name: name))
     }
 
     /// Asks a sampler that is not built in (slow path).
