@@ -47,8 +47,8 @@ let package = Package(
         .target(name: "OTelSQLite3", dependencies: ["COTelPlugin"], path: "Plugins/SQLite3", exclude: ["sqlite3_plugin.c"]),
         // The hooking engine: GOT slot patching (issue 4).
         .target(name: "COTelHook", linkerSettings: [.linkedLibrary("dl")]),
-        // Internal C helpers: TLS, the id generator, clocks.
-        .target(name: "COTelCoreShims"),
+        // Internal C helpers: TLS, the id generator, clocks, the span fast path.
+        .target(name: "COTelCoreShims", dependencies: ["COTelCore"]),
         // The core SDK: traces, context, propagation, resource, console export, OTEL_* config.
         .target(
             name: "OTelCore",

@@ -122,13 +122,13 @@ measure("traceparent inject + extract", iterations: iterations) {
     blackHole(propagator.extract(from: carrier, into: .root))
 }
 // Tracer handles, as the instrumentations use them (fetched once with otel_tracer_get).
-let cUnsampledTracer = OpaquePointer(Unmanaged.passUnretained(unsampled).toOpaque())
+let cUnsampledTracer = unsampled.cTracer
 measure("C API: non-sampled span start+end", iterations: iterations * 10) {
     var span = otel_span()
     otel_span_start(cUnsampledTracer, "span", OTEL_SPAN_KIND_CLIENT, nil, &span)
     otel_span_end(&span)
 }
-let cTracer = OpaquePointer(Unmanaged.passUnretained(sampled).toOpaque())
+let cTracer = sampled.cTracer
 measure("C API: sampled span start+end, 5 attributes", iterations: iterations, chunk: 2048, between: drain) {
     var span = otel_span()
     otel_span_start(cTracer, "span", OTEL_SPAN_KIND_CLIENT, nil, &span)

@@ -75,6 +75,87 @@ final class CoreCAPITests: XCTestCase {
         otel_span_end(&span)
     }
 
+    /// otel_span_start decides in C the spans a built-in sampler drops; its
+    /// results must be the SDK's in every case (trace SDK, "ParentBased").
+    func testSpansDroppedInCAgreeWithTheSDK() throws {
+        let provider = TracerProvider(resource: Resource(), sampler: ParentBasedSampler(root: AlwaysOffSampler()),
+                                      processors: [SimpleSpanProcessor(exporter: exporter)], diagnostics: Diagnostics(level: .none))
+        let tracer = provider.tracer(name: "c-plugin").cTracer
+        func start(in context: Context?) -> otel_span {
+            let scope = context?.makeCurrent()
+            defer { scope?.restore() }
+            var span = otel_span()
+            otel_span_start(tracer, "s", OTEL_SPAN_KIND_CLIENT, nil, &span)
+            return span
+        }
+        func parent(flags: TraceFlags, remote: Bool, traceState: TraceState = TraceState()) -> Context {
+            Context(span: Span(nonRecording: SpanContext(traceId: TraceId(high: 0x0102, low: 0x0304), spanId: SpanId(9),
+                                                         traceFlags: flags, traceState: traceState, isRemote: remote)))
+        }
+
+        // A new trace: dropped by the root sampler, with fresh random ids.
+        var root = start(in: nil)
+        XCTAssertNil(root.impl)
+        XCTAssertNotEqual(root.trace_id_high | root.trace_id_low, 0)
+        XCTAssertNotEqual(root.span_id, 0)
+        XCTAssertEqual(root.trace_flags, UInt8(OTEL_TRACE_FLAG_RANDOM))
+        XCTAssertFalse(otel_span_is_recording(&root))
+        otel_span_end(&root)
+
+        // A remote parent that is not sampled: dropped, in the parent's trace.
+        var notSampled = start(in: parent(flags: .random, remote: true))
+        XCTAssertNil(notSampled.impl)
+        XCTAssertEqual([notSampled.trace_id_high, notSampled.trace_id_low], [0x0102, 0x0304])
+        XCTAssertEqual(notSampled.trace_flags, UInt8(OTEL_TRACE_FLAG_RANDOM))
+        XCTAssertNotEqual(notSampled.span_id, 9)
+        otel_span_end(&notSampled)
+
+        // A sampled parent: the SDK records the span.
+        var sampled = start(in: parent(flags: [.sampled], remote: false))
+        XCTAssertTrue(otel_span_is_recording(&sampled))
+        XCTAssertEqual(sampled.trace_flags, UInt8(OTEL_TRACE_FLAG_SAMPLED))
+        otel_span_end(&sampled)
+        XCTAssertEqual(exporter.spans.map(\.parentContext?.spanId.value), [9])
+
+        // A parent with trace state: the dropped span keeps it (the SDK's path).
+        let traceState = try XCTUnwrap(TraceState(header: "vendor=value"))
+        var withState = start(in: parent(flags: [], remote: true, traceState: traceState))
+        XCTAssertNotNil(withState.impl)
+        XCTAssertEqual(CSpanHandle.span(&withState).context.traceState, traceState)
+        otel_span_end(&withState)
+        XCTAssertNil(withState.impl)
+
+        // Restoring the context leaves no parent behind for C.
+        var after = start(in: nil)
+        XCTAssertNotEqual(after.trace_id_low, 0x0304)
+        otel_span_end(&after)
+    }
+
+    /// The ratio sampler, decided by the SDK for new traces and in C for
+    /// children of a current span: the same 56-bit rule, the same fraction.
+    func testRatioSamplerDecidedInCFollowsTheTraceIdRule() {
+        let sampler = TraceIdRatioBasedSampler(ratio: 0.25)
+        let provider = TracerProvider(resource: Resource(), sampler: sampler, processors: [], diagnostics: Diagnostics(level: .none))
+        let tracer = provider.tracer(name: "c-plugin").cTracer
+        for asChild in [false, true] {
+            var recorded = 0
+            for _ in 0..<4000 {
+                let parentTraceId = TraceId(high: .random(in: 1...UInt64.max), low: .random(in: 0...UInt64.max))
+                let scope = asChild ? Context(span: Span(nonRecording: SpanContext(traceId: parentTraceId, spanId: SpanId(1)))).makeCurrent() : nil
+                var span = otel_span()
+                otel_span_start(tracer, "s", OTEL_SPAN_KIND_INTERNAL, nil, &span)
+                scope?.restore()
+                if asChild { XCTAssertEqual(span.trace_id_low, parentTraceId.low) }
+                let expected = span.trace_id_low & 0x00FF_FFFF_FFFF_FFFF >= sampler.threshold
+                XCTAssertEqual(otel_span_is_recording(&span), expected)
+                XCTAssertEqual(span.trace_flags & UInt8(OTEL_TRACE_FLAG_SAMPLED) != 0, expected)
+                if expected { recorded += 1 }
+                otel_span_end(&span)
+            }
+            XCTAssert((800...1200).contains(recorded), "\(recorded) of 4000 sampled at ratio 0.25 (child: \(asChild))")
+        }
+    }
+
     func testInjectAndExtractThroughCallbacks() {
         final class Headers { var values: [String: String] = [:] }
         let headers = Headers()

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <time.h>
+#include "otel_core.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,17 +36,27 @@ void otel_shim_rng_seed(otel_shim_rng *rng);
 
 static inline uint64_t otel_shim_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-/* A uniformly distributed 64-bit value; never blocks, never allocates. */
-static inline uint64_t otel_shim_random_u64(void) {
+/* The calling thread's generator, seeded for this process (after fork too). */
+static inline otel_shim_rng *otel_shim_thread_rng(void) {
     otel_shim_rng *rng = &otel_shim_tls_rng;
     if (__builtin_expect(rng->generation != __atomic_load_n(&otel_shim_fork_generation, __ATOMIC_RELAXED) || rng->generation == 0, 0))
         otel_shim_rng_seed(rng);
+    return rng;
+}
+
+/* The next value of `rng` (xoshiro256++). */
+static inline uint64_t otel_shim_rng_next(otel_shim_rng *rng) {
     uint64_t *s = rng->s;
     uint64_t result = otel_shim_rotl(s[0] + s[3], 23) + s[0];
     uint64_t t = s[1] << 17;
     s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
     s[2] ^= t; s[3] = otel_shim_rotl(s[3], 45);
     return result;
+}
+
+/* A uniformly distributed 64-bit value; never blocks, never allocates. */
+static inline uint64_t otel_shim_random_u64(void) {
+    return otel_shim_rng_next(otel_shim_thread_rng());
 }
 
 /* The calling thread's state object (an opaque retained pointer owned by
@@ -75,6 +86,74 @@ bool otel_shim_ring_push(otel_shim_ring *ring, void *item);
 void *otel_shim_ring_pop(otel_shim_ring *ring);
 /* The number of items (exact when no push or pop is in progress). */
 size_t otel_shim_ring_count(const otel_shim_ring *ring);
+
+/* ---- the span fast path (span_fast_path.c) --------------------------- */
+
+/* otel_span_start/otel_span_end are implemented in C: a span that a built-in
+ * sampler drops is decided and filled here, without entering Swift (the
+ * ≤ 10 ns budget of a wrapped call, issue 4); every other span goes to the
+ * SDK through the otel_core_*_slow functions. */
+
+/* The calling thread's current span context as C reads it; OTelCore writes
+ * it whenever the thread's current context changes. Zero: no current span. */
+enum {
+    OTEL_SHIM_CURRENT_NONE = 0,   /* a new span starts a new trace */
+    OTEL_SHIM_CURRENT_SIMPLE = 1, /* a valid span context without trace state */
+    OTEL_SHIM_CURRENT_OTHER = 2,  /* anything else: the SDK decides */
+};
+typedef struct otel_shim_current_span {
+    uint8_t state;
+    uint8_t trace_flags;
+    uint8_t is_remote;
+    uint64_t trace_id_high;
+    uint64_t trace_id_low;
+} otel_shim_current_span;
+extern __thread otel_shim_current_span otel_shim_tls_current_span __attribute__((tls_model("initial-exec")));
+
+/* Records the calling thread's current span context (OTelCore's ThreadState). */
+static inline void otel_shim_set_current_span(uint8_t state, uint8_t trace_flags, uint8_t is_remote,
+                                              uint64_t trace_id_high, uint64_t trace_id_low) {
+    otel_shim_current_span *current = &otel_shim_tls_current_span;
+    current->state = state;
+    current->trace_flags = trace_flags;
+    current->is_remote = is_remote;
+    current->trace_id_high = trace_id_high;
+    current->trace_id_low = trace_id_low;
+}
+
+/* A built-in sampler as data (the C twin of OTelCore's SamplingPlan). */
+enum {
+    OTEL_SHIM_LEAF_OTHER = 0, /* the SDK asks the sampler */
+    OTEL_SHIM_LEAF_ALWAYS_ON = 1,
+    OTEL_SHIM_LEAF_ALWAYS_OFF = 2,
+    OTEL_SHIM_LEAF_RATIO = 3,
+};
+typedef struct otel_shim_sampling_leaf {
+    uint8_t kind;
+    uint64_t threshold; /* OTEL_SHIM_LEAF_RATIO: sampled when the low 56 bits are >= this */
+} otel_shim_sampling_leaf;
+typedef struct otel_shim_span_plan {
+    bool built_in_ids; /* false: ids come from a plugin, the SDK calls it */
+    bool parent_based;
+    otel_shim_sampling_leaf root; /* the sampler itself when not parent_based */
+    otel_shim_sampling_leaf remote_sampled;
+    otel_shim_sampling_leaf remote_not_sampled;
+    otel_shim_sampling_leaf local_sampled;
+    otel_shim_sampling_leaf local_not_sampled;
+} otel_shim_span_plan;
+
+/* What an otel_tracer * points to (otel_tracer stays opaque in the public
+ * header): the plan of its provider and the Swift tracer. Owned by the
+ * tracer; tracers live as long as their provider. */
+typedef struct otel_shim_tracer_handle {
+    const otel_shim_span_plan *plan;
+    void *swift_tracer;
+} otel_shim_tracer_handle;
+
+/* The SDK's span start and end (OTelCore), for the spans C does not decide. */
+void otel_core_span_start_slow(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                               const otel_context *parent, uint64_t start_time_ns, otel_span *out);
+void otel_core_span_end_slow(otel_span *span, uint64_t end_time_ns);
 
 /* True when the process runs under secure execution (setuid, setgid,
  * capabilities: getauxval(AT_SECURE)); the runtime then loads nothing. */

@@ -9,18 +9,16 @@ public func cTracerGet(_ name: UnsafePointer<CChar>?, _ version: UnsafePointer<C
     guard let name, let tracer = OTelSDK.tracer(name: String(cString: name), version: version.map { String(cString: $0) },
                                                 schemaURL: schemaURL.map { String(cString: $0) }) else { return nil }
     // Tracers are cached by their provider and live as long as the process.
-    return OpaquePointer(Unmanaged.passUnretained(tracer).toOpaque())
+    return tracer.cTracer
 }
 
-@_cdecl("otel_span_start")
-public func cSpanStart(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
-                       _ parent: OpaquePointer?, _ out: UnsafeMutablePointer<otel_span>?) {
-    cSpanStartAt(tracer, name, kind, parent, 0, out)
-}
+// otel_span_start(_at) and otel_span_end(_at) are C (COTelCoreShims'
+// span_fast_path.c): they decide the spans a built-in sampler drops and
+// call these two for the rest.
 
-@_cdecl("otel_span_start_at")
-public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
-                         _ parent: OpaquePointer?, _ startTime: UInt64, _ out: UnsafeMutablePointer<otel_span>?) {
+@_cdecl("otel_core_span_start_slow")
+public func cSpanStartSlow(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
+                           _ parent: OpaquePointer?, _ startTime: UInt64, _ out: UnsafeMutablePointer<otel_span>?) {
     guard let out else { return }
     let parentContext = parent == nil ? ThreadState.currentSpanContextOfThisThread : CContextBox.context(parent).parentSpanContext
     let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
@@ -29,9 +27,9 @@ public func cSpanStartAt(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?
                          startTime: startTime == 0 ? nil : startTime, name: { name.map { String(cString: $0) } ?? "" },
                          dropped: { CSpanHandle.fill(out, nonRecording: $0) }, started: { CSpanHandle.fill(out, from: $0) })
     }
-    if let tracer {
+    if let tracer, let swiftTracer = UnsafePointer<otel_shim_tracer_handle>(tracer).pointee.swift_tracer {
         // Tracers live as long as their provider; no reference counting per span.
-        Unmanaged<Tracer>.fromOpaque(UnsafeRawPointer(tracer))._withUnsafeGuaranteedRef(start)
+        Unmanaged<Tracer>.fromOpaque(swiftTracer)._withUnsafeGuaranteedRef(start)
         return
     }
     OTelSDK.withState { state in
@@ -121,13 +119,8 @@ public func cSpanUpdateName(_ span: UnsafeMutablePointer<otel_span>?, _ name: Un
     recorder.updateName(String(cString: name))
 }
 
-@_cdecl("otel_span_end")
-public func cSpanEnd(_ span: UnsafeMutablePointer<otel_span>?) {
-    cSpanEndAt(span, 0)
-}
-
-@_cdecl("otel_span_end_at")
-public func cSpanEndAt(_ span: UnsafeMutablePointer<otel_span>?, _ endTime: UInt64) {
+@_cdecl("otel_core_span_end_slow")
+public func cSpanEndSlow(_ span: UnsafeMutablePointer<otel_span>?, _ endTime: UInt64) {
     guard let span else { return }
     if let recorder = CSpanHandle.recorder(span) {
         recorder.end(at: endTime == 0 ? otel_shim_realtime_ns() : endTime)

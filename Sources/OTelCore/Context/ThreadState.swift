@@ -9,7 +9,9 @@ final class ThreadState {
     private(set) var stack: [Context]
     /// The valid span context of the top of `stack`, kept beside it so that
     /// starting a span reads one field instead of copying a whole context.
-    private(set) var currentSpanContext: SpanContext?
+    private(set) var currentSpanContext: SpanContext? {
+        didSet { Self.mirrorForC(currentSpanContext) }
+    }
     /// Swift strings of the C attribute keys this thread passed recently.
     var keyCache = CStringKeyCache()
 
@@ -39,6 +41,16 @@ final class ThreadState {
     /// The Swift string of a C attribute key, through this thread's cache.
     static func attributeKey(_ key: UnsafePointer<CChar>) -> String {
         current.keyCache.string(for: key)
+    }
+
+    /// Writes the thread's current span context where C's span fast path
+    /// reads it; a context with trace state is left to the SDK.
+    @inline(__always)
+    private static func mirrorForC(_ context: SpanContext?) {
+        guard let context else { return otel_shim_set_current_span(UInt8(OTEL_SHIM_CURRENT_NONE), 0, 0, 0, 0) }
+        otel_shim_set_current_span(UInt8(context.traceState.storage == nil ? OTEL_SHIM_CURRENT_SIMPLE : OTEL_SHIM_CURRENT_OTHER),
+                                   context.traceFlags.rawValue, context.isRemote ? 1 : 0,
+                                   context.traceId.high, context.traceId.low)
     }
 
     @inline(never)

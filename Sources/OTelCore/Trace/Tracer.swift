@@ -1,3 +1,4 @@
+import COTelCore
 import COTelCoreShims
 
 /// Starts spans for one instrumentation scope (trace API, "Tracer").
@@ -5,10 +6,24 @@ public final class Tracer: Sendable {
     public let scope: InstrumentationScope
     let provider: TracerProvider
 
+    /// What `otel_tracer_get` hands to C: the provider's plan and this tracer.
+    nonisolated(unsafe) let cHandle: UnsafeMutablePointer<otel_shim_tracer_handle>
+
     init(scope: InstrumentationScope, provider: TracerProvider) {
         self.scope = scope
         self.provider = provider
+        cHandle = .allocate(capacity: 1)
+        cHandle.initialize(to: otel_shim_tracer_handle(plan: provider.cPlan, swift_tracer: nil))
+        // Unretained: the handle lives exactly as long as this tracer.
+        cHandle.pointee.swift_tracer = Unmanaged.passUnretained(self).toOpaque()
     }
+
+    deinit {
+        cHandle.deallocate()
+    }
+
+    /// This tracer as an `otel_tracer *` of the C API (what otel_tracer_get returns).
+    public var cTracer: OpaquePointer { OpaquePointer(cHandle) }
 
     /// Starts a span (trace SDK, "Span creation").
     ///

@@ -1,3 +1,4 @@
+import COTelCoreShims
 import Synchronization
 
 /// The entry point of the tracing SDK: owns the resource, sampler, id
@@ -16,6 +17,8 @@ public final class TracerProvider: Sendable {
     let samplingPlan: SamplingPlan
     /// True when ids come from the built-in generator, called inline.
     let usesBuiltInIds: Bool
+    /// The sampling plan and id source as C's span fast path reads them.
+    nonisolated(unsafe) let cPlan: UnsafeMutablePointer<otel_shim_span_plan>
     private let shutdownFlag = Atomic<Bool>(false)
     private let tracers = Mutex<[InstrumentationScope: Tracer]>([:])
 
@@ -31,6 +34,12 @@ public final class TracerProvider: Sendable {
         self.diagnostics = diagnostics
         samplingPlan = SamplingPlan(sampler)
         usesBuiltInIds = idGenerator is RandomIdGenerator
+        cPlan = .allocate(capacity: 1)
+        cPlan.initialize(to: samplingPlan.cPlan(builtInIds: usesBuiltInIds))
+    }
+
+    deinit {
+        cPlan.deallocate()
     }
 
     /// A new trace id (inline for the built-in generator).

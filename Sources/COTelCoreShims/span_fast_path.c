@@ -1,0 +1,97 @@
+/* otel_span_start/otel_span_end: spans a built-in sampler drops are decided
+ * and filled here; the SDK (OTelCore) does the rest. */
+#include "otel_core_shims.h"
+
+__thread otel_shim_current_span otel_shim_tls_current_span __attribute__((tls_model("initial-exec")));
+
+/* A new non-zero span id (W3C trace-context §3.2.2.4: all zeroes is invalid). */
+static inline uint64_t new_span_id(otel_shim_rng *rng) {
+    uint64_t id;
+    do id = otel_shim_rng_next(rng); while (id == 0);
+    return id;
+}
+
+/* True when `leaf` certainly drops a span of trace `trace_id_low`; false
+ * when it samples or only the SDK can tell. */
+static inline bool leaf_drops(const otel_shim_sampling_leaf *leaf, uint64_t trace_id_low) {
+    switch (leaf->kind) {
+    case OTEL_SHIM_LEAF_ALWAYS_OFF: return true;
+    /* TraceIdRatioBased, trace SDK "Sampling": the 56 low bits against the threshold. */
+    case OTEL_SHIM_LEAF_RATIO: return (trace_id_low & 0x00FFFFFFFFFFFFFFull) < leaf->threshold;
+    default: return false;
+    }
+}
+
+/* Fills `out` with a dropped span when the plan decides so from C alone. */
+static inline bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out) {
+    if (!tracer || parent) return false;
+    const otel_shim_span_plan *plan = ((const otel_shim_tracer_handle *)tracer)->plan;
+    if (!plan || !plan->built_in_ids) return false;
+    const otel_shim_current_span *current = &otel_shim_tls_current_span;
+    otel_shim_rng *rng = otel_shim_thread_rng();
+    otel_shim_rng next = *rng; /* drawn from in registers, stored back once */
+    uint64_t high, low;
+    uint8_t flags;
+    const otel_shim_sampling_leaf *leaf;
+    switch (current->state) {
+    case OTEL_SHIM_CURRENT_NONE:
+        /* Only a sampler that drops every new trace is decided here: a
+         * ratio sampler's decision depends on the trace id, which the SDK
+         * makes itself when the span is not dropped. */
+        if (plan->root.kind != OTEL_SHIM_LEAF_ALWAYS_OFF) return false;
+        do { high = otel_shim_rng_next(&next); low = otel_shim_rng_next(&next); } while ((high | low) == 0);
+        /* W3C trace-context Level 2 §3.2.2.5.2: our trace ids are random. */
+        flags = OTEL_TRACE_FLAG_RANDOM;
+        leaf = &plan->root;
+        break;
+    case OTEL_SHIM_CURRENT_SIMPLE:
+        high = current->trace_id_high;
+        low = current->trace_id_low;
+        flags = current->trace_flags & OTEL_TRACE_FLAG_RANDOM;
+        if (!plan->parent_based) {
+            leaf = &plan->root;
+        } else {
+            bool sampled = current->trace_flags & OTEL_TRACE_FLAG_SAMPLED;
+            leaf = current->is_remote ? (sampled ? &plan->remote_sampled : &plan->remote_not_sampled)
+                                      : (sampled ? &plan->local_sampled : &plan->local_not_sampled);
+        }
+        break;
+    default:
+        return false;
+    }
+    if (!leaf_drops(leaf, low)) return false;
+    uint64_t span_id = new_span_id(&next);
+    *rng = next;
+    *out = (otel_span){.impl = NULL, .trace_id_high = high, .trace_id_low = low,
+                       .span_id = span_id, .trace_flags = flags, .is_remote = 0};
+    return true;
+}
+
+/* The body of otel_span_start(_at), inlined into both. */
+static inline void start_span(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                              const otel_context *parent, uint64_t start_time_ns, otel_span *out) {
+    if (!out) return;
+    if (start_dropped(tracer, parent, out)) return;
+    otel_core_span_start_slow(tracer, name, kind, parent, start_time_ns, out);
+}
+
+/* The body of otel_span_end(_at), inlined into both. */
+static inline void end_span(otel_span *span, uint64_t end_time_ns) {
+    /* A span without `impl` records nothing and holds nothing. */
+    if (!span || !span->impl) return;
+    otel_core_span_end_slow(span, end_time_ns);
+}
+
+void otel_span_start(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                     const otel_context *parent, otel_span *out) {
+    start_span(tracer, name, kind, parent, 0, out);
+}
+
+void otel_span_start_at(otel_tracer *tracer, const char *name, otel_span_kind kind,
+                        const otel_context *parent, uint64_t start_time_ns, otel_span *out) {
+    start_span(tracer, name, kind, parent, start_time_ns, out);
+}
+
+void otel_span_end(otel_span *span) { end_span(span, 0); }
+
+void otel_span_end_at(otel_span *span, uint64_t end_time_ns) { end_span(span, end_time_ns); }
