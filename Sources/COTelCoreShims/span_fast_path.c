@@ -22,27 +22,24 @@ static inline bool leaf_drops(const otel_shim_sampling_leaf *leaf, uint64_t trac
     }
 }
 
-/* Fills `out` with a dropped span when the plan decides so from C alone. */
-static inline bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out) {
+/* Fills `out` with a dropped span when the plan decides so from C alone.
+ * When it returns false after making a new trace's id, that id is left in
+ * `trace_id` for the SDK, whose decision must be about the same id. */
+static inline bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out,
+                                 uint64_t trace_id[2]) {
     if (!tracer || parent) return false;
     const otel_shim_span_plan *plan = ((const otel_shim_tracer_handle *)tracer)->plan;
     if (!plan || !plan->built_in_ids) return false;
     const otel_shim_current_span *current = &otel_shim_tls_current_span;
-    otel_shim_rng *rng = otel_shim_thread_rng();
-    otel_shim_rng next = *rng; /* drawn from in registers, stored back once */
+    const otel_shim_sampling_leaf *leaf;
     uint64_t high, low;
     uint8_t flags;
-    const otel_shim_sampling_leaf *leaf;
     switch (current->state) {
     case OTEL_SHIM_CURRENT_NONE:
-        /* Only a sampler that drops every new trace is decided here: a
-         * ratio sampler's decision depends on the trace id, which the SDK
-         * makes itself when the span is not dropped. */
-        if (plan->root.kind != OTEL_SHIM_LEAF_ALWAYS_OFF) return false;
-        do { high = otel_shim_rng_next(&next); low = otel_shim_rng_next(&next); } while ((high | low) == 0);
-        /* W3C trace-context Level 2 §3.2.2.5.2: our trace ids are random. */
-        flags = OTEL_TRACE_FLAG_RANDOM;
         leaf = &plan->root;
+        if (leaf->kind == OTEL_SHIM_LEAF_OTHER) return false;
+        flags = OTEL_TRACE_FLAG_RANDOM; /* W3C trace-context Level 2 §3.2.2.5.2: our trace ids are random */
+        high = low = 0;
         break;
     case OTEL_SHIM_CURRENT_SIMPLE:
         high = current->trace_id_high;
@@ -59,7 +56,17 @@ static inline bool start_dropped(const otel_tracer *tracer, const otel_context *
     default:
         return false;
     }
-    if (!leaf_drops(leaf, low)) return false;
+    otel_shim_rng *rng = otel_shim_thread_rng();
+    otel_shim_rng next = *rng; /* drawn from in registers, stored back once */
+    if (current->state == OTEL_SHIM_CURRENT_NONE) {
+        do { high = otel_shim_rng_next(&next); low = otel_shim_rng_next(&next); } while ((high | low) == 0);
+    }
+    if (!leaf_drops(leaf, low)) {
+        *rng = next;
+        trace_id[0] = current->state == OTEL_SHIM_CURRENT_NONE ? high : 0;
+        trace_id[1] = current->state == OTEL_SHIM_CURRENT_NONE ? low : 0;
+        return false;
+    }
     uint64_t span_id = new_span_id(&next);
     *rng = next;
     *out = (otel_span){.impl = NULL, .trace_id_high = high, .trace_id_low = low,
@@ -71,8 +78,9 @@ static inline bool start_dropped(const otel_tracer *tracer, const otel_context *
 static inline void start_span(otel_tracer *tracer, const char *name, otel_span_kind kind,
                               const otel_context *parent, uint64_t start_time_ns, otel_span *out) {
     if (!out) return;
-    if (start_dropped(tracer, parent, out)) return;
-    otel_core_span_start_slow(tracer, name, kind, parent, start_time_ns, out);
+    uint64_t trace_id[2] = {0, 0};
+    if (start_dropped(tracer, parent, out, trace_id)) return;
+    otel_core_span_start_slow(tracer, name, kind, parent, start_time_ns, trace_id[0], trace_id[1], out);
 }
 
 /* The body of otel_span_end(_at), inlined into both. */

@@ -150,9 +150,11 @@ typedef struct otel_shim_tracer_handle {
     void *swift_tracer;
 } otel_shim_tracer_handle;
 
-/* The SDK's span start and end (OTelCore), for the spans C does not decide. */
+/* The SDK's span start and end (OTelCore), for the spans C does not decide.
+ * A non-zero trace id is the one C made for a new trace (built-in ids). */
 void otel_core_span_start_slow(otel_tracer *tracer, const char *name, otel_span_kind kind,
-                               const otel_context *parent, uint64_t start_time_ns, otel_span *out);
+                               const otel_context *parent, uint64_t start_time_ns,
+                               uint64_t trace_id_high, uint64_t trace_id_low, otel_span *out);
 void otel_core_span_end_slow(otel_span *span, uint64_t end_time_ns);
 
 /* True when the process runs under secure execution (setuid, setgid,

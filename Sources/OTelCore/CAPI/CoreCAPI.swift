@@ -18,12 +18,14 @@ public func cTracerGet(_ name: UnsafePointer<CChar>?, _ version: UnsafePointer<C
 
 @_cdecl("otel_core_span_start_slow")
 public func cSpanStartSlow(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ kind: otel_span_kind,
-                           _ parent: OpaquePointer?, _ startTime: UInt64, _ out: UnsafeMutablePointer<otel_span>?) {
+                           _ parent: OpaquePointer?, _ startTime: UInt64, _ traceIdHigh: UInt64, _ traceIdLow: UInt64,
+                           _ out: UnsafeMutablePointer<otel_span>?) {
     guard let out else { return }
+    let madeInC = TraceId(high: traceIdHigh, low: traceIdLow)
     let parentContext = parent == nil ? ThreadState.currentSpanContextOfThisThread : CContextBox.context(parent).parentSpanContext
     let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
     func start(_ tracer: Tracer) {
-        tracer.startSpan(kind: kind, parentContext: parentContext, attributes: [], links: [],
+        tracer.startSpan(kind: kind, parentContext: parentContext, newTraceId: madeInC.isValid ? madeInC : nil, attributes: [], links: [],
                          startTime: startTime == 0 ? nil : startTime, name: { name.map { String(cString: $0) } ?? "" },
                          dropped: { CSpanHandle.fill(out, nonRecording: $0) }, started: { CSpanHandle.fill(out, from: $0) })
     }

@@ -54,16 +54,17 @@ public final class Tracer: Sendable {
     @inline(__always)
     func startSpan(kind: SpanKind, parentContext: SpanContext?, attributes: [Attribute], links: [SpanLink],
                    startTime: UInt64?, name: () -> String) -> Span {
-        startSpan(kind: kind, parentContext: parentContext, attributes: attributes, links: links, startTime: startTime,
-                  name: name, dropped: { Span(nonRecording: $0) }, started: { $0 })
+        startSpan(kind: kind, parentContext: parentContext, newTraceId: nil, attributes: attributes, links: links,
+                  startTime: startTime, name: name, dropped: { Span(nonRecording: $0) }, started: { $0 })
     }
 
     /// The span-creation path shared by Swift and C callers. A span a
     /// built-in sampler drops goes to `dropped` as its bare context, so a C
     /// caller can store it without a Swift `Span` being built; every other
-    /// span goes to `started`.
+    /// span goes to `started`. `newTraceId`: the id of a new trace that C's
+    /// span fast path already made from the built-in generator.
     @inline(__always)
-    func startSpan<Result>(kind: SpanKind, parentContext: SpanContext?, attributes: [Attribute], links: [SpanLink],
+    func startSpan<Result>(kind: SpanKind, parentContext: SpanContext?, newTraceId: TraceId?, attributes: [Attribute], links: [SpanLink],
                            startTime: UInt64?, name: () -> String,
                            dropped: (SpanContext) -> Result, started: (Span) -> Result) -> Result {
         let traceId: TraceId
@@ -72,7 +73,7 @@ public final class Tracer: Sendable {
             traceId = parentContext.traceId
             flags = parentContext.traceFlags.intersection(.random)
         } else {
-            traceId = provider.makeTraceId()
+            traceId = newTraceId ?? provider.makeTraceId()
             // W3C Level 2 §3.2.2.5.2: the random flag belongs to the trace.
             flags = provider.usesBuiltInIds || provider.idGenerator.generatesRandomTraceIds ? .random : []
         }
