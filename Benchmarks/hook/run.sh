@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The hooking engine's cost per call (docs/performance.md): target_add called
 # 10^7 times through the GOT, uninstrumented and wrapped (guard only, a
-# non-sampled span, a sampled span without export).
+# non-sampled span, a sampled span without export, 1 % of spans sampled).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,3 +20,4 @@ echo "uninstrumented:            $("$work/loop")"
 echo "wrapped, guard only:       $(OTEL_NATIVE_HOOK_BENCH_MODE=guard run)"
 echo "wrapped, non-sampled span: $(OTEL_NATIVE_HOOK_BENCH_MODE=span run --traces_sampler always_off)"
 echo "wrapped, sampled span:     $(OTEL_NATIVE_HOOK_BENCH_MODE=span run)"
+echo "wrapped, ratio 0.01 span:   $(OTEL_NATIVE_HOOK_BENCH_MODE=span run --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01)"
