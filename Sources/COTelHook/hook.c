@@ -235,19 +235,32 @@ static int otel_hook_read_counters(struct dl_phdr_info *info, size_t size, void 
     return 1; /* the counters are the same in every entry: stop after the first */
 }
 
-/* Objects loaded later are patched as they load: dlopen is itself wrapped,
- * once, when the first hook is made. */
+/* Objects loaded later are patched as they load: dlopen and dlmopen are
+ * themselves wrapped, once, when the first hook is made. */
 static void *(*otel_hook_real_dlopen)(const char *, int);
+static void *(*otel_hook_real_dlmopen)(Lmid_t, const char *, int);
 static pthread_once_t otel_hook_dlopen_once = PTHREAD_ONCE_INIT;
+
+/* Patches what a successful load brought in, invisibly to the program. */
+static void otel_hook_after_load(void) {
+    int saved = errno;
+    otel_hook_refresh();
+    (void)dlerror(); /* the program sees no error from our own lookups */
+    errno = saved;
+}
 
 static void *otel_hook_dlopen(const char *file, int mode) {
     void *handle = otel_hook_real_dlopen ? otel_hook_real_dlopen(file, mode) : NULL;
-    if (handle) {
-        int saved = errno;
-        otel_hook_refresh();
-        (void)dlerror(); /* the program sees no error from our own lookups */
-        errno = saved;
-    }
+    if (handle) otel_hook_after_load();
+    return handle;
+}
+
+/* Objects loaded into another link-map namespace are left alone: that
+ * namespace has its own copy of each library, a wrapper there would call
+ * ours, and dl_iterate_phdr reports only the caller's namespace anyway. */
+static void *otel_hook_dlmopen(Lmid_t namespace, const char *file, int mode) {
+    void *handle = otel_hook_real_dlmopen ? otel_hook_real_dlmopen(namespace, file, mode) : NULL;
+    if (handle && namespace == LM_ID_BASE) otel_hook_after_load();
     return handle;
 }
 
@@ -279,6 +292,7 @@ static void *otel_hook_dlvsym(void *handle, const char *symbol, const char *vers
 
 static void otel_hook_follow_dlopen(void) {
     otel_hook_wrap("dlopen", (void *)otel_hook_dlopen, (void **)&otel_hook_real_dlopen, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
+    otel_hook_wrap("dlmopen", (void *)otel_hook_dlmopen, (void **)&otel_hook_real_dlmopen, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
     otel_hook_wrap("dlsym", (void *)otel_hook_dlsym, (void **)&otel_hook_real_dlsym, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
     otel_hook_wrap("dlvsym", (void *)otel_hook_dlvsym, (void **)&otel_hook_real_dlvsym, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
 }
@@ -311,8 +325,8 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
     if (otel_hook_batch_depth == 0) otel_hook_apply(1);
     pthread_mutex_unlock(&otel_hook_lock);
     /* After the hook is listed, so that its object counts as holding wrappers. */
-    if (strcmp(symbol, "dlopen") != 0 && strcmp(symbol, "dlsym") != 0 && strcmp(symbol, "dlvsym") != 0)
-        pthread_once(&otel_hook_dlopen_once, otel_hook_follow_dlopen);
+    /* The engine's own hooks (dlopen, dlmopen, dlsym, dlvsym) are made inside that once. */
+    if (hook->replacement_base != otel_hook_engine_base) pthread_once(&otel_hook_dlopen_once, otel_hook_follow_dlopen);
     return hook;
 }
 

@@ -165,3 +165,74 @@ extension OtelInstrumentTests {
         XCTAssertEqual(result.stderr, "")
     }
 }
+
+extension OtelInstrumentTests {
+    /// dlmopen: a library loaded into the program's own namespace is patched as it
+    /// loads; one loaded into a new namespace keeps its own copy of the function,
+    /// unwrapped (a wrapper there would call the first namespace's copy).
+    func testDlmopenPatchesTheBaseNamespaceOnly() throws {
+        let plugins = try examplePluginDirectory()
+        let directory = scratch.path
+        func compile(_ name: String, _ source: String, _ arguments: [String]) throws {
+            let file = scratch.appendingPathComponent(name + ".c")
+            try source.write(to: file, atomically: false, encoding: .utf8)
+            let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+        try compile("target", "int target_add(int a, int b) { return a + b; }\n",
+                    ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
+        try compile("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
+                    ["-shared", "-fPIC", "-o", directory + "/libcaller.so", "-L", directory, "-ltarget", "-Wl,-rpath," + directory])
+        try compile("program", """
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <stdio.h>
+            int target_add(int, int);
+            typedef int (*add_function)(int, int);
+            static add_function load(Lmid_t namespace, const char *path) {
+                void *handle = dlmopen(namespace, path, RTLD_NOW);
+                if (!handle) { printf("dlmopen: %s\\n", dlerror()); return NULL; }
+                return (add_function)dlsym(handle, "caller_add");
+            }
+            int main(int argc, char **argv) {
+                (void)argc;
+                printf("%d\\n", target_add(2, 3));
+                add_function other = load(LM_ID_NEWLM, argv[1]);
+                if (!other) return 1;
+                printf("%d\\n", other(4, 5));
+                add_function base = load(LM_ID_BASE, argv[1]);
+                if (!base) return 1;
+                printf("%d\\n", base(6, 7));
+                dlopen("libm.so.6", RTLD_NOW); /* another load: the new namespace stays untouched */
+                printf("%d\\n", other(4, 5));
+                return 0;
+            }
+            """, ["-o", directory + "/program", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-ldl"])
+        try compile("adder_plugin", """
+            #include <otel_plugin.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            static int (*original)(int, int);
+            static int wrapped_add(int a, int b) { return original(a, b) + 1000; }
+            static int instrument(void *state, const otel_host_api *host) {
+                (void)state;
+                return host->hook_wrap("target_add", (void *)wrapped_add, (void **)&original, 0) ? 0 : 1;
+            }
+            const otel_plugin_descriptor *otel_adder_entry(const otel_host_api *h) {
+                (void)h;
+                static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "adder", .instrument = instrument};
+                return &d;
+            }
+            """, ["-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path, "-o", plugins + "/libadder_plugin.so"])
+        try "[distribution]\nname = adder\n[otel_instrumentor]\nadder = libadder_plugin.so:otel_adder_entry\n"
+            .write(toFile: plugins + "/adder.ini", atomically: false, encoding: .utf8)
+
+        let program = directory + "/program"
+        let plain = try run([program, directory + "/libcaller.so"], instrumented: false)
+        XCTAssertEqual(plain.stdout, "5\n9\n13\n9\n")
+        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "none",
+                              program, directory + "/libcaller.so"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(result.stdout, "1005\n9\n1013\n9\n")
+    }
+}
