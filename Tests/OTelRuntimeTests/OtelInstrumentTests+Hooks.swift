@@ -6,20 +6,22 @@ import XCTest
 /// program dlopens later, calls through a pointer from dlsym, and unwrap in
 /// the middle of the run.
 extension OtelInstrumentTests {
+    /// Compiles `source` (saved as `name`.c in the scratch folder) with cc and `arguments`.
+    func compileC(_ name: String, _ source: String, _ arguments: [String]) throws {
+        let file = scratch.appendingPathComponent(name + ".c")
+        try source.write(to: file, atomically: false, encoding: .utf8)
+        let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
+        XCTAssertEqual(result.status, 0, result.output)
+    }
+
     func testAPluginWrapsAFunctionEverywhereAndUnwrapsIt() throws {
         let plugins = try examplePluginDirectory()
-        func compile(_ name: String, _ source: String, _ arguments: [String]) throws {
-            let file = scratch.appendingPathComponent(name + ".c")
-            try source.write(to: file, atomically: false, encoding: .utf8)
-            let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
-            XCTAssertEqual(result.status, 0, result.output)
-        }
         let directory = scratch.path
-        try compile("target", "int target_add(int a, int b) { return a + b; }\n",
+        try compileC("target", "int target_add(int a, int b) { return a + b; }\n",
                     ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
-        try compile("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
+        try compileC("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
                     ["-shared", "-fPIC", "-o", directory + "/libcaller.so", "-L", directory, "-ltarget"])
-        try compile("program", """
+        try compileC("program", """
             #include <dlfcn.h>
             #include <stdio.h>
             int target_add(int, int);
@@ -37,7 +39,7 @@ extension OtelInstrumentTests {
                 return 0;
             }
             """, ["-o", directory + "/program", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-ldl"])
-        try compile("wrapper_plugin", """
+        try compileC("wrapper_plugin", """
             #include <otel_plugin.h>
             OTEL_PLUGIN_DECLARE_ABI();
             static const otel_host_api *host;
@@ -92,15 +94,9 @@ extension OtelInstrumentTests {
     func testPatchingWhileOtherThreadsCall() throws {
         let plugins = try examplePluginDirectory()
         let directory = scratch.path
-        func compile(_ name: String, _ source: String, _ arguments: [String]) throws {
-            let file = scratch.appendingPathComponent(name + ".c")
-            try source.write(to: file, atomically: false, encoding: .utf8)
-            let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
-            XCTAssertEqual(result.status, 0, result.output)
-        }
-        try compile("target", "int target_add(int a, int b) { return a + b; }\n",
+        try compileC("target", "int target_add(int a, int b) { return a + b; }\n",
                     ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
-        try compile("threads", """
+        try compileC("threads", """
             #include <pthread.h>
             #include <stdio.h>
             #include <time.h>
@@ -126,7 +122,7 @@ extension OtelInstrumentTests {
                 return 0;
             }
             """, ["-o", directory + "/threads", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-pthread"])
-        try compile("toggler", """
+        try compileC("toggler", """
             #include <otel_plugin.h>
             #include <pthread.h>
             #include <time.h>
@@ -173,17 +169,11 @@ extension OtelInstrumentTests {
     func testDlmopenPatchesTheBaseNamespaceOnly() throws {
         let plugins = try examplePluginDirectory()
         let directory = scratch.path
-        func compile(_ name: String, _ source: String, _ arguments: [String]) throws {
-            let file = scratch.appendingPathComponent(name + ".c")
-            try source.write(to: file, atomically: false, encoding: .utf8)
-            let result = try runCommand("/usr/bin/env", ["cc", file.path] + arguments)
-            XCTAssertEqual(result.status, 0, result.output)
-        }
-        try compile("target", "int target_add(int a, int b) { return a + b; }\n",
+        try compileC("target", "int target_add(int a, int b) { return a + b; }\n",
                     ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
-        try compile("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
+        try compileC("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
                     ["-shared", "-fPIC", "-o", directory + "/libcaller.so", "-L", directory, "-ltarget", "-Wl,-rpath," + directory])
-        try compile("program", """
+        try compileC("program", """
             #define _GNU_SOURCE
             #include <dlfcn.h>
             #include <stdio.h>
@@ -208,7 +198,7 @@ extension OtelInstrumentTests {
                 return 0;
             }
             """, ["-o", directory + "/program", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-ldl"])
-        try compile("adder_plugin", """
+        try compileC("adder_plugin", """
             #include <otel_plugin.h>
             OTEL_PLUGIN_DECLARE_ABI();
             static int (*original)(int, int);
