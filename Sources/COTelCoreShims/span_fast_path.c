@@ -3,6 +3,7 @@
 #include "otel_core_shims.h"
 
 __thread otel_shim_current_span otel_shim_tls_current_span __attribute__((tls_model("initial-exec")));
+void *otel_shim_default_tracer;
 
 /* A new non-zero span id (W3C trace-context §3.2.2.4: all zeroes is invalid). */
 static inline uint64_t new_span_id(otel_shim_rng *rng) {
@@ -78,6 +79,7 @@ static inline bool start_dropped(const otel_tracer *tracer, const otel_context *
 static inline void start_span(otel_tracer *tracer, const char *name, otel_span_kind kind,
                               const otel_context *parent, uint64_t start_time_ns, otel_span *out) {
     if (!out) return;
+    if (!tracer) tracer = __atomic_load_n(&otel_shim_default_tracer, __ATOMIC_ACQUIRE);
     uint64_t trace_id[2] = {0, 0};
     if (start_dropped(tracer, parent, out, trace_id)) return;
     otel_core_span_start_slow(tracer, name, kind, parent, start_time_ns, trace_id[0], trace_id[1], out);

@@ -150,6 +150,13 @@ typedef struct otel_shim_tracer_handle {
     void *swift_tracer;
 } otel_shim_tracer_handle;
 
+/* The handle of the installed SDK's own tracer (what a NULL otel_tracer *
+ * means), or NULL without an SDK. Set by OTelCore when it installs an SDK. */
+extern void *otel_shim_default_tracer;
+static inline void otel_shim_set_default_tracer(void *handle) {
+    __atomic_store_n(&otel_shim_default_tracer, handle, __ATOMIC_RELEASE);
+}
+
 /* The SDK's span start and end (OTelCore), for the spans C does not decide.
  * A non-zero trace id is the one C made for a new trace (built-in ids). */
 void otel_core_span_start_slow(otel_tracer *tracer, const char *name, otel_span_kind kind,

@@ -1,3 +1,4 @@
+import COTelCoreShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,6 +85,8 @@ public enum OTelSDK {
             let old = Unmanaged<SDKState>.fromOpaque(previous).takeUnretainedValue()
             old.tracerProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
         }
+        // The old state stays allocated, so a handle C read just before this stays valid.
+        otel_shim_set_default_tracer(state.defaultTracer.map { UnsafeMutableRawPointer($0.cHandle) })
         if !exitHandlerRegistered.exchange(true, ordering: .relaxed) {
             atexit { OTelSDK.shutdown() }
         }
