@@ -23,9 +23,7 @@ final class OtelInstrumentTests: XCTestCase {
         let preload = products.appendingPathComponent("libotel_preload.so").path
         try XCTSkipUnless(FileManager.default.fileExists(atPath: preload),
                           "libotel_preload.so is missing: run the tests with `make test`, which builds it")
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("otel-instrument-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        chmod(scratch.path, 0o755)
+        scratch = try makeScratchDirectory("otel-instrument")
     }
 
     override func tearDownWithError() throws {

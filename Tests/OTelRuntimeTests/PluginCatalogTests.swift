@@ -1,6 +1,7 @@
 import Foundation
 import OTelCore
 import OTelRuntime
+import OTelTestSupport
 import XCTest
 
 /// Scanning real directories on disk.
@@ -8,9 +9,7 @@ final class PluginCatalogTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("otel-plugins-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        chmod(root.path, 0o755)
+        root = try makeScratchDirectory("otel-plugins")
     }
 
     override func tearDownWithError() throws {

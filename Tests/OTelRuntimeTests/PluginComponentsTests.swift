@@ -1,6 +1,7 @@
 import Foundation
 @testable import OTelCore
 @testable import OTelRuntime
+import OTelTestSupport
 import XCTest
 
 /// Propagators, samplers and resource detectors from a C plugin, resolved by
@@ -70,9 +71,7 @@ final class PluginComponentsTests: XCTestCase {
         """
 
     func makePlugins() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otel-components-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        chmod(directory.path, 0o755)
+        let directory = try makeScratchDirectory("otel-components")
         let source = directory.appendingPathComponent("components.c")
         try Self.source.write(to: source, atomically: false, encoding: .utf8)
         let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,

@@ -12,9 +12,7 @@ final class PluginLoaderTests: XCTestCase {
     var pluginsDirectory: URL!
 
     override func setUpWithError() throws {
-        pluginsDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("otel-plugins-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: pluginsDirectory, withIntermediateDirectories: true)
-        chmod(pluginsDirectory.path, 0o755)
+        pluginsDirectory = try makeScratchDirectory("otel-plugins")
     }
 
     override func tearDownWithError() throws {
