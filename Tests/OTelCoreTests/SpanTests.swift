@@ -37,6 +37,33 @@ final class SpanTests: XCTestCase {
         XCTAssertFalse(span.isRecording)
     }
 
+    /// The span's lock: 4 threads each set 200 attributes and add 50 events on
+    /// one span while a fifth ends it; nothing set before the end is lost or torn.
+    func testConcurrentMutationOfOneSpan() throws {
+        var limits = SpanLimits()
+        limits.attributeCount = 1000
+        limits.eventCount = 1000
+        let (provider, exporter) = makeProvider(limits: limits)
+        let span = provider.tracer(name: "lib").startSpan("shared")
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for index in 0..<200 {
+                span.setAttribute("t\(thread).\(index)", .string(String(repeating: "x", count: index % 40)))
+                if index % 4 == 0 { span.addEvent("e\(thread).\(index)") }
+            }
+        }
+        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+            if thread == 0 { span.end() } else { for _ in 0..<1000 { span.setAttribute("late", 1) } }
+        }
+        let data = try XCTUnwrap(exporter.spans.first)
+        let kept = data.attributes.entries.filter { $0.key != "late" }
+        XCTAssertEqual(kept.count, 800)
+        for attribute in kept {
+            let index = Int(attribute.key.split(separator: ".")[1])!
+            XCTAssertEqual(attribute.value, .string(String(repeating: "x", count: index % 40)))
+        }
+        XCTAssertEqual(data.events.count, 200)
+    }
+
     func testStatusRules() throws {
         let (provider, exporter) = makeProvider()
         let span = provider.tracer(name: "t").startSpan("s", parent: .root)

@@ -1,5 +1,4 @@
 import COTelCoreShims
-import Synchronization
 
 /// A sampled (or record-only) span: everything the SDK records about one
 /// operation. Thread-safe; frozen once ended (trace SDK, "Span").
@@ -28,7 +27,9 @@ public final class RecordingSpan: Sendable {
         var endTime: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let lock = SpinLock()
+    /// Read and written only under `lock` (see `withState`).
+    private nonisolated(unsafe) var state: State
 
     init(context: SpanContext, parentContext: SpanContext?, name: String, kind: SpanKind, tracer: Tracer,
          startTime: UInt64, attributes: Attributes, links: [SpanLink]) {
@@ -37,36 +38,42 @@ public final class RecordingSpan: Sendable {
         self.kind = kind
         self.tracer = tracer
         self.startTime = startTime
-        var initial = State(name: name, attributes: attributes)
         let limit = tracer.provider.limits.linkCount
         if links.count <= limit {
-            initial.links = links
+            state = State(name: name, attributes: attributes, links: links)
         } else {
-            initial.links = Array(links.prefix(limit))
-            initial.droppedLinks = links.count - limit
+            state = State(name: name, attributes: attributes, links: Array(links.prefix(limit)),
+                          droppedLinks: links.count - limit)
         }
-        state = Mutex(initial)
+    }
+
+    /// Runs `body` on the state under the span's lock.
+    @inline(__always)
+    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
     }
 
     /// False once the span has ended.
-    public var isRecording: Bool { state.withLock { $0.endTime == 0 } }
+    public var isRecording: Bool { withState { $0.endTime == 0 } }
 
     /// Applies `change` unless the span has ended (changes after end are ignored).
     private func update(_ change: (inout State) -> Void) {
-        state.withLock { state in
+        withState { state in
             if state.endTime == 0 { change(&state) }
         }
     }
 
     func setAttribute(_ key: String, _ value: AttributeValue) {
-        state.withLock { state in
+        withState { state in
             if state.endTime == 0 { state.attributes.set(key, value) }
         }
     }
 
     /// Sets several attributes under one lock.
     func setAttributes(_ attributes: [Attribute]) {
-        state.withLock { state in
+        withState { state in
             guard state.endTime == 0 else { return }
             for attribute in attributes { state.attributes.set(attribute.key, attribute.value) }
         }
@@ -110,7 +117,7 @@ public final class RecordingSpan: Sendable {
     }
 
     func end(at time: UInt64) {
-        let ended = state.withLock { state -> Bool in
+        let ended = withState { state -> Bool in
             guard state.endTime == 0 else { return false }
             state.endTime = max(time, startTime) == 0 ? 1 : max(time, startTime)
             return true
@@ -120,7 +127,7 @@ public final class RecordingSpan: Sendable {
 
     /// A copy of everything recorded, for exporters.
     public func snapshot() -> SpanData {
-        let state = state.withLock { $0 }
+        let state = withState { $0 }
         return SpanData(
             name: state.name, context: context, parentContext: parentContext, kind: kind, scope: scope,
             resource: provider.resource, startTime: startTime, endTime: state.endTime,
