@@ -141,71 +141,206 @@ static uintptr_t otel_hook_pointer(const struct dl_phdr_info *info, ElfW(Addr) v
     return value < info->dlpi_addr ? info->dlpi_addr + value : value;
 }
 
+/* The dynamic-section tables of one loaded object. */
+typedef struct otel_hook_object {
+    const struct dl_phdr_info *info;
+    const ElfW(Sym) *symbols;
+    const char *strings;
+    const uint32_t *sysv_hash; /* DT_HASH: every symbol */
+    const uint32_t *gnu_hash;  /* DT_GNU_HASH: defined symbols only */
+    const ElfW(Half) *versions; /* DT_VERSYM */
+    const ElfW(Verneed) *needed_versions;
+    size_t needed_version_count;
+    const ElfW(Rela) *relocation_tables[2]; /* DT_JMPREL, DT_RELA */
+    size_t relocation_sizes[2];
+    void *handle; /* dlopen(RTLD_NOLOAD) of the object, opened when first needed */
+    int handle_opened;
+} otel_hook_object;
+
+/* The most import entries one object may have for one name (one per symbol version it uses). */
+#define OTEL_HOOK_MAX_IMPORTS 4
+
+/* The symbol-table indices of the object's imports (undefined symbols) named
+ * `name`: what its relocations for that function refer to. With DT_HASH, the
+ * SysV table that lists every symbol, one hash chain is walked. DT_GNU_HASH
+ * lists only the symbols an object defines and orders the undefined ones
+ * first, below its symoffset, so only that import range is scanned. An
+ * object with neither table is read through its relocations. Returns how
+ * many indices were found. */
+static unsigned otel_hook_import_indices(const otel_hook_object *object, const char *name, size_t *indices) {
+    unsigned found = 0;
+#define OTEL_HOOK_CONSIDER(index)                                                                              \
+    do {                                                                                                       \
+        const ElfW(Sym) *symbol = &object->symbols[(index)];                                                   \
+        if (symbol->st_shndx == SHN_UNDEF && found < OTEL_HOOK_MAX_IMPORTS &&                                  \
+            strcmp(object->strings + symbol->st_name, name) == 0)                                              \
+            indices[found++] = (index);                                                                        \
+    } while (0)
+    if (object->sysv_hash) {
+        uint32_t hash = 0;
+        for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+            hash = (hash << 4) + *c;
+            uint32_t high = hash & 0xf0000000u;
+            if (high) hash ^= high >> 24;
+            hash &= ~high;
+        }
+        uint32_t bucket_count = object->sysv_hash[0];
+        const uint32_t *buckets = &object->sysv_hash[2];
+        const uint32_t *chains = &buckets[bucket_count];
+        for (uint32_t index = buckets[hash % bucket_count]; index != STN_UNDEF; index = chains[index]) OTEL_HOOK_CONSIDER(index);
+    } else if (object->gnu_hash) {
+        uint32_t first_hashed = object->gnu_hash[1];
+        for (uint32_t index = 1; index < first_hashed; index++) OTEL_HOOK_CONSIDER(index);
+    } else {
+        for (int table = 0; table < 2; table++) {
+            const ElfW(Rela) *relocations = object->relocation_tables[table];
+            for (size_t i = 0; relocations && i < object->relocation_sizes[table] / sizeof *relocations; i++) {
+                size_t index = ELF64_R_SYM(relocations[i].r_info);
+                int known = 0;
+                for (unsigned k = 0; k < found; k++) known |= indices[k] == index;
+                if (index && !known) OTEL_HOOK_CONSIDER(index);
+            }
+        }
+    }
+#undef OTEL_HOOK_CONSIDER
+    return found;
+}
+
+/* The object as a dlopen handle (NULL for one that cannot be reopened). */
+static void *otel_hook_object_handle(otel_hook_object *object) {
+    if (!object->handle_opened) {
+        const char *name = object->info->dlpi_name;
+        object->handle = dlopen(name && *name ? name : NULL, RTLD_LAZY | RTLD_NOLOAD);
+        object->handle_opened = 1;
+    }
+    return object->handle;
+}
+
+/* The name of the symbol version an import requires (NULL: none, any will do),
+ * from DT_VERSYM and DT_VERNEED. */
+static const char *otel_hook_required_version(const otel_hook_object *object, size_t index) {
+    if (!object->versions || !object->needed_versions) return NULL;
+    ElfW(Half) version = object->versions[index] & 0x7fff;
+    if (version < 2) return NULL; /* local or global: unversioned */
+    const ElfW(Verneed) *needed = object->needed_versions;
+    for (size_t i = 0; i < object->needed_version_count; i++) {
+        const ElfW(Vernaux) *auxiliary = (const ElfW(Vernaux) *)((const char *)needed + needed->vn_aux);
+        for (unsigned k = 0; k < needed->vn_cnt; k++) {
+            if (auxiliary->vna_other == version) return object->strings + auxiliary->vna_name;
+            auxiliary = (const ElfW(Vernaux) *)((const char *)auxiliary + auxiliary->vna_next);
+        }
+        if (!needed->vn_next) break;
+        needed = (const ElfW(Verneed) *)((const char *)needed + needed->vn_next);
+    }
+    return NULL;
+}
+
+/* Whether calls through this import may go to the hook's replacement: the
+ * original it calls must be the very function the import binds to. An import
+ * of another version than the default one (an old binary's memcpy@GLIBC_2.2.5,
+ * say) binds to another function, which the wrapper would not call, so it is
+ * left alone. Sets the hook's original from the object's scope when unknown
+ * (a library dlopened RTLD_LOCAL is not in the global scope). */
+static int otel_hook_import_matches(otel_hook_object *object, otel_hook *hook, size_t index) {
+    void *handle = NULL;
+    if (!*hook->original) {
+        handle = otel_hook_object_handle(object);
+        void *real = handle ? dlsym(handle, hook->symbol) : NULL;
+        if (!real || real == hook->replacement) return 0;
+        __atomic_store_n(hook->original, real, __ATOMIC_RELEASE);
+    }
+    const char *version = otel_hook_required_version(object, index);
+    if (!version) return 1;
+    handle = otel_hook_object_handle(object);
+    return handle && dlvsym(handle, hook->symbol, version) == *hook->original;
+}
+
 static void otel_hook_patch_slot(const struct dl_phdr_info *info, otel_hook *hook, void **slot) {
     void *current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if (current == hook->replacement) return;
-    if (!*hook->original) {
-        /* The real function, from the objects this one can see (a library
-         * dlopened RTLD_LOCAL is not in the global scope). */
-        void *handle = dlopen(info->dlpi_name && *info->dlpi_name ? info->dlpi_name : NULL, RTLD_LAZY | RTLD_NOLOAD);
-        void *real = handle ? dlsym(handle, hook->symbol) : NULL;
-        if (handle) dlclose(handle);
-        if (!real || real == hook->replacement) return;
-        __atomic_store_n(hook->original, real, __ATOMIC_RELEASE);
-    }
     int relro = otel_hook_in_relro(info, (uintptr_t)slot);
     if (otel_hook_write_slot(relro, slot, hook->replacement) == 0) otel_hook_record(hook, slot, current, relro);
 }
 
-/* One pass over an object's relocations for every hook of the set: a
- * relocation whose name does not start like any hooked name costs one
- * byte comparison per hook. */
-static void otel_hook_patch_relocations(const struct dl_phdr_info *info, otel_hook **hooks, unsigned count,
-                                        const ElfW(Rela) *relocations, size_t size, const ElfW(Sym) *symbols, const char *strings) {
-    for (size_t i = 0; i < size / sizeof *relocations; i++) {
-        const ElfW(Rela) *relocation = &relocations[i];
-        unsigned long type = ELF64_R_TYPE(relocation->r_info);
-        if (type != OTEL_R_JUMP_SLOT && type != OTEL_R_GLOB_DAT) continue;
-        const char *name = strings + symbols[ELF64_R_SYM(relocation->r_info)].st_name;
-        for (unsigned k = 0; k < count; k++) {
-            if (hooks[k]->symbol[0] != name[0] || strcmp(name, hooks[k]->symbol) != 0) continue;
-            otel_hook_patch_slot(info, hooks[k], (void **)(info->dlpi_addr + relocation->r_offset));
+/* The hooks that apply to one object, with the symbol indices their imports have there. */
+typedef struct otel_hook_target {
+    otel_hook *hook;
+    size_t indices[OTEL_HOOK_MAX_IMPORTS];
+    unsigned count;
+} otel_hook_target;
+
+/* Patches the slots of the object's relocations that refer to a target's
+ * imports: one integer comparison per relocation and target. */
+static void otel_hook_patch_relocations(const otel_hook_object *object, const otel_hook_target *targets, unsigned count) {
+    for (int table = 0; table < 2; table++) {
+        const ElfW(Rela) *relocations = object->relocation_tables[table];
+        for (size_t i = 0; relocations && i < object->relocation_sizes[table] / sizeof *relocations; i++) {
+            unsigned long type = ELF64_R_TYPE(relocations[i].r_info);
+            if (type != OTEL_R_JUMP_SLOT && type != OTEL_R_GLOB_DAT) continue;
+            size_t index = ELF64_R_SYM(relocations[i].r_info);
+            for (unsigned t = 0; t < count; t++) {
+                for (unsigned k = 0; k < targets[t].count; k++) {
+                    if (targets[t].indices[k] == index)
+                        otel_hook_patch_slot(object->info, targets[t].hook, (void **)(object->info->dlpi_addr + relocations[i].r_offset));
+                }
+            }
         }
     }
 }
 
-static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *data) {
-    (void)size;
-    otel_hook_set *set = data;
-    otel_hook *applicable[64];
-    unsigned count = 0;
-    for (unsigned k = 0; k < set->count && count < 64; k++) {
-        if (!otel_hook_skip_object(info, set->hooks[k])) applicable[count++] = set->hooks[k];
-    }
-    if (!count) return 0;
+/* Reads the object's dynamic section; 0 when it has no symbol table. */
+static int otel_hook_read_object(struct dl_phdr_info *info, otel_hook_object *object) {
+    memset(object, 0, sizeof *object);
+    object->info = info;
     const ElfW(Dyn) *dynamic = NULL;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) dynamic = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
     }
     if (!dynamic) return 0;
-    const ElfW(Sym) *symbols = NULL;
-    const char *strings = NULL;
-    const ElfW(Rela) *plt = NULL, *rela = NULL;
-    size_t plt_size = 0, rela_size = 0;
     for (const ElfW(Dyn) *entry = dynamic; entry->d_tag != DT_NULL; entry++) {
+        uintptr_t pointer = otel_hook_pointer(info, entry->d_un.d_ptr);
         switch (entry->d_tag) {
-        case DT_SYMTAB: symbols = (const ElfW(Sym) *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
-        case DT_STRTAB: strings = (const char *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
-        case DT_JMPREL: plt = (const ElfW(Rela) *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
-        case DT_PLTRELSZ: plt_size = entry->d_un.d_val; break;
-        case DT_RELA: rela = (const ElfW(Rela) *)otel_hook_pointer(info, entry->d_un.d_ptr); break;
-        case DT_RELASZ: rela_size = entry->d_un.d_val; break;
+        case DT_SYMTAB: object->symbols = (const ElfW(Sym) *)pointer; break;
+        case DT_STRTAB: object->strings = (const char *)pointer; break;
+        case DT_HASH: object->sysv_hash = (const uint32_t *)pointer; break;
+        case DT_GNU_HASH: object->gnu_hash = (const uint32_t *)pointer; break;
+        case DT_VERSYM: object->versions = (const ElfW(Half) *)pointer; break;
+        case DT_VERNEED: object->needed_versions = (const ElfW(Verneed) *)pointer; break;
+        case DT_VERNEEDNUM: object->needed_version_count = entry->d_un.d_val; break;
+        case DT_JMPREL: object->relocation_tables[0] = (const ElfW(Rela) *)pointer; break;
+        case DT_PLTRELSZ: object->relocation_sizes[0] = entry->d_un.d_val; break;
+        case DT_RELA: object->relocation_tables[1] = (const ElfW(Rela) *)pointer; break;
+        case DT_RELASZ: object->relocation_sizes[1] = entry->d_un.d_val; break;
         default: break;
         }
     }
-    if (!symbols || !strings) return 0;
-    if (plt) otel_hook_patch_relocations(info, applicable, count, plt, plt_size, symbols, strings);
-    if (rela) otel_hook_patch_relocations(info, applicable, count, rela, rela_size, symbols, strings);
+    return object->symbols && object->strings;
+}
+
+static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    otel_hook_set *set = data;
+    otel_hook_target targets[64];
+    unsigned count = 0;
+    otel_hook_object object;
+    int readable = -1;
+    for (unsigned k = 0; k < set->count && count < 64; k++) {
+        otel_hook *hook = set->hooks[k];
+        if (otel_hook_skip_object(info, hook)) continue;
+        if (readable < 0) readable = otel_hook_read_object(info, &object);
+        if (!readable) return 0;
+        otel_hook_target *target = &targets[count];
+        target->hook = hook;
+        target->count = 0;
+        size_t indices[OTEL_HOOK_MAX_IMPORTS];
+        unsigned found = otel_hook_import_indices(&object, hook->symbol, indices);
+        for (unsigned i = 0; i < found; i++) {
+            if (otel_hook_import_matches(&object, hook, indices[i])) target->indices[target->count++] = indices[i];
+        }
+        if (target->count) count++;
+    }
+    if (count) otel_hook_patch_relocations(&object, targets, count);
+    if (readable > 0 && object.handle) dlclose(object.handle);
     return 0;
 }
 

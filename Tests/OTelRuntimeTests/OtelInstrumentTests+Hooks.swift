@@ -20,7 +20,8 @@ extension OtelInstrumentTests {
         try compileC("target", "int target_add(int a, int b) { return a + b; }\n",
                     ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-o", directory + "/libtarget.so"])
         try compileC("caller", "int target_add(int, int);\nint caller_add(int a, int b) { return target_add(a, b); }\n",
-                    ["-shared", "-fPIC", "-o", directory + "/libcaller.so", "-L", directory, "-ltarget"])
+                    // SysV hash table: the engine finds the import through DT_HASH here, through DT_GNU_HASH elsewhere.
+                    ["-shared", "-fPIC", "-Wl,--hash-style=sysv", "-o", directory + "/libcaller.so", "-L", directory, "-ltarget"])
         try compileC("program", """
             #include <dlfcn.h>
             #include <stdio.h>
@@ -198,6 +199,22 @@ extension OtelInstrumentTests {
                 return 0;
             }
             """, ["-o", directory + "/program", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-Wl,-rpath," + directory, "-ldl"])
+        try addAdderPlugin(to: plugins)
+
+        let program = directory + "/program"
+        let plain = try run([program, directory + "/libcaller.so"], instrumented: false)
+        XCTAssertEqual(plain.stdout, "5\n9\n13\n9\n")
+        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "none",
+                              program, directory + "/libcaller.so"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(result.stdout, "1005\n9\n1013\n9\n")
+    }
+}
+
+extension OtelInstrumentTests {
+    /// Writes the "adder" plugin into `plugins`: it wraps target_add(a, b) to return a + b + 1000.
+    func addAdderPlugin(to plugins: String) throws {
         try compileC("adder_plugin", """
             #include <otel_plugin.h>
             OTEL_PLUGIN_DECLARE_ABI();
@@ -215,14 +232,44 @@ extension OtelInstrumentTests {
             """, ["-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path, "-o", plugins + "/libadder_plugin.so"])
         try "[distribution]\nname = adder\n[otel_instrumentor]\nadder = libadder_plugin.so:otel_adder_entry\n"
             .write(toFile: plugins + "/adder.ini", atomically: false, encoding: .utf8)
+    }
+
+    /// Symbol versions: an object importing target_add@VER_1 (an old binary) binds to
+    /// another function than the default target_add@@VER_2 that the wrapper calls, so
+    /// its calls are left alone; imports of the default version are wrapped.
+    func testAnImportOfAnotherSymbolVersionIsLeftAlone() throws {
+        let plugins = try examplePluginDirectory()
+        let directory = scratch.path
+        try "VER_1 { global: target_add; local: *; };\nVER_2 { global: target_add; } VER_1;\n"
+            .write(toFile: directory + "/versions.map", atomically: false, encoding: .utf8)
+        try compileC("target", """
+            int target_add_v1(int a, int b) { return a + b + 100; }
+            int target_add_v2(int a, int b) { return a + b; }
+            __asm__(".symver target_add_v1,target_add@VER_1");
+            __asm__(".symver target_add_v2,target_add@@VER_2");
+            """, ["-shared", "-fPIC", "-Wl,-soname,libtarget.so", "-Wl,--version-script=" + directory + "/versions.map",
+                  "-o", directory + "/libtarget.so"])
+        try compileC("old", """
+            __asm__(".symver target_add,target_add@VER_1");
+            int target_add(int, int);
+            int old_add(int a, int b) { return target_add(a, b); }
+            """, ["-shared", "-fPIC", "-o", directory + "/libold.so", "-L", directory, "-ltarget"])
+        try compileC("program", """
+            #include <stdio.h>
+            int target_add(int, int);
+            int old_add(int, int);
+            int main(void) {
+                printf("%d %d\\n", target_add(2, 3), old_add(2, 3));
+                return 0;
+            }
+            """, ["-o", directory + "/program", "-Wl,-z,relro,-z,now", "-L", directory, "-ltarget", "-lold", "-Wl,-rpath," + directory])
+        try addAdderPlugin(to: plugins)
 
         let program = directory + "/program"
-        let plain = try run([program, directory + "/libcaller.so"], instrumented: false)
-        XCTAssertEqual(plain.stdout, "5\n9\n13\n9\n")
-        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "none",
-                              program, directory + "/libcaller.so"])
+        XCTAssertEqual(try run([program], instrumented: false).stdout, "5 105\n")
+        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "none", program])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
-        XCTAssertEqual(result.stdout, "1005\n9\n1013\n9\n")
+        XCTAssertEqual(result.stdout, "1005 105\n")
     }
 }
