@@ -69,6 +69,10 @@ void otel_sql_sanitize(const char *sql, char *out, size_t size) {
             while (otel_sql_identifier_char(*p)) OTEL_EMIT(*p++);
             continue;
         }
+        if (used == 0 && isspace((unsigned char)c)) { /* the text starts at its first token */
+            p++;
+            continue;
+        }
         OTEL_EMIT(*p++);
     }
     out[used] = 0;

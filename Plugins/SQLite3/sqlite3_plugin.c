@@ -7,13 +7,16 @@
  * libsqlite3's calls to itself, so sqlite3_exec's internal prepare/step make
  * no second span): sqlite3_step (the span runs from the first step to
  * SQLITE_DONE or an error), sqlite3_reset and sqlite3_finalize (end a span
- * still open), sqlite3_exec (one span for the call), sqlite3_prepare_v2/v3
- * (an error span for a statement that fails to prepare). */
+ * still open), sqlite3_exec (a span per statement it runs), and every
+ * sqlite3_prepare variant, UTF-8 and UTF-16 (an error span for a statement
+ * that fails to prepare). */
 #define _GNU_SOURCE
 #include "otel_sqlite3.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,11 @@ static int (*real_finalize)(sqlite3_stmt *);
 static int (*real_exec)(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
 static int (*real_prepare_v2)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
 static int (*real_prepare_v3)(sqlite3 *, const char *, int, unsigned, sqlite3_stmt **, const char **);
+static int (*real_prepare)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+static int (*real_prepare16)(sqlite3 *, const void *, int, sqlite3_stmt **, const void **);
+static int (*real_prepare16_v2)(sqlite3 *, const void *, int, sqlite3_stmt **, const void **);
+static int (*real_prepare16_v3)(sqlite3 *, const void *, int, unsigned, sqlite3_stmt **, const void **);
+typedef struct sqlite3_mutex sqlite3_mutex;
 static struct {
     int (*stmt_busy)(sqlite3_stmt *);
     const char *(*sql)(sqlite3_stmt *);
@@ -45,10 +53,16 @@ static struct {
     int (*bind_parameter_count)(sqlite3_stmt *);
     const char *(*errstr)(int);
     const char *(*errmsg)(sqlite3 *);
+    int (*prepare_v2)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+    int (*finalize)(sqlite3_stmt *);
+    sqlite3_mutex *(*db_mutex)(sqlite3 *);
+    void (*mutex_enter)(sqlite3_mutex *);
+    void (*mutex_leave)(sqlite3_mutex *);
     int resolved;
 } lib;
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *hooks[6];
+#define HOOK_COUNT 10
+static void *hooks[HOOK_COUNT];
 
 /* The helper functions, from the library that defines the wrapped ones (it
  * may be loaded RTLD_LOCAL, as python3 loads it, so not in the global scope). */
@@ -66,6 +80,11 @@ static int resolve_library(void *any_original) {
             lib.bind_parameter_count = (int (*)(sqlite3_stmt *))dlsym(handle, "sqlite3_bind_parameter_count");
             lib.errstr = (const char *(*)(int))dlsym(handle, "sqlite3_errstr");
             lib.errmsg = (const char *(*)(sqlite3 *))dlsym(handle, "sqlite3_errmsg");
+            lib.prepare_v2 = (int (*)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **))dlsym(handle, "sqlite3_prepare_v2");
+            lib.finalize = (int (*)(sqlite3_stmt *))dlsym(handle, "sqlite3_finalize");
+            lib.db_mutex = (sqlite3_mutex *(*)(sqlite3 *))dlsym(handle, "sqlite3_db_mutex");
+            lib.mutex_enter = (void (*)(sqlite3_mutex *))dlsym(handle, "sqlite3_mutex_enter");
+            lib.mutex_leave = (void (*)(sqlite3_mutex *))dlsym(handle, "sqlite3_mutex_leave");
             dlclose(handle);
         }
         int ok = lib.stmt_busy && lib.sql && lib.db_handle;
@@ -169,12 +188,16 @@ static int take(sqlite3_stmt *stmt, otel_span *span) {
 }
 
 static int wrapped_step(sqlite3_stmt *stmt) {
+    int saved = errno; /* the program sees errno as the real call leaves it */
     if (!host->hook_enter() || !resolve_library((void *)real_step) || lib.stmt_busy(stmt)) {
         host->hook_exit();
+        errno = saved;
         int code = real_step(stmt);
         if (code != SQLITE_ROW && __atomic_load_n(&open_count, __ATOMIC_RELAXED)) {
+            saved = errno;
             otel_span span;
             if (take(stmt, &span)) finish(&span, code, lib.db_handle ? lib.db_handle(stmt) : NULL);
+            errno = saved;
         }
         return code;
     }
@@ -185,17 +208,22 @@ static int wrapped_step(sqlite3_stmt *stmt) {
         describe(&span, lib.sql(stmt), lib.bind_parameter_count && lib.bind_parameter_count(stmt) > 0, lib.db_handle(stmt));
     }
     host->hook_exit();
+    errno = saved;
     int code = real_step(stmt);
+    saved = errno;
     if (code == SQLITE_ROW && host->span_is_recording(&span)) remember(stmt, &span);
     else finish(&span, code, lib.db_handle(stmt));
+    errno = saved;
     return code;
 }
 
 static int end_open_span(sqlite3_stmt *stmt, int (*original)(sqlite3_stmt *)) {
     int code = original(stmt);
     if (__atomic_load_n(&open_count, __ATOMIC_RELAXED)) {
+        int saved = errno;
         otel_span span;
         if (take(stmt, &span)) finish(&span, SQLITE_DONE, NULL);
+        errno = saved;
     }
     return code;
 }
@@ -203,20 +231,82 @@ static int end_open_span(sqlite3_stmt *stmt, int (*original)(sqlite3_stmt *)) {
 static int wrapped_reset(sqlite3_stmt *stmt) { return end_open_span(stmt, real_reset); }
 static int wrapped_finalize(sqlite3_stmt *stmt) { return end_open_span(stmt, real_finalize); }
 
+/* Runs `sql` through the real sqlite3_exec with a span of its own. */
+static int exec_with_span(otel_span *span, sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **),
+                          void *argument, char **error) {
+    int saved = errno;
+    describe(span, sql, 0, db);
+    errno = saved;
+    int code = real_exec(db, sql, callback, argument, error);
+    saved = errno;
+    finish(span, code, db);
+    errno = saved;
+    return code;
+}
+
+/* sqlite3_exec runs the statements of its text one after another; each gets
+ * its own span, as if the program had prepared and stepped them itself. The
+ * text is cut where sqlite3_prepare_v2 says a statement ends, each statement
+ * is prepared only after the ones before it ran (they may create what it
+ * uses), and each goes to the real sqlite3_exec in turn, under the
+ * connection's recursive mutex so that no other thread's statement runs in
+ * between, as in one sqlite3_exec call. Text the boundary search cannot
+ * prepare goes to sqlite3_exec whole, which reports the error as it would
+ * have. When the first span is not sampled the call runs unchanged, with
+ * no span: the statements of one call share its sampling decision. */
 static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *argument, char **error) {
     if (!host->hook_enter()) {
         host->hook_exit();
         return real_exec(db, sql, callback, argument, error);
     }
+    int saved = errno;
     otel_span span;
     host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
-    if (host->span_is_recording(&span)) {
-        resolve_library((void *)real_exec);
-        describe(&span, sql, 0, db);
-    }
+    int traced = host->span_is_recording(&span) && resolve_library((void *)real_exec);
     host->hook_exit();
-    int code = real_exec(db, sql, callback, argument, error);
-    finish(&span, code, db);
+    if (!traced) {
+        host->span_end(&span);
+        errno = saved;
+        return real_exec(db, sql, callback, argument, error);
+    }
+    errno = saved;
+    if (!sql) return exec_with_span(&span, db, sql, callback, argument, error);
+    if (!lib.prepare_v2 || !lib.finalize || !lib.db_mutex || !lib.mutex_enter || !lib.mutex_leave)
+        return exec_with_span(&span, db, sql, callback, argument, error);
+    sqlite3_mutex *mutex = lib.db_mutex(db);
+    lib.mutex_enter(mutex);
+    int code = SQLITE_OK, statements = 0; /* the first statement takes the span started above */
+    const char *rest = sql;
+    while (*rest) {
+        sqlite3_stmt *probe = NULL;
+        const char *tail = NULL;
+        saved = errno;
+        int prepared = lib.prepare_v2(db, rest, -1, &probe, &tail);
+        if (prepared == SQLITE_OK) lib.finalize(probe);
+        errno = saved;
+        if (prepared != SQLITE_OK || !tail) {
+            if (statements++) host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
+            code = exec_with_span(&span, db, rest, callback, argument, error);
+            break;
+        }
+        if (!probe) break; /* only spaces and comments remain */
+        size_t length = (size_t)(tail - rest);
+        char stack[1024];
+        char *statement = length < sizeof stack ? stack : malloc(length + 1);
+        if (statements++) host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
+        if (!statement) { /* no memory for a copy: the rest in one call */
+            code = exec_with_span(&span, db, rest, callback, argument, error);
+            break;
+        }
+        memcpy(statement, rest, length);
+        statement[length] = '\0';
+        code = exec_with_span(&span, db, statement, callback, argument, error);
+        if (statement != stack) free(statement);
+        if (code != SQLITE_OK) break;
+        rest = tail;
+    }
+    if (!statements) code = exec_with_span(&span, db, sql, callback, argument, error); /* only spaces and comments */
+    lib.mutex_leave(mutex);
     return code;
 }
 
@@ -242,22 +332,88 @@ static void prepare_failed(sqlite3 *db, const char *sql, int length, int code) {
     host->hook_exit();
 }
 
-static int wrapped_prepare_v2(sqlite3 *db, const char *sql, int length, sqlite3_stmt **stmt, const char **tail) {
-    int code = real_prepare_v2(db, sql, length, stmt, tail);
+/* UTF-8 for UTF-16 text in the machine's byte order, as sqlite3_prepare16*
+ * take it (`bytes` < 0: up to a NUL character); NULL without memory. A lone
+ * surrogate becomes U+FFFD. */
+static char *utf8_from_utf16(const void *text, int bytes) {
+    const uint16_t *units = text;
+    size_t count = 0;
+    while ((bytes < 0 || count < (size_t)bytes / 2) && units[count]) count++;
+    char *out = malloc(count * 3 + 1); /* at most 3 bytes per unit (4 per surrogate pair) */
+    if (!out) return NULL;
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t c = units[i];
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < count && units[i + 1] >= 0xdc00 && units[i + 1] <= 0xdfff) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (units[++i] - 0xdc00);
+        } else if (c >= 0xd800 && c <= 0xdfff) {
+            c = 0xfffd;
+        }
+        if (c < 0x80) {
+            out[used++] = (char)c;
+        } else if (c < 0x800) {
+            out[used++] = (char)(0xc0 | (c >> 6));
+            out[used++] = (char)(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+            out[used++] = (char)(0xe0 | (c >> 12));
+            out[used++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            out[used++] = (char)(0x80 | (c & 0x3f));
+        } else {
+            out[used++] = (char)(0xf0 | (c >> 18));
+            out[used++] = (char)(0x80 | ((c >> 12) & 0x3f));
+            out[used++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            out[used++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    out[used] = '\0';
+    return out;
+}
+
+/* What every prepare wrapper does once the real one returned `code`. */
+static int after_prepare(void *original, sqlite3 *db, const char *sql, int length, int code) {
     if (code != SQLITE_OK) {
-        resolve_library((void *)real_prepare_v2);
+        int saved = errno;
+        resolve_library(original);
         prepare_failed(db, sql, length, code);
+        errno = saved;
     }
     return code;
 }
 
-static int wrapped_prepare_v3(sqlite3 *db, const char *sql, int length, unsigned flags, sqlite3_stmt **stmt, const char **tail) {
-    int code = real_prepare_v3(db, sql, length, flags, stmt, tail);
+static int after_prepare16(void *original, sqlite3 *db, const void *sql, int bytes, int code) {
     if (code != SQLITE_OK) {
-        resolve_library((void *)real_prepare_v3);
-        prepare_failed(db, sql, length, code);
+        int saved = errno;
+        char *text = sql ? utf8_from_utf16(sql, bytes) : NULL;
+        resolve_library(original);
+        prepare_failed(db, text, -1, code);
+        free(text);
+        errno = saved;
     }
     return code;
+}
+
+static int wrapped_prepare(sqlite3 *db, const char *sql, int length, sqlite3_stmt **stmt, const char **tail) {
+    return after_prepare((void *)real_prepare, db, sql, length, real_prepare(db, sql, length, stmt, tail));
+}
+
+static int wrapped_prepare_v2(sqlite3 *db, const char *sql, int length, sqlite3_stmt **stmt, const char **tail) {
+    return after_prepare((void *)real_prepare_v2, db, sql, length, real_prepare_v2(db, sql, length, stmt, tail));
+}
+
+static int wrapped_prepare_v3(sqlite3 *db, const char *sql, int length, unsigned flags, sqlite3_stmt **stmt, const char **tail) {
+    return after_prepare((void *)real_prepare_v3, db, sql, length, real_prepare_v3(db, sql, length, flags, stmt, tail));
+}
+
+static int wrapped_prepare16(sqlite3 *db, const void *sql, int bytes, sqlite3_stmt **stmt, const void **tail) {
+    return after_prepare16((void *)real_prepare16, db, sql, bytes, real_prepare16(db, sql, bytes, stmt, tail));
+}
+
+static int wrapped_prepare16_v2(sqlite3 *db, const void *sql, int bytes, sqlite3_stmt **stmt, const void **tail) {
+    return after_prepare16((void *)real_prepare16_v2, db, sql, bytes, real_prepare16_v2(db, sql, bytes, stmt, tail));
+}
+
+static int wrapped_prepare16_v3(sqlite3 *db, const void *sql, int bytes, unsigned flags, sqlite3_stmt **stmt, const void **tail) {
+    return after_prepare16((void *)real_prepare16_v3, db, sql, bytes, real_prepare16_v3(db, sql, bytes, flags, stmt, tail));
 }
 
 static int instrument(void *state, const otel_host_api *the_host) {
@@ -271,7 +427,11 @@ static int instrument(void *state, const otel_host_api *the_host) {
     hooks[3] = host->hook_wrap("sqlite3_exec", (void *)wrapped_exec, (void **)&real_exec, 0);
     hooks[4] = host->hook_wrap("sqlite3_prepare_v2", (void *)wrapped_prepare_v2, (void **)&real_prepare_v2, 0);
     hooks[5] = host->hook_wrap("sqlite3_prepare_v3", (void *)wrapped_prepare_v3, (void **)&real_prepare_v3, 0);
-    for (int i = 0; i < 6; i++) {
+    hooks[6] = host->hook_wrap("sqlite3_prepare", (void *)wrapped_prepare, (void **)&real_prepare, 0);
+    hooks[7] = host->hook_wrap("sqlite3_prepare16", (void *)wrapped_prepare16, (void **)&real_prepare16, 0);
+    hooks[8] = host->hook_wrap("sqlite3_prepare16_v2", (void *)wrapped_prepare16_v2, (void **)&real_prepare16_v2, 0);
+    hooks[9] = host->hook_wrap("sqlite3_prepare16_v3", (void *)wrapped_prepare16_v3, (void **)&real_prepare16_v3, 0);
+    for (int i = 0; i < HOOK_COUNT; i++) {
         if (!hooks[i]) return 1;
     }
     return 0;
@@ -279,7 +439,7 @@ static int instrument(void *state, const otel_host_api *the_host) {
 
 static int uninstrument(void *state, const otel_host_api *the_host) {
     (void)state;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < HOOK_COUNT; i++) {
         if (hooks[i]) the_host->hook_unwrap(hooks[i]);
         hooks[i] = NULL;
     }

@@ -75,6 +75,65 @@ extension OtelInstrumentTests {
         XCTAssertEqual(spans.filter { $0["name"] as? String == "CREATE TABLE t" }.count, 8)
     }
 
+    /// sqlite3_exec with several statements: a span per statement, each prepared only
+    /// after the previous ran; the first failure stops the call as it would have.
+    /// A UTF-16 statement that fails to prepare gets its error span too. The
+    /// program's output and errno are what they are without us.
+    func testSqliteExecGetsASpanPerStatementAndPrepare16IsCovered() throws {
+        let directory = scratch.path
+        try compileC("exec", """
+            #include <errno.h>
+            #include <stdio.h>
+            #include <uchar.h>
+            typedef struct sqlite3 sqlite3;
+            typedef struct sqlite3_stmt sqlite3_stmt;
+            int sqlite3_open(const char *, sqlite3 **);
+            int sqlite3_exec(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
+            int sqlite3_prepare16_v2(sqlite3 *, const void *, int, sqlite3_stmt **, const void **);
+            void sqlite3_free(void *);
+            static int print_row(void *unused, int count, char **values, char **names) {
+                (void)unused;
+                for (int i = 0; i < count; i++) printf("%s=%s ", names[i], values[i] ? values[i] : "NULL");
+                printf("\\n");
+                return 0;
+            }
+            int main(void) {
+                sqlite3 *db;
+                if (sqlite3_open(":memory:", &db)) return 2;
+                char *error = NULL;
+                errno = 4242;
+                int code = sqlite3_exec(db, "create table t(x); insert into t values (1);\\n/* two */ insert into t values (2); "
+                                            "select count(*) as n from t;", print_row, NULL, &error);
+                printf("code=%d errno=%d\\n", code, errno);
+                code = sqlite3_exec(db, "insert into t values (3); select * from nosuch; insert into t values (4);", print_row, NULL, &error);
+                printf("code=%d error=%s\\n", code, error ? error : "(none)");
+                sqlite3_free(error);
+                code = sqlite3_exec(db, "select count(*) as n from t", print_row, NULL, NULL);
+                sqlite3_stmt *statement = NULL;
+                const void *tail = NULL;
+                code = sqlite3_prepare16_v2(db, u"select x from missing16", -1, &statement, &tail);
+                printf("prepare16=%d\\n", code);
+                return 0;
+            }
+            """, ["-o", directory + "/exec", "-l:libsqlite3.so.0"])
+        let program = directory + "/exec"
+        let plain = try run([program], instrumented: false)
+        XCTAssertEqual(plain.stdout, "n=2 \ncode=0 errno=4242\ncode=1 error=no such table: nosuch\nn=3 \nprepare16=1\n")
+        let output = directory + "/spans.json"
+        let result = try run(["--traces_exporter", "console", "--console_output", output, program])
+        XCTAssertEqual(result.status, plain.status)
+        XCTAssertEqual(result.stdout, plain.stdout)
+        XCTAssertEqual(result.stderr, "")
+        let spans = try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+        XCTAssertEqual(spans.map { $0["name"] as? String },
+                       ["CREATE TABLE t", "INSERT t", "INSERT t", "SELECT t", "INSERT t", "SELECT nosuch", "SELECT t", "SELECT missing16"])
+        let texts = spans.map { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }
+        XCTAssertEqual(texts[2], "insert into t values (?);", "one statement per span, comments dropped")
+        XCTAssertEqual(texts[7], "select x from missing16", "UTF-16 text recorded as UTF-8")
+        let failed = spans.filter { ($0["status"] as? [String: String])?["status_code"] == "ERROR" }.map { $0["name"] as? String }
+        XCTAssertEqual(failed, ["SELECT nosuch", "SELECT missing16"])
+    }
+
     func testTheSqliteInstrumentationCanBeDisabled() throws {
         let output = scratch.appendingPathComponent("spans.json").path
         let result = try run(["--traces_exporter", "console", "--console_output", output, "--disabled_instrumentations", "sqlite3",

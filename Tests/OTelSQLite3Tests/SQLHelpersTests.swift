@@ -24,6 +24,7 @@ final class SQLHelpersTests: XCTestCase {
                        "select * from t2 where name = ? \nand id = ? ")
         XCTAssertEqual(sanitized("select \"col1\", [x 2], `a3` from v where c = ?1"), "select \"col1\", [x 2], `a3` from v where c = ??")
         XCTAssertEqual(sanitized("update users set password = 'hunter2' where id = :id"), "update users set password = ? where id = :id")
+        XCTAssertEqual(sanitized("\n  /* why */ delete from t where id = 3"), "delete from t where id = ?", "starts at the first token")
     }
 
     func testOperationAndCollection() {

@@ -13,7 +13,7 @@ typedef struct otel_sql_summary {
 } otel_sql_summary;
 
 /* Copies `sql` into `out` (at most `size` bytes, NUL-terminated) with string,
- * numeric and blob literals replaced by `?`; comments are dropped. */
+ * numeric and blob literals replaced by `?`; comments and leading blanks are dropped. */
 void otel_sql_sanitize(const char *sql, char *out, size_t size);
 
 /* The operation and the single collection of the first statement of `sql`. */
