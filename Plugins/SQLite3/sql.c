@@ -6,19 +6,68 @@
 #include "otel_sqlite3.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <strings.h>
 #include <string.h>
 
-static int otel_sql_identifier_char(char c) { return isalnum((unsigned char)c) || c == '_' || c == '$'; }
+/* Byte classes (C locale): identifier characters, digits, and the bytes
+ * that may start something the sanitizer rewrites or skips. */
+enum { OTEL_SQL_PLAIN = 0, OTEL_SQL_WORD = 1, OTEL_SQL_DIGIT = 2, OTEL_SQL_SPECIAL = 4 };
+static const unsigned char otel_sql_class[256] = {
+    ['a' ... 'z'] = OTEL_SQL_WORD, ['A' ... 'Z'] = OTEL_SQL_WORD, ['_'] = OTEL_SQL_WORD, ['$'] = OTEL_SQL_WORD,
+    ['0' ... '9'] = OTEL_SQL_WORD | OTEL_SQL_DIGIT,
+    ['-'] = OTEL_SQL_SPECIAL, ['/'] = OTEL_SQL_SPECIAL, ['\''] = OTEL_SQL_SPECIAL, ['"'] = OTEL_SQL_SPECIAL,
+    ['`'] = OTEL_SQL_SPECIAL, ['['] = OTEL_SQL_SPECIAL, ['.'] = OTEL_SQL_SPECIAL,
+};
+
+static int otel_sql_identifier_char(char c) { return otel_sql_class[(unsigned char)c] & OTEL_SQL_WORD; }
+static int otel_sql_digit(char c) { return otel_sql_class[(unsigned char)c] & OTEL_SQL_DIGIT; }
+
+/* The end of the numeric literal starting at `p` (decimal with fraction and exponent, or 0x hex). */
+static const char *otel_sql_number_end(const char *p) {
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        p += 2;
+        while (isxdigit((unsigned char)*p)) p++;
+        return p;
+    }
+    while (otel_sql_digit(*p) || *p == '.') p++;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        while (otel_sql_digit(*p)) p++;
+    }
+    return p;
+}
 
 void otel_sql_sanitize(const char *sql, char *out, size_t size) {
     if (!size) return;
-    size_t used = 0;
+    size_t used = 0, limit = size - 1;
     const char *p = sql;
-#define OTEL_EMIT(c) do { if (used + 1 < size) out[used++] = (c); } while (0)
+    /* The argument is evaluated once, whether or not it fits: it may advance p. */
+#define OTEL_EMIT(c) do { char emitted_ = (c); if (used < limit) out[used++] = emitted_; } while (0)
     while (*p) {
         char c = *p;
+        unsigned char kind = otel_sql_class[(unsigned char)c];
+        if (kind == OTEL_SQL_PLAIN) { /* blanks, operators, punctuation; the text starts at its first token */
+            if (used > 0 || !isspace((unsigned char)c)) OTEL_EMIT(c);
+            p++;
+            continue;
+        }
+        if (kind == OTEL_SQL_WORD && !((c == 'x' || c == 'X') && p[1] == '\'')) {
+            /* A word, copied whole, so the digits inside it stay. */
+            const char *end = p + 1;
+            while (otel_sql_identifier_char(*end)) end++;
+            size_t length = (size_t)(end - p);
+            if (length > limit - used) length = limit - used;
+            memcpy(out + used, p, length);
+            used += length;
+            p = end;
+            continue;
+        }
+        if (kind & OTEL_SQL_DIGIT || (c == '.' && otel_sql_digit(p[1]) && (p == sql || !otel_sql_identifier_char(p[-1])))) {
+            p = otel_sql_number_end(p); /* a number starts a token here: words take their own digits */
+            OTEL_EMIT('?');
+            continue;
+        }
         if (c == '-' && p[1] == '-') { /* line comment */
             while (*p && *p != '\n') p++;
             continue;
@@ -29,11 +78,8 @@ void otel_sql_sanitize(const char *sql, char *out, size_t size) {
             if (*p) p += 2;
             continue;
         }
-        if ((c == 'x' || c == 'X') && p[1] == '\'' && (p == sql || !otel_sql_identifier_char(p[-1]))) { /* blob */
-            p++;
-            c = '\'';
-        }
-        if (c == '\'') { /* string literal, '' escapes a quote */
+        if (c == 'x' || c == 'X') p++; /* blob literal x'…': the quote follows */
+        if (*p == '\'') { /* string or blob literal, '' escapes a quote */
             p++;
             while (*p) {
                 if (*p == '\'' && p[1] == '\'') { p += 2; continue; }
@@ -50,30 +96,7 @@ void otel_sql_sanitize(const char *sql, char *out, size_t size) {
             if (*p) OTEL_EMIT(*p++);
             continue;
         }
-        if ((isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p[1]))) && (p == sql || !otel_sql_identifier_char(p[-1]))) {
-            if (c == '0' && (p[1] == 'x' || p[1] == 'X')) {
-                p += 2;
-                while (isxdigit((unsigned char)*p)) p++;
-            } else {
-                while (isdigit((unsigned char)*p) || *p == '.') p++;
-                if (*p == 'e' || *p == 'E') {
-                    p++;
-                    if (*p == '+' || *p == '-') p++;
-                    while (isdigit((unsigned char)*p)) p++;
-                }
-            }
-            OTEL_EMIT('?');
-            continue;
-        }
-        if (otel_sql_identifier_char(c)) { /* a word: copied whole, so digits inside it stay */
-            while (otel_sql_identifier_char(*p)) OTEL_EMIT(*p++);
-            continue;
-        }
-        if (used == 0 && isspace((unsigned char)c)) { /* the text starts at its first token */
-            p++;
-            continue;
-        }
-        OTEL_EMIT(*p++);
+        OTEL_EMIT(*p++); /* '-', '/' or '.' alone */
     }
     out[used] = 0;
 #undef OTEL_EMIT
@@ -102,9 +125,26 @@ static int otel_sql_next_word(const char **p, char *word, size_t size) {
     return n > 0;
 }
 
+/* Copies `first`, then a space and `second` when it is not empty, into `out` (bounded, NUL-terminated). */
+static void otel_sql_join(char *out, size_t size, const char *first, const char *second) {
+    size_t used = 0;
+    for (const char *c = first; *c && used + 1 < size; c++) out[used++] = *c;
+    if (*second && used + 1 < size) out[used++] = ' ';
+    for (const char *c = second; *c && used + 1 < size; c++) out[used++] = *c;
+    out[used] = 0;
+}
+
+void otel_sql_summary_text(const otel_sql_summary *summary, char *out, size_t size) {
+    if (!size) return;
+    otel_sql_join(out, size, summary->operation[0] ? summary->operation : "sqlite", summary->operation[0] ? summary->collection : "");
+}
+
 static void otel_sql_upper(char *s) { for (; *s; s++) *s = (char)toupper((unsigned char)*s); }
 
-static int otel_sql_is(const char *word, const char *keyword) { return strcasecmp(word, keyword) == 0; }
+/* Whether `word` is `keyword` (upper case) in any case; the first letter is compared inline. */
+static int otel_sql_is(const char *word, const char *keyword) {
+    return toupper((unsigned char)word[0]) == keyword[0] && strcasecmp(word, keyword) == 0;
+}
 
 /* The table after `FROM`/`INTO`/… unless a join or a list follows (then no single collection). */
 static void otel_sql_single_table(const char *p, char *collection, size_t size) {
@@ -143,12 +183,12 @@ void otel_sql_summarize(const char *sql, otel_sql_summary *summary) {
                 otel_sql_next_word(&q, object, sizeof object);
                 otel_sql_upper(object);
             }
-            snprintf(summary->operation, sizeof summary->operation, "%s %s", word, object);
+            otel_sql_join(summary->operation, sizeof summary->operation, word, object);
             if (!strcmp(object, "TABLE")) otel_sql_single_table(q, summary->collection, sizeof summary->collection);
             return;
         }
     }
-    snprintf(summary->operation, sizeof summary->operation, "%s", word);
+    otel_sql_join(summary->operation, sizeof summary->operation, word, "");
     const char *keyword = !strcmp(word, "INSERT") || !strcmp(word, "REPLACE") ? "INTO"
                         : !strcmp(word, "SELECT") || !strcmp(word, "DELETE") ? "FROM"
                         : !strcmp(word, "UPDATE") ? "" : NULL;

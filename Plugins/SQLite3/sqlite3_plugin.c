@@ -107,8 +107,7 @@ static void describe(otel_span *span, const char *sql, int parameterized, sqlite
     otel_sql_summary summary;
     otel_sql_summarize(sql ? sql : "", &summary);
     char name[256];
-    if (summary.operation[0] && summary.collection[0]) snprintf(name, sizeof name, "%s %s", summary.operation, summary.collection);
-    else snprintf(name, sizeof name, "%s", summary.operation[0] ? summary.operation : "sqlite");
+    otel_sql_summary_text(&summary, name, sizeof name);
     host->span_update_name(span, name);
     otel_attribute attributes[6];
     size_t count = 0;

@@ -27,6 +27,16 @@ final class SQLHelpersTests: XCTestCase {
         XCTAssertEqual(sanitized("\n  /* why */ delete from t where id = 3"), "delete from t where id = ?", "starts at the first token")
     }
 
+    /// An output buffer smaller than the text: cut, terminated, and the scan still ends
+    /// (it once stopped advancing when a quoted identifier or a symbol met a full buffer).
+    func testSanitizeIntoASmallBuffer() {
+        for (sql, expected) in [("\"quoted identifier\" = 5", "\"qu"), ("((((((((", "((("), ("select 'a' from t", "sel")] {
+            var buffer = [CChar](repeating: 0x7f, count: 4)
+            otel_sql_sanitize(sql, &buffer, buffer.count)
+            XCTAssertEqual(String(cString: buffer), expected)
+        }
+    }
+
     func testOperationAndCollection() {
         XCTAssertTrue(summary("SELECT * FROM users WHERE id = 1") == ("SELECT", "users"))
         XCTAssertTrue(summary("select a from t1 join t2 on t1.x = t2.x") == ("SELECT", ""))
@@ -39,5 +49,20 @@ final class SQLHelpersTests: XCTestCase {
         XCTAssertTrue(summary("CREATE UNIQUE INDEX i ON t(x)") == ("CREATE INDEX", ""))
         XCTAssertTrue(summary("  -- leading comment\n BEGIN") == ("BEGIN", ""))
         XCTAssertTrue(summary("") == ("", ""))
+    }
+
+    func testSummaryText() {
+        func text(_ sql: String, size: Int = 64) -> String {
+            var result = otel_sql_summary()
+            otel_sql_summarize(sql, &result)
+            var buffer = [CChar](repeating: 0x7f, count: size)
+            otel_sql_summary_text(&result, &buffer, size)
+            return String(cString: buffer)
+        }
+        XCTAssertEqual(text("select * from users"), "SELECT users")
+        XCTAssertEqual(text("create temp table t(x)"), "CREATE TABLE t")
+        XCTAssertEqual(text("begin"), "BEGIN")
+        XCTAssertEqual(text("/* nothing */"), "sqlite")
+        XCTAssertEqual(text("select * from users", size: 9), "SELECT u", "bounded and terminated")
     }
 }

@@ -18,4 +18,8 @@ void otel_sql_sanitize(const char *sql, char *out, size_t size);
 
 /* The operation and the single collection of the first statement of `sql`. */
 void otel_sql_summarize(const char *sql, otel_sql_summary *summary);
+
+/* db.query.summary and the span name: "{operation} {collection}", the
+ * operation alone, or "sqlite" when the operation is unknown (bounded, NUL-terminated). */
+void otel_sql_summary_text(const otel_sql_summary *summary, char *out, size_t size);
 #endif

@@ -27,9 +27,8 @@ struct CStringKeyCache {
     }
 
     private static func matches(_ string: String, _ key: UnsafePointer<CChar>) -> Bool {
-        var string = string
-        return string.withUTF8 { bytes in
+        string.utf8.withContiguousStorageIfAvailable { bytes in
             bytes.count == strnlen(key, bytes.count + 1) && (bytes.isEmpty || memcmp(bytes.baseAddress!, key, bytes.count) == 0)
-        }
+        } ?? false
     }
 }

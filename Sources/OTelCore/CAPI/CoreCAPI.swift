@@ -83,8 +83,17 @@ public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: Unsa
 
 @_cdecl("otel_span_set_attributes")
 public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
-    guard let recorder = CSpanHandle.recorder(span) else { return }
-    recorder.setAttributes(swiftAttributes(attributes, count))
+    guard let recorder = CSpanHandle.recorder(span), let attributes, count > 0 else { return }
+    // Converted on the stack, then set under one lock: no intermediate array.
+    withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
+        var converted = 0
+        for attribute in UnsafeBufferPointer(start: attributes, count: count) {
+            guard let key = attribute.key, let value = AttributeValue(attribute) else { continue }
+            buffer.initializeElement(at: converted, to: Attribute(ThreadState.attributeKey(key), value))
+            converted += 1
+        }
+        recorder.setAttributes(moving: UnsafeMutableBufferPointer(rebasing: buffer[..<converted]))
+    }
 }
 
 @_cdecl("otel_span_add_event")

@@ -40,7 +40,9 @@ final class ThreadState {
 
     /// The Swift string of a C attribute key, through this thread's cache.
     static func attributeKey(_ key: UnsafePointer<CChar>) -> String {
-        current.keyCache.string(for: key)
+        guard let pointer = otel_shim_thread_state() else { return current.keyCache.string(for: key) }
+        // Borrowed: a plugin's attribute call costs no reference count on the state.
+        return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.keyCache.string(for: key) }
     }
 
     /// Writes the thread's current span context where C's span fast path

@@ -71,8 +71,19 @@ public final class RecordingSpan: Sendable {
         }
     }
 
+    /// Sets the attributes in `buffer` under one lock, moving them out of it
+    /// (the buffer is left uninitialized).
+    func setAttributes(moving buffer: UnsafeMutableBufferPointer<Attribute>) {
+        withState { state in
+            for index in buffer.indices {
+                let attribute = buffer.moveElement(from: index)
+                if state.endTime == 0 { state.attributes.set(attribute.key, attribute.value) }
+            }
+        }
+    }
+
     /// Sets several attributes under one lock.
-    func setAttributes(_ attributes: [Attribute]) {
+    func setAttributes<Entries: Sequence<Attribute>>(_ attributes: Entries) {
         withState { state in
             guard state.endTime == 0 else { return }
             for attribute in attributes { state.attributes.set(attribute.key, attribute.value) }
