@@ -36,16 +36,14 @@ static uint64_t otel_shim_splitmix64(uint64_t *x) {
 void otel_shim_rng_seed(otel_shim_rng *rng) {
     int saved = errno;
     pthread_once(&otel_shim_atfork_once, otel_shim_register_atfork);
-    uint64_t seed[4] = {0, 0, 0, 0};
-    ssize_t got = getrandom(seed, sizeof seed, GRND_NONBLOCK);
-    if (got != (ssize_t)sizeof seed) {
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
         /* No entropy yet (early boot): mix clock, pid and the address of
          * the thread's state; ids stay unique enough, never blocks. */
         uint64_t x = otel_shim_realtime_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rng;
-        for (int i = 0; i < 4; i++) seed[i] ^= otel_shim_splitmix64(&x);
+        seed = otel_shim_splitmix64(&x);
     }
-    if ((seed[0] | seed[1] | seed[2] | seed[3]) == 0) seed[0] = 1;
-    for (int i = 0; i < 4; i++) rng->s[i] = seed[i];
+    rng->state = seed;
     rng->generation = __atomic_load_n(&otel_shim_fork_generation, __ATOMIC_RELAXED);
     errno = saved;
 }

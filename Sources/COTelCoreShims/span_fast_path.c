@@ -75,6 +75,10 @@ static inline bool start_dropped(const otel_tracer *tracer, const otel_context *
     return true;
 }
 
+bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span *out, uint64_t trace_id[2]) {
+    return start_dropped(tracer, NULL, out, trace_id);
+}
+
 /* The body of otel_span_start(_at), inlined into both. */
 static inline void start_span(otel_tracer *tracer, const char *name, otel_span_kind kind,
                               const otel_context *parent, uint64_t start_time_ns, otel_span *out) {

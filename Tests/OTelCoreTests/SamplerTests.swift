@@ -66,6 +66,12 @@ final class SamplerTests: XCTestCase {
         XCTAssertTrue(span.context.isValid)
         XCTAssertFalse(span.context.isSampled)
         XCTAssertTrue(span.context.traceFlags.contains(.random), "root spans from the random generator carry the random flag")
+        // Without a parent argument and nothing current: a new trace, decided on the fast path.
+        let implicitRoot = tracer.startSpan("implicit root")
+        XCTAssertFalse(implicitRoot.isRecording)
+        XCTAssertTrue(implicitRoot.context.isValid)
+        XCTAssertTrue(implicitRoot.context.traceFlags.contains(.random))
+        XCTAssertNotEqual(implicitRoot.context.traceId, span.context.traceId)
         let scope = span.makeCurrent()
         let child = tracer.startSpan("child")
         scope.restore()

@@ -18,11 +18,12 @@ extern "C" {
 
 /* ---- per-thread state ------------------------------------------------- */
 
-/* Per-thread random generator state (xoshiro256++), reseeded from getrandom
+/* Per-thread random generator state (wyrand: one add and one 64×64→128
+ * multiply per value, so consecutive draws overlap), reseeded from getrandom
  * on first use in a thread and again after fork, so a forked child never
  * repeats the ids of its parent. */
 typedef struct otel_shim_rng {
-    uint64_t s[4];
+    uint64_t state;
     uint64_t generation; /* fork generation the state was seeded in */
 } otel_shim_rng;
 
@@ -34,8 +35,6 @@ extern uint64_t otel_shim_fork_generation;
 /* Seeds the calling thread's generator (slow path, out of line). */
 void otel_shim_rng_seed(otel_shim_rng *rng);
 
-static inline uint64_t otel_shim_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 /* The calling thread's generator, seeded for this process (after fork too). */
 static inline otel_shim_rng *otel_shim_thread_rng(void) {
     otel_shim_rng *rng = &otel_shim_tls_rng;
@@ -44,14 +43,11 @@ static inline otel_shim_rng *otel_shim_thread_rng(void) {
     return rng;
 }
 
-/* The next value of `rng` (xoshiro256++). */
+/* The next value of `rng` (wyrand). */
 static inline uint64_t otel_shim_rng_next(otel_shim_rng *rng) {
-    uint64_t *s = rng->s;
-    uint64_t result = otel_shim_rotl(s[0] + s[3], 23) + s[0];
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-    s[2] ^= t; s[3] = otel_shim_rotl(s[3], 45);
-    return result;
+    uint64_t state = rng->state += 0xa0761d6478bd642full;
+    __uint128_t product = (__uint128_t)state * (state ^ 0xe7037ed1a0b428dbull);
+    return (uint64_t)(product >> 64) ^ (uint64_t)product;
 }
 
 /* A uniformly distributed 64-bit value; never blocks, never allocates. */
@@ -156,6 +152,13 @@ extern void *otel_shim_default_tracer;
 static inline void otel_shim_set_default_tracer(void *handle) {
     __atomic_store_n(&otel_shim_default_tracer, handle, __ATOMIC_RELEASE);
 }
+
+/* The fast path for a span whose parent is the calling thread's current
+ * span, for Swift callers: true when `tracer`'s built-in sampler drops it,
+ * with `out` filled (no `impl`). False otherwise; then `trace_id` holds the
+ * id C drew for a new trace ({0, 0} when the span continues one), which the
+ * SDK must use so that its decision is about the same id. */
+bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span *out, uint64_t trace_id[2]);
 
 /* The SDK's span start and end (OTelCore), for the spans C does not decide.
  * A non-zero trace id is the one C made for a new trace (built-in ids). */

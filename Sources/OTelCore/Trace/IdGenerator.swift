@@ -11,7 +11,7 @@ public protocol IdGenerator: AnyObject, Sendable {
     var generatesRandomTraceIds: Bool { get }
 }
 
-/// The default generator: xoshiro256++ in thread-local state, seeded from
+/// The default generator: wyrand in thread-local state, seeded from
 /// getrandom(2) per thread and reseeded in a forked child. Lock-free and
 /// allocation-free (about 2 ns per id).
 public final class RandomIdGenerator: IdGenerator {

@@ -33,13 +33,25 @@ public final class Tracer: Sendable {
     ///   - startTime: nanoseconds since the Unix epoch; nil means now.
     public func startSpan(_ name: String, kind: SpanKind = .internal, parent: Context? = nil,
                           attributes: [Attribute] = [], links: [SpanLink] = [], startTime: UInt64? = nil) -> Span {
-        let parentContext: SpanContext?
         if let parent {
-            parentContext = parent.parentSpanContext
-        } else {
-            parentContext = ThreadState.currentSpanContextOfThisThread
+            return startSpan(name, kind: kind, parentContext: parent.parentSpanContext, attributes: attributes, links: links,
+                             startTime: startTime)
         }
-        return startSpan(name, kind: kind, parentContext: parentContext, attributes: attributes, links: links, startTime: startTime)
+        // A child of the thread's current span: C's fast path decides the
+        // spans a built-in sampler drops (as for the C API).
+        var dropped = otel_span()
+        var newTrace: (UInt64, UInt64) = (0, 0)
+        let decided = withUnsafeMutableBytes(of: &newTrace) {
+            otel_shim_start_dropped(OpaquePointer(cHandle), &dropped, $0.baseAddress!.assumingMemoryBound(to: UInt64.self))
+        }
+        if decided {
+            return Span(nonRecording: SpanContext(traceId: TraceId(high: dropped.trace_id_high, low: dropped.trace_id_low),
+                                                  spanId: SpanId(dropped.span_id), traceFlags: TraceFlags(rawValue: dropped.trace_flags)))
+        }
+        let newTraceId = TraceId(high: newTrace.0, low: newTrace.1)
+        return startSpan(kind: kind, parentContext: ThreadState.currentSpanContextOfThisThread,
+                         newTraceId: newTraceId.isValid ? newTraceId : nil, attributes: attributes, links: links,
+                         startTime: startTime, name: { name }, dropped: { Span(nonRecording: $0) }, started: { $0 })
     }
 
     /// Starts a span whose parent is `parentContext` (nil: a new trace).
