@@ -15,7 +15,7 @@ static int wrapped(int a, int b) {
     otel_span span;
     host->span_start(tracer, "target_add", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
     int result = original(a, b);
-    host->span_end(&span);
+    otel_plugin_span_end(host, &span);
     host->hook_exit();
     return result;
 }

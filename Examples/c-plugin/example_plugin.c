@@ -17,7 +17,7 @@ static int instrument(void *state, const otel_host_api *host) {
     host->span_start(tracer, "example-c-plugin instrumented", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
     const char *greeting = host->config_get("OTEL_NATIVE_EXAMPLE_GREETING");
     host->span_set_string(&span, "example.greeting", greeting ? greeting : "hello");
-    host->span_end(&span);
+    otel_plugin_span_end(host, &span);
     host->log(OTEL_LOG_DEBUG, "example-c-plugin: instrumented");
     return 0;
 }

@@ -149,7 +149,7 @@ static void finish(otel_span *span, int code, sqlite3 *db) {
         const char *message = db && lib.errmsg ? lib.errmsg(db) : lib.errstr ? lib.errstr(code) : NULL;
         host->span_set_status(span, OTEL_STATUS_ERROR, message);
     }
-    host->span_end(span);
+    otel_plugin_span_end(host, span);
 }
 
 /* Spans of statements that returned rows and are not done yet, by statement. */
@@ -163,7 +163,7 @@ static void remember(sqlite3_stmt *stmt, const otel_span *span) {
     if (open_count == open_capacity) {
         size_t capacity = open_capacity ? open_capacity * 2 : 16;
         open_span *grown = realloc(open_spans, capacity * sizeof *grown);
-        if (!grown) { pthread_mutex_unlock(&open_lock); otel_span copy = *span; host->span_end(&copy); return; }
+        if (!grown) { pthread_mutex_unlock(&open_lock); otel_span copy = *span; otel_plugin_span_end(host, &copy); return; }
         open_spans = grown;
         open_capacity = capacity;
     }
@@ -264,7 +264,7 @@ static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, in
     int traced = host->span_is_recording(&span) && resolve_library((void *)real_exec);
     host->hook_exit();
     if (!traced) {
-        host->span_end(&span);
+        otel_plugin_span_end(host, &span);
         errno = saved;
         return real_exec(db, sql, callback, argument, error);
     }

@@ -26,7 +26,7 @@ static inline bool leaf_drops(const otel_shim_sampling_leaf *leaf, uint64_t trac
 /* Fills `out` with a dropped span when the plan decides so from C alone.
  * When it returns false after making a new trace's id, that id is left in
  * `trace_id` for the SDK, whose decision must be about the same id. */
-static inline bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out,
+static inline __attribute__((always_inline)) bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out,
                                  uint64_t trace_id[2]) {
     if (!tracer || parent) return false;
     const otel_shim_span_plan *plan = ((const otel_shim_tracer_handle *)tracer)->plan;

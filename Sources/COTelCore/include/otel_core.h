@@ -40,7 +40,8 @@ enum {
 };
 
 /** A started span, filled in by otel_span_start. Its identity fields may be
- * read freely; `impl` is owned by the core until otel_span_end. */
+ * read freely; `impl` is owned by the core until otel_span_end. A span whose
+ * `impl` is NULL (one a sampler dropped) holds nothing: ending it does nothing. */
 typedef struct otel_span {
     void *impl;
     uint64_t trace_id_high;

@@ -113,6 +113,12 @@ typedef struct otel_host_api {
     void *reserved_logs[16];
 } otel_host_api;
 
+/** Ends `span` through `host`, with no call at all for a span that holds
+ *  nothing (`impl` NULL, otel_core.h): a wrapper's span that is not sampled. */
+static inline void otel_plugin_span_end(const otel_host_api *host, otel_span *span) {
+    if (span->impl) host->span_end(span);
+}
+
 /** What a plugin's entry symbol returns. Unused function slots are NULL.
  *  Functions return 0 on success and a non-zero error otherwise; a failure
  *  is reported by the host and only that plugin is skipped. */
