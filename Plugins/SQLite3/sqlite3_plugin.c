@@ -9,7 +9,8 @@
  * SQLITE_DONE or an error), sqlite3_reset and sqlite3_finalize (end a span
  * still open), sqlite3_exec (a span per statement it runs), and every
  * sqlite3_prepare variant, UTF-8 and UTF-16 (an error span for a statement
- * that fails to prepare). */
+ * that fails to prepare), sqlite3_open* (to know when a cached
+ * db.namespace may be stale). */
 #define _GNU_SOURCE
 #include "otel_sqlite3.h"
 
@@ -44,6 +45,9 @@ static int (*real_prepare)(sqlite3 *, const char *, int, sqlite3_stmt **, const 
 static int (*real_prepare16)(sqlite3 *, const void *, int, sqlite3_stmt **, const void **);
 static int (*real_prepare16_v2)(sqlite3 *, const void *, int, sqlite3_stmt **, const void **);
 static int (*real_prepare16_v3)(sqlite3 *, const void *, int, unsigned, sqlite3_stmt **, const void **);
+static int (*real_open)(const char *, sqlite3 **);
+static int (*real_open16)(const void *, sqlite3 **);
+static int (*real_open_v2)(const char *, sqlite3 **, int, const char *);
 typedef struct sqlite3_mutex sqlite3_mutex;
 static struct {
     int (*stmt_busy)(sqlite3_stmt *);
@@ -61,7 +65,7 @@ static struct {
     int resolved;
 } lib;
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
-#define HOOK_COUNT 10
+#define HOOK_COUNT 13
 static void *hooks[HOOK_COUNT];
 
 /* The helper functions, from the library that defines the wrapped ones (it
@@ -93,6 +97,49 @@ static int resolve_library(void *any_original) {
     }
     pthread_mutex_unlock(&lib_lock);
     return lib.resolved > 0;
+}
+
+/* db.namespace, the file name of a connection's main database, is looked up
+ * once per connection and thread: the main file of an open connection never
+ * changes, and every sqlite3_open* bumps a generation that empties the
+ * caches before the program sees the new connection (whose address may be
+ * that of one closed meanwhile). */
+static uint64_t open_generation = 1;
+static __thread struct {
+    sqlite3 *db;
+    uint64_t generation;
+    char name[128]; /* "" for an in-memory or temporary database */
+} cached_namespace;
+
+/* The connection's db.namespace, NULL when it has none. */
+static const char *namespace_of(sqlite3 *db) {
+    if (!db || !lib.db_filename) return NULL;
+    uint64_t generation = __atomic_load_n(&open_generation, __ATOMIC_ACQUIRE);
+    if (cached_namespace.db != db || cached_namespace.generation != generation) {
+        const char *file = lib.db_filename(db, "main");
+        const char *base = file ? strrchr(file, '/') : NULL;
+        base = base ? base + 1 : file ? file : "";
+        size_t length = strlen(base);
+        if (length >= sizeof cached_namespace.name) {
+            cached_namespace.db = NULL;
+            return base; /* too long to keep: looked up each time */
+        }
+        memcpy(cached_namespace.name, base, length + 1);
+        cached_namespace.db = db;
+        cached_namespace.generation = generation;
+    }
+    return cached_namespace.name[0] ? cached_namespace.name : NULL;
+}
+
+static int opened(int code) {
+    __atomic_add_fetch(&open_generation, 1, __ATOMIC_ACQ_REL);
+    return code;
+}
+
+static int wrapped_open(const char *file, sqlite3 **db) { return opened(real_open(file, db)); }
+static int wrapped_open16(const void *file, sqlite3 **db) { return opened(real_open16(file, db)); }
+static int wrapped_open_v2(const char *file, sqlite3 **db, int flags, const char *vfs) {
+    return opened(real_open_v2(file, db, flags, vfs));
 }
 
 /* Sets the semantic-convention attributes of a statement's span. */
@@ -129,11 +176,8 @@ static void describe(otel_span *span, const char *sql, int parameterized, sqlite
             }
         }
     }
-    const char *file = db && lib.db_filename ? lib.db_filename(db, "main") : NULL;
-    if (file && *file) {
-        const char *base = strrchr(file, '/');
-        attributes[count++] = text_attribute("db.namespace", base ? base + 1 : file);
-    }
+    const char *name_space = namespace_of(db);
+    if (name_space) attributes[count++] = text_attribute("db.namespace", name_space);
     host->span_set_attributes(span, attributes, count);
     if (sanitized && sanitized != stack) free(sanitized);
 }
@@ -430,6 +474,9 @@ static int instrument(void *state, const otel_host_api *the_host) {
     hooks[7] = host->hook_wrap("sqlite3_prepare16", (void *)wrapped_prepare16, (void **)&real_prepare16, 0);
     hooks[8] = host->hook_wrap("sqlite3_prepare16_v2", (void *)wrapped_prepare16_v2, (void **)&real_prepare16_v2, 0);
     hooks[9] = host->hook_wrap("sqlite3_prepare16_v3", (void *)wrapped_prepare16_v3, (void **)&real_prepare16_v3, 0);
+    hooks[10] = host->hook_wrap("sqlite3_open", (void *)wrapped_open, (void **)&real_open, 0);
+    hooks[11] = host->hook_wrap("sqlite3_open16", (void *)wrapped_open16, (void **)&real_open16, 0);
+    hooks[12] = host->hook_wrap("sqlite3_open_v2", (void *)wrapped_open_v2, (void **)&real_open_v2, 0);
     for (int i = 0; i < HOOK_COUNT; i++) {
         if (!hooks[i]) return 1;
     }

@@ -134,6 +134,44 @@ extension OtelInstrumentTests {
         XCTAssertEqual(failed, ["SELECT nosuch", "SELECT missing16"])
     }
 
+    /// db.namespace follows the connection even when a new one takes the address of
+    /// one just closed (the per-thread namespace cache is emptied by every open).
+    func testNamespaceFollowsReopenedConnections() throws {
+        let directory = scratch.path
+        try compileC("reopen", """
+            #include <stdio.h>
+            typedef struct sqlite3 sqlite3;
+            int sqlite3_open(const char *, sqlite3 **);
+            int sqlite3_close(sqlite3 *);
+            int sqlite3_exec(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
+            int main(int argc, char **argv) {
+                (void)argc;
+                const char *names[] = {"first.db", "second.db", "third.db"};
+                sqlite3 *previous = NULL;
+                int reused = 0;
+                for (int i = 0; i < 3; i++) {
+                    char path[4096];
+                    snprintf(path, sizeof path, "%s/%s", argv[1], names[i]);
+                    sqlite3 *db;
+                    if (sqlite3_open(path, &db)) return 2;
+                    reused += db == previous;
+                    previous = db;
+                    sqlite3_exec(db, "create table t(x)", NULL, NULL, NULL);
+                    sqlite3_close(db);
+                }
+                printf("reused %d\\n", reused);
+                return 0;
+            }
+            """, ["-o", directory + "/reopen", "-l:libsqlite3.so.0"])
+        let output = directory + "/spans.json"
+        let result = try run(["--traces_exporter", "console", "--console_output", output, directory + "/reopen", directory])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("reused "), result.stdout)
+        let spans = try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+        XCTAssertEqual(spans.map { ($0["attributes"] as? [String: Any])?["db.namespace"] as? String },
+                       ["first.db", "second.db", "third.db"])
+    }
+
     func testTheSqliteInstrumentationCanBeDisabled() throws {
         let output = scratch.appendingPathComponent("spans.json").path
         let result = try run(["--traces_exporter", "console", "--console_output", output, "--disabled_instrumentations", "sqlite3",
