@@ -5,28 +5,36 @@
  * leaves anything it does not recognise as it is. */
 #include "otel_sqlite3.h"
 
-#include <ctype.h>
 #include <strings.h>
 #include <string.h>
 
-/* Byte classes (C locale): identifier characters, digits, and the bytes
- * that may start something the sanitizer rewrites or skips. */
-enum { OTEL_SQL_PLAIN = 0, OTEL_SQL_WORD = 1, OTEL_SQL_DIGIT = 2, OTEL_SQL_SPECIAL = 4 };
+/* Byte classes, as SQLite's tokenizer sees them (ASCII; no locale, and no
+ * call into libc per byte): identifier characters, digits, hexadecimal
+ * digits, blanks, and the bytes that may start something the sanitizer
+ * rewrites or skips. A byte in no class is copied as it is. */
+enum { OTEL_SQL_PLAIN = 0, OTEL_SQL_WORD = 1, OTEL_SQL_DIGIT = 2, OTEL_SQL_SPECIAL = 4, OTEL_SQL_SPACE = 8, OTEL_SQL_HEX = 16 };
 static const unsigned char otel_sql_class[256] = {
-    ['a' ... 'z'] = OTEL_SQL_WORD, ['A' ... 'Z'] = OTEL_SQL_WORD, ['_'] = OTEL_SQL_WORD, ['$'] = OTEL_SQL_WORD,
-    ['0' ... '9'] = OTEL_SQL_WORD | OTEL_SQL_DIGIT,
+    ['a' ... 'f'] = OTEL_SQL_WORD | OTEL_SQL_HEX, ['g' ... 'z'] = OTEL_SQL_WORD,
+    ['A' ... 'F'] = OTEL_SQL_WORD | OTEL_SQL_HEX, ['G' ... 'Z'] = OTEL_SQL_WORD,
+    ['_'] = OTEL_SQL_WORD, ['$'] = OTEL_SQL_WORD,
+    ['0' ... '9'] = OTEL_SQL_WORD | OTEL_SQL_DIGIT | OTEL_SQL_HEX,
     ['-'] = OTEL_SQL_SPECIAL, ['/'] = OTEL_SQL_SPECIAL, ['\''] = OTEL_SQL_SPECIAL, ['"'] = OTEL_SQL_SPECIAL,
     ['`'] = OTEL_SQL_SPECIAL, ['['] = OTEL_SQL_SPECIAL, ['.'] = OTEL_SQL_SPECIAL,
+    [' '] = OTEL_SQL_SPACE, ['\t'] = OTEL_SQL_SPACE, ['\n'] = OTEL_SQL_SPACE, ['\v'] = OTEL_SQL_SPACE,
+    ['\f'] = OTEL_SQL_SPACE, ['\r'] = OTEL_SQL_SPACE,
 };
 
 static int otel_sql_identifier_char(char c) { return otel_sql_class[(unsigned char)c] & OTEL_SQL_WORD; }
 static int otel_sql_digit(char c) { return otel_sql_class[(unsigned char)c] & OTEL_SQL_DIGIT; }
+static int otel_sql_hex_digit(char c) { return otel_sql_class[(unsigned char)c] & OTEL_SQL_HEX; }
+static int otel_sql_space(char c) { return otel_sql_class[(unsigned char)c] & OTEL_SQL_SPACE; }
+static char otel_sql_upper_char(char c) { return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c; }
 
 /* The end of the numeric literal starting at `p` (decimal with fraction and exponent, or 0x hex). */
 static const char *otel_sql_number_end(const char *p) {
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         p += 2;
-        while (isxdigit((unsigned char)*p)) p++;
+        while (otel_sql_hex_digit(*p)) p++;
         return p;
     }
     while (otel_sql_digit(*p) || *p == '.') p++;
@@ -47,12 +55,12 @@ void otel_sql_sanitize(const char *sql, char *out, size_t size) {
     while (*p) {
         char c = *p;
         unsigned char kind = otel_sql_class[(unsigned char)c];
-        if (kind == OTEL_SQL_PLAIN) { /* blanks, operators, punctuation; the text starts at its first token */
-            if (used > 0 || !isspace((unsigned char)c)) OTEL_EMIT(c);
+        if (!(kind & ~OTEL_SQL_SPACE)) { /* blanks, operators, punctuation; the text starts at its first token */
+            if (used > 0 || kind != OTEL_SQL_SPACE) OTEL_EMIT(c);
             p++;
             continue;
         }
-        if (kind == OTEL_SQL_WORD && !((c == 'x' || c == 'X') && p[1] == '\'')) {
+        if ((kind & (OTEL_SQL_WORD | OTEL_SQL_DIGIT)) == OTEL_SQL_WORD && !((c == 'x' || c == 'X') && p[1] == '\'')) {
             /* A word, copied whole, so the digits inside it stay. */
             const char *end = p + 1;
             while (otel_sql_identifier_char(*end)) end++;
@@ -106,7 +114,7 @@ void otel_sql_sanitize(const char *sql, char *out, size_t size) {
 static int otel_sql_next_word(const char **p, char *word, size_t size) {
     const char *s = *p;
     for (;;) {
-        while (isspace((unsigned char)*s)) s++;
+        while (otel_sql_space(*s)) s++;
         if (s[0] == '-' && s[1] == '-') { while (*s && *s != '\n') s++; continue; }
         if (s[0] == '/' && s[1] == '*') { s += 2; while (*s && !(s[0] == '*' && s[1] == '/')) s++; if (*s) s += 2; continue; }
         break;
@@ -139,11 +147,11 @@ void otel_sql_summary_text(const otel_sql_summary *summary, char *out, size_t si
     otel_sql_join(out, size, summary->operation[0] ? summary->operation : "sqlite", summary->operation[0] ? summary->collection : "");
 }
 
-static void otel_sql_upper(char *s) { for (; *s; s++) *s = (char)toupper((unsigned char)*s); }
+static void otel_sql_upper(char *s) { for (; *s; s++) *s = otel_sql_upper_char(*s); }
 
 /* Whether `word` is `keyword` (upper case) in any case; the first letter is compared inline. */
 static int otel_sql_is(const char *word, const char *keyword) {
-    return toupper((unsigned char)word[0]) == keyword[0] && strcasecmp(word, keyword) == 0;
+    return otel_sql_upper_char(word[0]) == keyword[0] && strcasecmp(word, keyword) == 0;
 }
 
 /* The table after `FROM`/`INTO`/… unless a join or a list follows (then no single collection). */
@@ -156,15 +164,14 @@ static void otel_sql_single_table(const char *p, char *collection, size_t size) 
         if (!otel_sql_next_word(&p, word, sizeof word)) return;
     }
     const char *rest = p;
-    while (isspace((unsigned char)*rest)) rest++;
+    while (otel_sql_space(*rest)) rest++;
     if (*rest == ',') return;
     char next[32];
     const char *look = rest;
     if (otel_sql_next_word(&look, next, sizeof next) &&
         (otel_sql_is(next, "JOIN") || otel_sql_is(next, "NATURAL") || otel_sql_is(next, "LEFT") || otel_sql_is(next, "INNER") ||
          otel_sql_is(next, "CROSS") || otel_sql_is(next, "RIGHT") || otel_sql_is(next, "FULL"))) return;
-    strncpy(collection, word, size - 1);
-    collection[size - 1] = 0;
+    otel_sql_join(collection, size, word, "");
 }
 
 void otel_sql_summarize(const char *sql, otel_sql_summary *summary) {

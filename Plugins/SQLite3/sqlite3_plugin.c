@@ -149,19 +149,29 @@ static otel_attribute text_attribute(const char *key, const char *value) {
     return attribute;
 }
 
-/* Sets the semantic-convention attributes of a statement's span (one call into the host). */
-static void describe(otel_span *span, const char *sql, int parameterized, sqlite3 *db) {
+/* A statement's summary and span name (db.query.summary), made before its
+ * span starts: the name is one of a sampler's inputs (trace SDK,
+ * "ShouldSample"), as in OpenTelemetry Python's instrumentations. */
+typedef struct statement_name {
     otel_sql_summary summary;
-    otel_sql_summarize(sql ? sql : "", &summary);
-    char name[256];
-    otel_sql_summary_text(&summary, name, sizeof name);
-    host->span_update_name(span, name);
+    char text[256];
+} statement_name;
+
+/* Starts the CLIENT span of the statement `sql` (NULL: not known). */
+static void start_statement_span(const char *sql, statement_name *name, otel_span *span) {
+    otel_sql_summarize(sql ? sql : "", &name->summary);
+    otel_sql_summary_text(&name->summary, name->text, sizeof name->text);
+    host->span_start(tracer, name->text, OTEL_SPAN_KIND_CLIENT, NULL, span);
+}
+
+/* Sets the semantic-convention attributes of a statement's span (one call into the host). */
+static void describe(otel_span *span, const statement_name *name, const char *sql, int parameterized, sqlite3 *db) {
     otel_attribute attributes[6];
     size_t count = 0;
     attributes[count++] = text_attribute("db.system.name", "sqlite");
-    if (summary.operation[0]) attributes[count++] = text_attribute("db.operation.name", summary.operation);
-    if (summary.collection[0]) attributes[count++] = text_attribute("db.collection.name", summary.collection);
-    attributes[count++] = text_attribute("db.query.summary", name);
+    if (name->summary.operation[0]) attributes[count++] = text_attribute("db.operation.name", name->summary.operation);
+    if (name->summary.collection[0]) attributes[count++] = text_attribute("db.collection.name", name->summary.collection);
+    attributes[count++] = text_attribute("db.query.summary", name->text);
     char stack[1024];
     char *sanitized = NULL;
     if (sql) {
@@ -245,10 +255,12 @@ static int wrapped_step(sqlite3_stmt *stmt) {
         return code;
     }
     /* The first step of an execution: the span starts here. */
+    const char *sql = lib.sql(stmt);
+    statement_name name;
     otel_span span;
-    host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
+    start_statement_span(sql, &name, &span);
     if (host->span_is_recording(&span)) {
-        describe(&span, lib.sql(stmt), lib.bind_parameter_count && lib.bind_parameter_count(stmt) > 0, lib.db_handle(stmt));
+        describe(&span, &name, sql, lib.bind_parameter_count && lib.bind_parameter_count(stmt) > 0, lib.db_handle(stmt));
     }
     host->hook_exit();
     errno = saved;
@@ -275,10 +287,10 @@ static int wrapped_reset(sqlite3_stmt *stmt) { return end_open_span(stmt, real_r
 static int wrapped_finalize(sqlite3_stmt *stmt) { return end_open_span(stmt, real_finalize); }
 
 /* Runs `sql` through the real sqlite3_exec with a span of its own. */
-static int exec_with_span(otel_span *span, sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **),
-                          void *argument, char **error) {
+static int exec_with_span(otel_span *span, const statement_name *name, sqlite3 *db, const char *sql,
+                          int (*callback)(void *, int, char **, char **), void *argument, char **error) {
     int saved = errno;
-    describe(span, sql, 0, db);
+    describe(span, name, sql, 0, db);
     errno = saved;
     int code = real_exec(db, sql, callback, argument, error);
     saved = errno;
@@ -303,8 +315,9 @@ static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, in
         return real_exec(db, sql, callback, argument, error);
     }
     int saved = errno;
+    statement_name name; /* of the first statement (the one otel_sql_summarize reads) */
     otel_span span;
-    host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
+    start_statement_span(sql, &name, &span);
     int traced = host->span_is_recording(&span) && resolve_library((void *)real_exec);
     host->hook_exit();
     if (!traced) {
@@ -313,9 +326,8 @@ static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, in
         return real_exec(db, sql, callback, argument, error);
     }
     errno = saved;
-    if (!sql) return exec_with_span(&span, db, sql, callback, argument, error);
-    if (!lib.prepare_v2 || !lib.finalize || !lib.db_mutex || !lib.mutex_enter || !lib.mutex_leave)
-        return exec_with_span(&span, db, sql, callback, argument, error);
+    if (!sql || !lib.prepare_v2 || !lib.finalize || !lib.db_mutex || !lib.mutex_enter || !lib.mutex_leave)
+        return exec_with_span(&span, &name, db, sql, callback, argument, error);
     sqlite3_mutex *mutex = lib.db_mutex(db);
     lib.mutex_enter(mutex);
     int code = SQLITE_OK, statements = 0; /* the first statement takes the span started above */
@@ -327,28 +339,23 @@ static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, in
         int prepared = lib.prepare_v2(db, rest, -1, &probe, &tail);
         if (prepared == SQLITE_OK) lib.finalize(probe);
         errno = saved;
-        if (prepared != SQLITE_OK || !tail) {
-            if (statements++) host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
-            code = exec_with_span(&span, db, rest, callback, argument, error);
-            break;
-        }
-        if (!probe) break; /* only spaces and comments remain */
-        size_t length = (size_t)(tail - rest);
+        if (prepared == SQLITE_OK && !probe) break; /* only spaces and comments remain */
+        size_t length = prepared == SQLITE_OK && tail ? (size_t)(tail - rest) : 0;
         char stack[1024];
-        char *statement = length < sizeof stack ? stack : malloc(length + 1);
-        if (statements++) host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
-        if (!statement) { /* no memory for a copy: the rest in one call */
-            code = exec_with_span(&span, db, rest, callback, argument, error);
-            break;
+        char *statement = !length ? NULL : length < sizeof stack ? stack : malloc(length + 1);
+        if (statement) {
+            memcpy(statement, rest, length);
+            statement[length] = '\0';
         }
-        memcpy(statement, rest, length);
-        statement[length] = '\0';
-        code = exec_with_span(&span, db, statement, callback, argument, error);
-        if (statement != stack) free(statement);
-        if (code != SQLITE_OK) break;
+        /* Without a boundary (the rest does not prepare) or memory for a copy: the rest in one call. */
+        const char *text = statement ? statement : rest;
+        if (statements++) start_statement_span(text, &name, &span);
+        code = exec_with_span(&span, &name, db, text, callback, argument, error);
+        if (statement && statement != stack) free(statement);
+        if (!statement || code != SQLITE_OK) break;
         rest = tail;
     }
-    if (!statements) code = exec_with_span(&span, db, sql, callback, argument, error); /* only spaces and comments */
+    if (!statements) code = exec_with_span(&span, &name, db, sql, callback, argument, error); /* only spaces and comments */
     lib.mutex_leave(mutex);
     return code;
 }
@@ -360,17 +367,16 @@ static void prepare_failed(sqlite3 *db, const char *sql, int length, int code) {
         host->hook_exit();
         return;
     }
-    otel_span span;
-    host->span_start(tracer, "sqlite", OTEL_SPAN_KIND_CLIENT, NULL, &span);
-    if (host->span_is_recording(&span)) {
-        char *text = NULL;
-        if (sql) {
-            size_t size = length < 0 ? strlen(sql) : strnlen(sql, (size_t)length);
-            text = strndup(sql, size);
-        }
-        describe(&span, text, 0, db);
-        free(text);
+    char *text = NULL;
+    if (sql) {
+        size_t size = length < 0 ? strlen(sql) : strnlen(sql, (size_t)length);
+        text = strndup(sql, size);
     }
+    statement_name name;
+    otel_span span;
+    start_statement_span(text, &name, &span);
+    if (host->span_is_recording(&span)) describe(&span, &name, text, 0, db);
+    free(text);
     finish(&span, code, db);
     host->hook_exit();
 }

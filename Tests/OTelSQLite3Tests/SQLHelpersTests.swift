@@ -25,6 +25,8 @@ final class SQLHelpersTests: XCTestCase {
         XCTAssertEqual(sanitized("select \"col1\", [x 2], `a3` from v where c = ?1"), "select \"col1\", [x 2], `a3` from v where c = ??")
         XCTAssertEqual(sanitized("update users set password = 'hunter2' where id = :id"), "update users set password = ? where id = :id")
         XCTAssertEqual(sanitized("\n  /* why */ delete from t where id = 3"), "delete from t where id = ?", "starts at the first token")
+        XCTAssertEqual(sanitized("select abc123, fee2, e5 from d4 where x = 0x1F and y = 1e3"),
+                       "select abc123, fee2, e5 from d4 where x = ? and y = ?", "digits inside words stay")
     }
 
     /// An output buffer smaller than the text: cut, terminated, and the scan still ends
@@ -34,6 +36,27 @@ final class SQLHelpersTests: XCTestCase {
             var buffer = [CChar](repeating: 0x7f, count: 4)
             otel_sql_sanitize(sql, &buffer, buffer.count)
             XCTAssertEqual(String(cString: buffer), expected)
+        }
+    }
+
+    /// Random text made of SQL's special characters and arbitrary bytes, into buffers of
+    /// every small size: each call ends, stays within its buffer and terminates it.
+    func testRandomTextNeverOverrunsOrStalls() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ax'X\"`[]-/*.0123e+E \n;(),_$\\".utf8)
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0..<24, using: &generator)).map { _ -> UInt8 in
+                Bool.random(using: &generator) ? alphabet.randomElement(using: &generator)! : UInt8.random(in: 1...255, using: &generator)
+            }
+            let size = Int.random(in: 1..<12, using: &generator)
+            var buffer = [CChar](repeating: 0x7f, count: size + 8)
+            (text.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer { sql in
+                otel_sql_sanitize(sql.baseAddress!, &buffer, size)
+                var summary = otel_sql_summary()
+                otel_sql_summarize(sql.baseAddress!, &summary)
+            }
+            XCTAssertTrue(buffer[..<size].contains(0), "terminated within its size")
+            XCTAssertTrue(buffer[size...].allSatisfy { $0 == 0x7f }, "nothing written past the size")
         }
     }
 
