@@ -35,16 +35,19 @@ final class PluginLoaderTests: XCTestCase {
 
     /// A directory holding only the two public headers, as `make install` lays
     /// them out in include/otel-native: a third party needs nothing else.
+    /// Copied once per test process, into a new directory (a directory named
+    /// after the pid could be a stale one of an earlier run with older headers).
     static func installedHeaders() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otel-native-include-\(getpid())")
-        if FileManager.default.fileExists(atPath: directory.path) { return directory }
-        let staging = directory.appendingPathExtension("staging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try headersCopy.get()
+    }
+
+    private static let headersCopy = Result<URL, any Error> {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otel-native-include-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for header in ["COTelCore/include/otel_core.h", "COTelPlugin/include/otel_plugin.h"] {
             let source = repository.appendingPathComponent("Sources").appendingPathComponent(header)
-            try FileManager.default.copyItem(at: source, to: staging.appendingPathComponent(source.lastPathComponent))
+            try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent(source.lastPathComponent))
         }
-        try? FileManager.default.moveItem(at: staging, to: directory)
         return directory
     }
 
