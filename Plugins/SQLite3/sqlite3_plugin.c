@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 OTEL_PLUGIN_DECLARE_ABI();
 
@@ -192,10 +193,51 @@ static void describe(otel_span *span, const statement_name *name, const char *sq
     if (sanitized && sanitized != stack) free(sanitized);
 }
 
+/* The metric db.client.operation.duration (database semantic conventions,
+ * "Database client operation duration"): seconds, the conventions' buckets. */
+static otel_instrument *duration;
+static const double duration_buckets[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10};
+
+/* Nanoseconds on the monotonic clock when the duration metric is recorded, else 0. */
+static uint64_t duration_start(void) {
+    if (!host->instrument_enabled(duration)) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Whether an SQLite result code is a failure. */
+static int failed(int code) { return code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE; }
+
+/* Records the duration of an operation that started at `started` (0: not timed). */
+static void record_duration(uint64_t started, const statement_name *name, sqlite3 *db, int code) {
+    if (!started) return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double seconds = (double)((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - started) / 1e9;
+    otel_attribute attributes[7];
+    size_t count = 0;
+    attributes[count++] = text_attribute("db.system.name", "sqlite");
+    if (name->summary.operation[0]) attributes[count++] = text_attribute("db.operation.name", name->summary.operation);
+    if (name->summary.collection[0]) attributes[count++] = text_attribute("db.collection.name", name->summary.collection);
+    attributes[count++] = text_attribute("db.query.summary", name->text);
+    const char *name_space = namespace_of(db);
+    if (name_space) attributes[count++] = text_attribute("db.namespace", name_space);
+    char number[16];
+    if (failed(code)) {
+        snprintf(number, sizeof number, "%d", code);
+        attributes[count++] = text_attribute("db.response.status_code", number);
+        attributes[count++] = text_attribute("error.type", number);
+    }
+    host->instrument_record_double(duration, seconds, attributes, count);
+}
+
 /* Ends a statement's span with the outcome `code` (an SQLite result code);
- * on error the status description is SQLite's message for `db` (names, no values). */
-static void finish(otel_span *span, int code, sqlite3 *db) {
-    if (code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE && host->span_is_recording(span)) {
+ * on error the status description is SQLite's message for `db` (names, no
+ * values). Records the operation's duration when it was timed. */
+static void finish(otel_span *span, int code, sqlite3 *db, const statement_name *name, uint64_t started) {
+    record_duration(started, name, db, code);
+    if (failed(code) && host->span_is_recording(span)) {
         char number[16];
         snprintf(number, sizeof number, "%d", code);
         host->span_set_string(span, "db.response.status_code", number);
@@ -207,30 +249,33 @@ static void finish(otel_span *span, int code, sqlite3 *db) {
 }
 
 /* Spans of statements that returned rows and are not done yet, by statement. */
-typedef struct open_span { sqlite3_stmt *stmt; otel_span span; } open_span;
+typedef struct open_span { sqlite3_stmt *stmt; otel_span span; uint64_t started; } open_span;
 static open_span *open_spans;
 static size_t open_count, open_capacity;
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void remember(sqlite3_stmt *stmt, const otel_span *span) {
+/* Keeps the span and start time of a statement that returned a row (false: no memory). */
+static int remember(sqlite3_stmt *stmt, const otel_span *span, uint64_t started) {
     pthread_mutex_lock(&open_lock);
     if (open_count == open_capacity) {
         size_t capacity = open_capacity ? open_capacity * 2 : 16;
         open_span *grown = realloc(open_spans, capacity * sizeof *grown);
-        if (!grown) { pthread_mutex_unlock(&open_lock); otel_span copy = *span; otel_plugin_span_end(host, &copy); return; }
+        if (!grown) { pthread_mutex_unlock(&open_lock); return 0; }
         open_spans = grown;
         open_capacity = capacity;
     }
-    open_spans[open_count++] = (open_span){stmt, *span};
+    open_spans[open_count++] = (open_span){stmt, *span, started};
     pthread_mutex_unlock(&open_lock);
+    return 1;
 }
 
-static int take(sqlite3_stmt *stmt, otel_span *span) {
+static int take(sqlite3_stmt *stmt, otel_span *span, uint64_t *started) {
     int found = 0;
     pthread_mutex_lock(&open_lock);
     for (size_t i = 0; i < open_count; i++) {
         if (open_spans[i].stmt == stmt) {
             *span = open_spans[i].span;
+            *started = open_spans[i].started;
             open_spans[i] = open_spans[--open_count];
             found = 1;
             break;
@@ -238,6 +283,18 @@ static int take(sqlite3_stmt *stmt, otel_span *span) {
     }
     pthread_mutex_unlock(&open_lock);
     return found;
+}
+
+/* Ends the span a statement left open when it returned rows, with `code`. */
+static void finish_open(sqlite3_stmt *stmt, int code) {
+    otel_span span;
+    uint64_t started;
+    if (!take(stmt, &span, &started)) return;
+    statement_name name; /* made again: open statements keep only their span and start */
+    const char *sql = lib.sql ? lib.sql(stmt) : NULL;
+    otel_sql_summarize(sql ? sql : "", &name.summary);
+    otel_sql_summary_text(&name.summary, name.text, sizeof name.text);
+    finish(&span, code, lib.db_handle ? lib.db_handle(stmt) : NULL, &name, started);
 }
 
 static int wrapped_step(sqlite3_stmt *stmt) {
@@ -248,8 +305,7 @@ static int wrapped_step(sqlite3_stmt *stmt) {
         int code = real_step(stmt);
         if (code != SQLITE_ROW && __atomic_load_n(&open_count, __ATOMIC_RELAXED)) {
             saved = errno;
-            otel_span span;
-            if (take(stmt, &span)) finish(&span, code, lib.db_handle ? lib.db_handle(stmt) : NULL);
+            finish_open(stmt, code);
             errno = saved;
         }
         return code;
@@ -262,12 +318,13 @@ static int wrapped_step(sqlite3_stmt *stmt) {
     if (host->span_is_recording(&span)) {
         describe(&span, &name, sql, lib.bind_parameter_count && lib.bind_parameter_count(stmt) > 0, lib.db_handle(stmt));
     }
+    uint64_t started = duration_start();
     host->hook_exit();
     errno = saved;
     int code = real_step(stmt);
     saved = errno;
-    if (code == SQLITE_ROW && host->span_is_recording(&span)) remember(stmt, &span);
-    else finish(&span, code, lib.db_handle(stmt));
+    if (code != SQLITE_ROW || (!(span.impl && host->span_is_recording(&span)) && !started) || !remember(stmt, &span, started))
+        finish(&span, code, lib.db_handle(stmt), &name, code == SQLITE_ROW ? 0 : started);
     errno = saved;
     return code;
 }
@@ -276,8 +333,7 @@ static int end_open_span(sqlite3_stmt *stmt, int (*original)(sqlite3_stmt *)) {
     int code = original(stmt);
     if (__atomic_load_n(&open_count, __ATOMIC_RELAXED)) {
         int saved = errno;
-        otel_span span;
-        if (take(stmt, &span)) finish(&span, SQLITE_DONE, NULL);
+        finish_open(stmt, SQLITE_DONE);
         errno = saved;
     }
     return code;
@@ -290,11 +346,12 @@ static int wrapped_finalize(sqlite3_stmt *stmt) { return end_open_span(stmt, rea
 static int exec_with_span(otel_span *span, const statement_name *name, sqlite3 *db, const char *sql,
                           int (*callback)(void *, int, char **, char **), void *argument, char **error) {
     int saved = errno;
-    describe(span, name, sql, 0, db);
+    if (host->span_is_recording(span)) describe(span, name, sql, 0, db);
+    uint64_t started = duration_start();
     errno = saved;
     int code = real_exec(db, sql, callback, argument, error);
     saved = errno;
-    finish(span, code, db);
+    finish(span, code, db, name, started);
     errno = saved;
     return code;
 }
@@ -318,7 +375,7 @@ static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, in
     statement_name name; /* of the first statement (the one otel_sql_summarize reads) */
     otel_span span;
     start_statement_span(sql, &name, &span);
-    int traced = host->span_is_recording(&span) && resolve_library((void *)real_exec);
+    int traced = (host->span_is_recording(&span) || host->instrument_enabled(duration)) && resolve_library((void *)real_exec);
     host->hook_exit();
     if (!traced) {
         otel_plugin_span_end(host, &span);
@@ -377,7 +434,7 @@ static void prepare_failed(sqlite3 *db, const char *sql, int length, int code) {
     start_statement_span(text, &name, &span);
     if (host->span_is_recording(&span)) describe(&span, &name, text, 0, db);
     free(text);
-    finish(&span, code, db);
+    finish(&span, code, db, &name, 0); /* not timed: the duration metric counts executions */
     host->hook_exit();
 }
 
@@ -468,8 +525,12 @@ static int wrapped_prepare16_v3(sqlite3 *db, const void *sql, int bytes, unsigne
 static int instrument(void *state, const otel_host_api *the_host) {
     (void)state;
     host = the_host;
-    if (host->size < sizeof(otel_host_api) || !host->hook_wrap) return 1;
+    if (host->size < sizeof(otel_host_api) || !host->hook_wrap || !host->meter_get) return 1;
     tracer = host->tracer_get("otel-native.sqlite3", "0.1.0", "https://opentelemetry.io/schemas/1.33.0");
+    otel_meter *meter = host->meter_get("otel-native.sqlite3", "0.1.0", "https://opentelemetry.io/schemas/1.33.0");
+    duration = host->instrument_create(meter, OTEL_INSTRUMENT_HISTOGRAM, true, "db.client.operation.duration", "s",
+                                       "Duration of database client operations.", duration_buckets,
+                                       sizeof duration_buckets / sizeof duration_buckets[0]);
     hooks[0] = host->hook_wrap("sqlite3_step", (void *)wrapped_step, (void **)&real_step, 0);
     hooks[1] = host->hook_wrap("sqlite3_reset", (void *)wrapped_reset, (void **)&real_reset, 0);
     hooks[2] = host->hook_wrap("sqlite3_finalize", (void *)wrapped_finalize, (void **)&real_finalize, 0);

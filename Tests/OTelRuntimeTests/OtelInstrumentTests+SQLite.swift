@@ -172,6 +172,35 @@ extension OtelInstrumentTests {
                        ["first.db", "second.db", "third.db"])
     }
 
+    /// db.client.operation.duration from /usr/bin/sqlite3: a histogram point per
+    /// operation, collection and outcome, with the conventions' buckets; a
+    /// failed statement carries error.type. Exported at exit by the console exporter.
+    func testTheSqlite3CommandLineRecordsTheDurationMetric() throws {
+        let output = scratch.appendingPathComponent("metrics.json").path
+        let sql = "create table u(x unique); insert into u values (1); insert into u values (2); select count(*) from u; insert into u values (1);"
+        let plain = try run(["sqlite3", ":memory:", sql], instrumented: false)
+        let result = try run(["--traces_exporter", "none", "--metrics_exporter", "console", "--console_output", output,
+                              "sqlite3", ":memory:", sql])
+        XCTAssertEqual(result.status, plain.status)
+        XCTAssertEqual(result.stdout, plain.stdout)
+        XCTAssertEqual(result.stderr, plain.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any])
+        let scopes = try XCTUnwrap((json["resource_metrics"] as? [[String: Any]])?.first?["scope_metrics"] as? [[String: Any]])
+        let metric = try XCTUnwrap((scopes.first?["metrics"] as? [[String: Any]])?.first)
+        XCTAssertEqual(metric["name"] as? String, "db.client.operation.duration")
+        XCTAssertEqual(metric["unit"] as? String, "s")
+        let points = try XCTUnwrap((metric["data"] as? [String: Any])?["data_points"] as? [[String: Any]])
+        var counts: [String: Int] = [:]
+        for point in points {
+            let attributes = try XCTUnwrap(point["attributes"] as? [String: Any])
+            XCTAssertEqual(attributes["db.system.name"] as? String, "sqlite")
+            XCTAssertEqual(point["explicit_bounds"] as? [Double], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10])
+            let label = "\(attributes["db.query.summary"] as? String ?? "?") \(attributes["error.type"] as? String ?? "ok")"
+            counts[label, default: 0] += point["count"] as? Int ?? 0
+        }
+        XCTAssertEqual(counts, ["CREATE TABLE u ok": 1, "INSERT u ok": 2, "INSERT u 19": 1, "SELECT u ok": 1])
+    }
+
     func testTheSqliteInstrumentationCanBeDisabled() throws {
         let output = scratch.appendingPathComponent("spans.json").path
         let result = try run(["--traces_exporter", "console", "--console_output", output, "--disabled_instrumentations", "sqlite3",

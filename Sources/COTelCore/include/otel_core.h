@@ -167,6 +167,39 @@ void otel_propagation_inject(const otel_context *context, const otel_carrier *ca
 /** Reads the carrier into a new context based on `base` (NULL = current); retained. */
 otel_context *otel_propagation_extract(const otel_context *base, const otel_carrier *carrier);
 
+/* ---- metrics ------------------------------------------------------------- */
+
+/** An opaque meter: one per instrumentation scope; never freed. */
+typedef struct otel_meter otel_meter;
+/** An opaque instrument; lives as long as the process. */
+typedef struct otel_instrument otel_instrument;
+
+/** The kinds of synchronous instrument (metrics API, "Instrument"). */
+typedef enum otel_instrument_kind {
+    OTEL_INSTRUMENT_COUNTER = 0,         /**< a sum that only grows: record adds (negative values are dropped) */
+    OTEL_INSTRUMENT_UP_DOWN_COUNTER = 1, /**< a sum: record adds */
+    OTEL_INSTRUMENT_HISTOGRAM = 2,       /**< a distribution in explicit buckets (negative values are dropped) */
+    OTEL_INSTRUMENT_GAUGE = 3,           /**< the last value recorded */
+} otel_instrument_kind;
+
+/** The meter of an instrumentation scope, or NULL when the SDK is off. */
+otel_meter *otel_meter_get(const char *name, const char *version, const char *schema_url);
+/** An instrument of `meter` (the existing one when an identical one exists),
+ *  or NULL for a NULL meter. `is_double`: floating-point values, else
+ *  integers. `boundaries`: a histogram's advisory bucket boundaries
+ *  (ascending; NULL for the default ones). Fetch instruments once. */
+otel_instrument *otel_instrument_create(otel_meter *meter, otel_instrument_kind kind, bool is_double, const char *name,
+                                        const char *unit, const char *description, const double *boundaries,
+                                        size_t boundary_count);
+/** Whether recording into `instrument` does anything (metrics API,
+ *  "Enabled"): false without a metric exporter. Lets a wrapper skip timing. */
+bool otel_instrument_enabled(const otel_instrument *instrument);
+/** Records a value (a counter's increment, a histogram's measurement, a
+ *  gauge's value) with its attributes. Threads recording at once do not wait
+ *  for each other; a NULL instrument does nothing. */
+void otel_instrument_record_int(otel_instrument *instrument, int64_t value, const otel_attribute *attributes, size_t count);
+void otel_instrument_record_double(otel_instrument *instrument, double value, const otel_attribute *attributes, size_t count);
+
 /* ---- lifecycle ----------------------------------------------------------- */
 
 /** Exports everything pending; waits at most `timeout_ms`. True on success. */

@@ -83,6 +83,68 @@ void *otel_shim_ring_pop(otel_shim_ring *ring);
 /* The number of items (exact when no push or pop is in progress). */
 size_t otel_shim_ring_count(const otel_shim_ring *ring);
 
+/* ---- metric storage (metric_storage.c) -------------------------------- */
+
+/* The aggregation cells of one instrument, one per attribute set and thread
+ * shard: a thread records into its own shard (threads take turns among
+ * OTEL_SHIM_METRIC_SHARDS at first use), under that shard's spin lock, so
+ * threads recording at once do not wait for each other; a collection reads
+ * every shard and OTelCore merges the cells of equal attribute sets.
+ * Attribute sets are keyed by a canonical encoding (sorted by key, last of
+ * equal keys wins): OTelCore's Swift encoder writes the same bytes. */
+enum {
+    OTEL_SHIM_METRIC_COUNTER = 0,
+    OTEL_SHIM_METRIC_UP_DOWN_COUNTER = 1,
+    OTEL_SHIM_METRIC_HISTOGRAM = 2,
+    OTEL_SHIM_METRIC_GAUGE = 3,
+};
+#define OTEL_SHIM_METRIC_SHARDS 16
+/* Attributes beyond this many in one record are ignored. */
+#define OTEL_SHIM_METRIC_MAX_ATTRIBUTES 64
+
+typedef struct otel_shim_metric_cell {
+    uint64_t hash;
+    uint8_t *key; /* the canonical attribute set */
+    size_t key_length;
+    bool recorded;       /* recorded into since the last reset */
+    uint64_t start_ns;   /* first record since the last reset */
+    uint64_t time_ns;    /* gauges: the time of the last record */
+    int64_t int_value;   /* integer instruments: the sum, or a gauge's last value */
+    double double_value; /* floating-point instruments: the sum or last value; histograms: the sum */
+    uint64_t count;      /* histograms: values recorded */
+    double min, max;     /* histograms */
+    size_t bucket_count; /* histograms: boundaries + 1 */
+    uint64_t *buckets;
+} otel_shim_metric_cell;
+
+typedef struct otel_shim_metric_storage otel_shim_metric_storage;
+
+/* Storage for an instrument of `kind`; histograms count into buckets bounded
+ * above by `boundaries` (ascending). At most `cardinality_limit` attribute sets
+ * (0: 2000) are kept; further sets are recorded into the otel.metric.overflow set. */
+otel_shim_metric_storage *otel_shim_metric_storage_create(uint8_t kind, bool is_double, const double *boundaries,
+                                                          size_t boundary_count, size_t cardinality_limit);
+void otel_shim_metric_storage_destroy(otel_shim_metric_storage *storage);
+/* The histogram boundaries of `storage`. */
+size_t otel_shim_metric_storage_boundaries(const otel_shim_metric_storage *storage, const double **boundaries);
+
+/* The canonical key of `attributes` in `out` (its length), or SIZE_MAX when it does not fit. */
+size_t otel_shim_metric_key(const otel_attribute *attributes, size_t count, uint8_t *out, size_t capacity);
+uint64_t otel_shim_metric_key_hash(const uint8_t *key, size_t length);
+
+/* Records a value (`int_value` for integer instruments, `double_value` for
+ * floating-point ones, the other 0) for the attribute set `key`. */
+void otel_shim_metric_record(otel_shim_metric_storage *storage, const uint8_t *key, size_t length, uint64_t hash,
+                             int64_t int_value, double double_value);
+/* The same from C attributes (what the C API calls). */
+void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const otel_attribute *attributes, size_t count,
+                                        int64_t int_value, double double_value);
+/* Calls `visit` for each cell recorded into (since its last reset), shard by
+ * shard under the shard's lock; `reset` (delta temporality) empties each
+ * cell after its visit. */
+void otel_shim_metric_collect(otel_shim_metric_storage *storage, bool reset, void *context,
+                              void (*visit)(void *context, const otel_shim_metric_cell *cell));
+
 /* ---- the span fast path (span_fast_path.c) --------------------------- */
 
 /* otel_span_start/otel_span_end are implemented in C: a span that a built-in

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define OTEL_PLUGIN_ABI_MAJOR 1
-#define OTEL_PLUGIN_ABI_MINOR 1
+#define OTEL_PLUGIN_ABI_MINOR 2
 /** major << 16 | minor */
 #define OTEL_PLUGIN_ABI_VERSION ((uint32_t)((OTEL_PLUGIN_ABI_MAJOR << 16) | OTEL_PLUGIN_ABI_MINOR))
 
@@ -107,9 +107,18 @@ typedef struct otel_host_api {
     void (*hook_exit)(void);
     void *reserved_hooking[12];
 
-    /* Reserved for metrics and logs (issue 5): NULL until those land; a later
-     * minor version names them. */
-    void *reserved_metrics[16];
+    /* Metrics (ABI 1.2): the functions of otel_core.h. */
+    otel_meter *(*meter_get)(const char *name, const char *version, const char *schema_url);
+    otel_instrument *(*instrument_create)(otel_meter *meter, otel_instrument_kind kind, bool is_double, const char *name,
+                                          const char *unit, const char *description, const double *boundaries,
+                                          size_t boundary_count);
+    void (*instrument_record_int)(otel_instrument *instrument, int64_t value, const otel_attribute *attributes, size_t count);
+    void (*instrument_record_double)(otel_instrument *instrument, double value, const otel_attribute *attributes, size_t count);
+    bool (*instrument_enabled)(const otel_instrument *instrument);
+    void *reserved_metrics[11];
+
+    /* Reserved for logs (issue 5): NULL until they land; a later minor
+     * version names them. */
     void *reserved_logs[16];
 } otel_host_api;
 

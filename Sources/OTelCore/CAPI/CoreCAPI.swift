@@ -198,5 +198,8 @@ public func cPropagationExtract(_ base: OpaquePointer?, _ carrier: UnsafePointer
 
 @_cdecl("otel_force_flush")
 public func cForceFlush(_ timeoutMilliseconds: UInt32) -> Bool {
-    OTelSDK.state.tracerProvider?.forceFlush(timeoutNanoseconds: UInt64(timeoutMilliseconds) * 1_000_000) ?? true
+    let state = OTelSDK.state
+    let timeout = UInt64(timeoutMilliseconds) * 1_000_000
+    let spans = state.tracerProvider?.forceFlush(timeoutNanoseconds: timeout) ?? true
+    return (state.meterProvider?.forceFlush(timeoutNanoseconds: timeout) ?? true) && spans
 }

@@ -1,101 +1,28 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
-
-/// Where console exporters write.
-public enum ConsoleDestination: Sendable, Equatable {
-    case standardOutput
-    case standardError
-    /// A file, created if needed and appended to.
-    case file(String)
-
-    /// OTEL_NATIVE_CONSOLE_OUTPUT: `stdout` (the default, like Python),
-    /// `stderr`, or a file path (containing a `/`).
-    public init(config: ConfigReader) {
-        guard let value = config.string("OTEL_NATIVE_CONSOLE_OUTPUT") else {
-            self = .standardOutput
-            return
-        }
-        switch value.lowercasedASCII() {
-        case "stdout": self = .standardOutput
-        case "stderr": self = .standardError
-        default:
-            if value.contains("/") {
-                self = .file(value)
-            } else {
-                config.diagnostics.warn("OTEL_NATIVE_CONSOLE_OUTPUT=\(value) is not stdout, stderr or a path containing /; using stdout")
-                self = .standardOutput
-            }
-        }
-    }
-}
 
 /// Writes each span as OpenTelemetry Python's ConsoleSpanExporter does: the
 /// pretty-printed JSON of `ReadableSpan.to_json()` followed by a newline,
 /// keys in the same order, values in the same format.
 public final class ConsoleSpanExporter: SpanExporter {
-    let destination: ConsoleDestination
-    let diagnostics: Diagnostics
-    /// Our own descriptor for the output: -1 before a file is first opened,
-    /// -2 after shutdown. Atomic, so shutdown never waits behind an export
-    /// stuck in open(2) or write(2) (a FIFO nobody reads, a full pipe).
-    private let fileDescriptor = Atomic<Int32>(-1)
+    let output: ConsoleOutput
 
-    /// For stdout and stderr the exporter writes to a duplicate taken now
-    /// (close-on-exec): programs close their standard streams in their own
-    /// exit handlers (coreutils' close_stdout does, for both), which run
-    /// before the SDK's exit flush. The duplicate keeps the stream open until
-    /// the process exits, so a reader sees end-of-file then, not earlier.
     public init(destination: ConsoleDestination = .standardOutput, diagnostics: Diagnostics) {
-        self.destination = destination
-        self.diagnostics = diagnostics
-        let standard: Int32? = switch destination {
-        case .standardOutput: 1
-        case .standardError: 2
-        case .file: nil
-        }
-        if let standard {
-            let duplicate = fcntl(standard, F_DUPFD_CLOEXEC, 3)
-            fileDescriptor.store(duplicate >= 0 ? duplicate : standard, ordering: .releasing)
-        }
+        output = ConsoleOutput(destination: destination, diagnostics: diagnostics)
     }
 
     public func export(_ spans: [SpanData]) -> ExportResult {
-        guard let descriptor = openDestination() else { return .failure }
         var text = ""
         for span in spans { text += Self.render(span) + "\n" }
-        writeFully(fileDescriptor: descriptor, text)
-        return .success
+        return output.write(text) ? .success : .failure
     }
 
     public func forceFlush(timeoutNanoseconds: UInt64) -> Bool { true }
 
     public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
-        let descriptor = fileDescriptor.exchange(-2, ordering: .acquiringAndReleasing)
-        if descriptor > 2 { close(descriptor) }
+        output.close()
         return true
-    }
-
-    private func openDestination() -> Int32? {
-        switch destination {
-        case .standardOutput, .standardError:
-            let descriptor = fileDescriptor.load(ordering: .acquiring)
-            return descriptor >= 0 ? descriptor : nil
-        case .file(let path):
-            let existing = fileDescriptor.load(ordering: .acquiring)
-            if existing >= 0 { return existing }
-            if existing == -2 { return nil }
-            let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            if opened < 0 {
-                diagnostics.error("cannot open the console output file \(path): \(String(cString: strerror(errno)))")
-                return nil
-            }
-            let (stored, current) = fileDescriptor.compareExchange(expected: -1, desired: opened, ordering: .acquiringAndReleasing)
-            if stored { return opened }
-            close(opened)
-            return current >= 0 ? current : nil
-        }
     }
 
     /// The span as `ReadableSpan.to_json(indent=4)` of OpenTelemetry Python renders it.

@@ -9,15 +9,18 @@ public final class SDKState: Sendable {
     public let diagnostics: Diagnostics
     /// Nil when the SDK is disabled or not initialised: spans are then non-recording.
     public let tracerProvider: TracerProvider?
+    /// Nil when the SDK is disabled or not initialised: instruments record nothing.
+    public let meterProvider: MeterProvider?
     public let propagator: any TextMapPropagator
     /// The tracer used when the C API is given none.
     public let defaultTracer: Tracer?
     public let shutdownTimeoutNanoseconds: UInt64
 
-    public init(diagnostics: Diagnostics, tracerProvider: TracerProvider?, propagator: any TextMapPropagator,
-                shutdownTimeoutNanoseconds: UInt64 = 5_000_000_000) {
+    public init(diagnostics: Diagnostics, tracerProvider: TracerProvider?, meterProvider: MeterProvider? = nil,
+                propagator: any TextMapPropagator, shutdownTimeoutNanoseconds: UInt64 = 5_000_000_000) {
         self.diagnostics = diagnostics
         self.tracerProvider = tracerProvider
+        self.meterProvider = meterProvider
         self.propagator = propagator
         self.defaultTracer = tracerProvider?.tracer(name: "otel-native", version: otelNativeVersion)
         self.shutdownTimeoutNanoseconds = shutdownTimeoutNanoseconds
@@ -65,14 +68,20 @@ public enum OTelSDK {
         let config = ConfigReader(environment: environment, diagnostics: diagnostics)
         let configuration = SDKConfiguration(config: config, registry: registry)
         var provider: TracerProvider?
+        var meterProvider: MeterProvider?
         if !configuration.disabled {
             provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,
                                       idGenerator: configuration.idGenerator, limits: configuration.limits,
                                       processors: configuration.makeProcessors(diagnostics: diagnostics),
                                       diagnostics: diagnostics)
+            meterProvider = MeterProvider(resource: configuration.resource,
+                                          exporters: configuration.makeMetricExporters(diagnostics: diagnostics),
+                                          intervalNanoseconds: configuration.metricExportIntervalNanoseconds,
+                                          timeoutNanoseconds: configuration.metricExportTimeoutNanoseconds,
+                                          temporality: configuration.temporality, diagnostics: diagnostics)
         }
-        let state = SDKState(diagnostics: diagnostics, tracerProvider: provider, propagator: configuration.propagator,
-                             shutdownTimeoutNanoseconds: configuration.shutdownTimeoutNanoseconds)
+        let state = SDKState(diagnostics: diagnostics, tracerProvider: provider, meterProvider: meterProvider,
+                             propagator: configuration.propagator, shutdownTimeoutNanoseconds: configuration.shutdownTimeoutNanoseconds)
         install(state)
         return state
     }
@@ -84,6 +93,7 @@ public enum OTelSDK {
         if let previous = UnsafeRawPointer(bitPattern: installedState.exchange(pointer, ordering: .acquiringAndReleasing)) {
             let old = Unmanaged<SDKState>.fromOpaque(previous).takeUnretainedValue()
             old.tracerProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
+            old.meterProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
         }
         // The old state stays allocated, so a handle C read just before this stays valid.
         otel_shim_set_default_tracer(state.defaultTracer.map { UnsafeMutableRawPointer($0.cHandle) })
@@ -96,7 +106,15 @@ public enum OTelSDK {
     /// configured shutdown timeout.
     public static func shutdown() {
         let state = state
+        let deadline = monotonicDeadline(after: state.shutdownTimeoutNanoseconds)
         state.tracerProvider?.shutdown(timeoutNanoseconds: state.shutdownTimeoutNanoseconds)
+        let now = monotonicDeadline(after: 0)
+        state.meterProvider?.shutdown(timeoutNanoseconds: deadline > now ? deadline - now : 0)
+    }
+
+    /// The meter of an instrumentation scope, or nil when the SDK is off.
+    public static func meter(name: String, version: String? = nil, schemaURL: String? = nil) -> Meter? {
+        state.meterProvider?.meter(name: name, version: version, schemaURL: schemaURL)
     }
 
     /// The tracer of an instrumentation scope, or nil when the SDK is off.

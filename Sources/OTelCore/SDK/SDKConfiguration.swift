@@ -10,6 +10,13 @@ public struct SDKConfiguration: Sendable {
     public var batch: BatchSpanProcessor.Configuration
     /// OTEL_TRACES_EXPORTER names, in order.
     public var tracesExporters: [String]
+    /// OTEL_METRICS_EXPORTER names, in order.
+    public var metricsExporters: [String]
+    /// OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT (ms; defaults 60000 and 30000).
+    public var metricExportIntervalNanoseconds: UInt64
+    public var metricExportTimeoutNanoseconds: UInt64
+    /// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (default cumulative).
+    public var temporality: TemporalityPreference
     public var consoleDestination: ConsoleDestination
     public var propagator: CompositePropagator
     /// OTEL_NATIVE_SHUTDOWN_TIMEOUT (ms, default 5000): the most the exit
@@ -35,10 +42,37 @@ public struct SDKConfiguration: Sendable {
         limits = SpanLimits(config: config)
         batch = BatchSpanProcessor.Configuration(config: config)
         tracesExporters = config.list("OTEL_TRACES_EXPORTER") ?? ["otlp"]
+        metricsExporters = config.list("OTEL_METRICS_EXPORTER") ?? ["otlp"]
+        metricExportIntervalNanoseconds = UInt64(config.int("OTEL_METRIC_EXPORT_INTERVAL", default: 60000, minimum: 1)) * 1_000_000
+        metricExportTimeoutNanoseconds = UInt64(config.int("OTEL_METRIC_EXPORT_TIMEOUT", default: 30000)) * 1_000_000
+        temporality = .cumulative
+        if let value = config.string("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") {
+            if let preference = TemporalityPreference(rawValue: value.lowercasedASCII()) {
+                temporality = preference
+            } else {
+                config.diagnostics.warn("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=\(value) is not cumulative, delta or lowmemory; using cumulative")
+            }
+        }
         consoleDestination = ConsoleDestination(config: config)
         propagator = CompositePropagator.fromEnvironment(config: config, registry: registry)
         pluginTracesExporters = registry.tracesExporters
         shutdownTimeoutNanoseconds = UInt64(config.int("OTEL_NATIVE_SHUTDOWN_TIMEOUT", default: 5000)) * 1_000_000
+    }
+
+    /// The metric exporters configured; names not available are reported once and skipped.
+    func makeMetricExporters(diagnostics: Diagnostics) -> [any MetricExporter] {
+        var exporters: [any MetricExporter] = []
+        for name in metricsExporters {
+            switch name {
+            case "console": exporters.append(ConsoleMetricExporter(destination: consoleDestination, diagnostics: diagnostics))
+            case "none": continue
+            case "otlp":
+                diagnostics.warn("OTEL_METRICS_EXPORTER=otlp: the OTLP exporter is not available yet; metrics are not exported (OTEL_METRICS_EXPORTER=console prints them)")
+            default:
+                diagnostics.warn("OTEL_METRICS_EXPORTER: unknown exporter \(name); skipping it")
+            }
+        }
+        return exporters
     }
 
     /// The span processors for the configured exporters; names not available

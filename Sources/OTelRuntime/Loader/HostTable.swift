@@ -59,6 +59,11 @@ public enum HostTable {
         host.hook_unwrap = { hook in otel_hook_unwrap(OpaquePointer(hook)) }
         host.hook_enter = otel_hook_enter
         host.hook_exit = otel_hook_exit
+        host.meter_get = otel_meter_get
+        host.instrument_create = otel_instrument_create
+        host.instrument_record_int = otel_instrument_record_int
+        host.instrument_record_double = otel_instrument_record_double
+        host.instrument_enabled = otel_instrument_enabled
         table.initialize(to: host)
         return UnsafePointer(table)
     }()

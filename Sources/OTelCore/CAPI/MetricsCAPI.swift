@@ -1,0 +1,50 @@
+import COTelCore
+
+// The metrics functions of otel_core.h. Meters and instruments are owned by
+// the installed MeterProvider, which lives as long as the process: the C
+// handles are unretained pointers to them.
+
+@_cdecl("otel_meter_get")
+public func cMeterGet(_ name: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?, _ schemaURL: UnsafePointer<CChar>?) -> OpaquePointer? {
+    guard let name, let meter = OTelSDK.meter(name: String(cString: name), version: version.map { String(cString: $0) },
+                                              schemaURL: schemaURL.map { String(cString: $0) }) else { return nil }
+    return OpaquePointer(Unmanaged.passUnretained(meter).toOpaque())
+}
+
+@_cdecl("otel_instrument_create")
+public func cInstrumentCreate(_ meter: OpaquePointer?, _ kind: otel_instrument_kind, _ isDouble: Bool, _ name: UnsafePointer<CChar>?,
+                              _ unit: UnsafePointer<CChar>?, _ description: UnsafePointer<CChar>?,
+                              _ boundaries: UnsafePointer<Double>?, _ boundaryCount: Int) -> OpaquePointer? {
+    guard let meter, let name, let kind = InstrumentKind(rawValue: Int(kind.rawValue)) else { return nil }
+    let advice = boundaries.map { Array(UnsafeBufferPointer(start: $0, count: boundaryCount)) }
+    let instrument = Unmanaged<Meter>.fromOpaque(UnsafeRawPointer(meter)).takeUnretainedValue()
+        .instrument(String(cString: name), kind, unit.map { String(cString: $0) } ?? "",
+                    description.map { String(cString: $0) } ?? "", isDouble, boundaries: advice)
+    return instrument.cInstrument
+}
+
+@_cdecl("otel_instrument_enabled")
+public func cInstrumentEnabled(_ instrument: OpaquePointer?) -> Bool {
+    guard let instrument else { return false }
+    return Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument)).takeUnretainedValue().storage != nil
+}
+
+@_cdecl("otel_instrument_record_int")
+public func cInstrumentRecordInt(_ instrument: OpaquePointer?, _ value: Int64, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
+    guard let instrument else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
+        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
+        let converted = instrument.descriptor.isDouble ? (Int64(0), Double(value)) : (value, 0)
+        instrument.record(int: converted.0, double: converted.1, attributes: attributes, count: count)
+    }
+}
+
+@_cdecl("otel_instrument_record_double")
+public func cInstrumentRecordDouble(_ instrument: OpaquePointer?, _ value: Double, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
+    guard let instrument, !value.isNaN else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
+        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
+        let converted = instrument.descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
+        instrument.record(int: converted.0, double: converted.1, attributes: attributes, count: count)
+    }
+}

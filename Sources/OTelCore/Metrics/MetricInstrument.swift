@@ -1,0 +1,94 @@
+import COTelCore
+import COTelCoreShims
+import Synchronization
+
+/// The kinds of synchronous instrument (metrics API, "Instrument").
+public enum InstrumentKind: Int, Sendable {
+    case counter = 0, upDownCounter, histogram, gauge
+
+    /// Whether a sum of this kind only grows (OTLP `is_monotonic`).
+    var isMonotonic: Bool { self == .counter }
+}
+
+/// What identifies an instrument in its meter: its name (compared without
+/// case), kind, unit, description and value type (metrics SDK, "Duplicate
+/// instrument registration").
+struct InstrumentDescriptor: Hashable, Sendable {
+    let name: String
+    let kind: InstrumentKind
+    let unit: String
+    let description: String
+    let isDouble: Bool
+}
+
+/// One instrument's aggregation: the C cells (metric_storage.c) that every
+/// thread records into without waiting for the others, and what a collection
+/// needs to turn them into points.
+public final class MetricInstrument: Sendable {
+    let descriptor: InstrumentDescriptor
+    let scope: InstrumentationScope
+    /// Histograms: the explicit bucket boundaries (ascending).
+    let boundaries: [Double]
+    /// Nil when nothing reads the instrument (no exporter, or after shutdown,
+    /// or no memory): recording then does nothing.
+    nonisolated(unsafe) let storage: OpaquePointer?
+    private let diagnostics: Diagnostics
+    /// Reported once: a negative value given to a counter or a histogram.
+    private let negativeReported = Atomic<Bool>(false)
+
+    init(descriptor: InstrumentDescriptor, scope: InstrumentationScope, boundaries: [Double], cardinalityLimit: Int,
+         records: Bool, diagnostics: Diagnostics) {
+        self.descriptor = descriptor
+        self.scope = scope
+        self.boundaries = boundaries
+        self.diagnostics = diagnostics
+        storage = !records ? nil : boundaries.withUnsafeBufferPointer {
+            otel_shim_metric_storage_create(UInt8(descriptor.kind.rawValue), descriptor.isDouble, $0.baseAddress, $0.count,
+                                            cardinalityLimit)
+        }
+    }
+
+    deinit {
+        otel_shim_metric_storage_destroy(storage)
+    }
+
+    /// The instrument as the C API's `otel_instrument *`.
+    public var cInstrument: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    /// Whether `value` may be recorded: counters and histograms take no
+    /// negative values (metrics API, "Counter.Add", "Histogram.Record").
+    @inline(__always)
+    func accepts(negative: Bool) -> Bool {
+        guard negative, descriptor.kind == .counter || descriptor.kind == .histogram else { return true }
+        if !negativeReported.exchange(true, ordering: .relaxed) {
+            diagnostics.warn("\(descriptor.name): a \(descriptor.kind == .counter ? "counter" : "histogram") takes no negative values; dropping them")
+        }
+        return false
+    }
+
+    /// Records an integer value for `attributes`.
+    public func record(_ value: Int64, attributes: [Attribute] = []) {
+        guard storage != nil, accepts(negative: value < 0) else { return }
+        let converted = descriptor.isDouble ? (0, Double(value)) : (value, 0)
+        record(int: converted.0, double: converted.1, attributes: attributes)
+    }
+
+    /// Records a floating-point value for `attributes`.
+    public func record(_ value: Double, attributes: [Attribute] = []) {
+        guard storage != nil, !value.isNaN, accepts(negative: value < 0) else { return }
+        let converted = descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
+        record(int: converted.0, double: converted.1, attributes: attributes)
+    }
+
+    private func record(int: Int64, double: Double, attributes: [Attribute]) {
+        AttributeSetKey.withKey(attributes) { key in
+            let bytes = key.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            otel_shim_metric_record(storage, bytes, key.count, otel_shim_metric_key_hash(bytes, key.count), int, double)
+        }
+    }
+
+    /// Records from C attributes (the C API).
+    func record(int: Int64, double: Double, attributes: UnsafePointer<otel_attribute>?, count: Int) {
+        otel_shim_metric_record_attributes(storage, attributes, count, int, double)
+    }
+}

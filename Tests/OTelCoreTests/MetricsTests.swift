@@ -1,0 +1,197 @@
+import COTelCore
+import Foundation
+import OTelCore
+import Synchronization
+import XCTest
+
+/// Collects what the provider exports (the reader's exporter).
+final class CollectingMetricExporter: MetricExporter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var exported: [[MetricData]] = []
+    var collections: [[MetricData]] { lock.withLock { exported } }
+
+    func export(_ metrics: [MetricData], resource: Resource) -> ExportResult {
+        lock.withLock { exported.append(metrics) }
+        return .success
+    }
+
+    func forceFlush(timeoutNanoseconds: UInt64) -> Bool { true }
+    func shutdown(timeoutNanoseconds: UInt64) -> Bool { true }
+}
+
+final class MetricsTests: XCTestCase {
+    func makeMeterProvider(temporality: TemporalityPreference = .cumulative, cardinalityLimit: Int = 2000,
+                           diagnostics: Diagnostics = Diagnostics(level: .none)) -> (MeterProvider, CollectingMetricExporter) {
+        let exporter = CollectingMetricExporter()
+        let provider = MeterProvider(resource: Resource(attributes: [Attribute("service.name", "reference")]), exporters: [exporter],
+                                     intervalNanoseconds: 3_600_000_000_000, temporality: temporality,
+                                     cardinalityLimit: cardinalityLimit, diagnostics: diagnostics)
+        return (provider, exporter)
+    }
+
+    /// The metrics of one collection, by name.
+    func collect(_ provider: MeterProvider) -> [String: MetricData] {
+        Dictionary(uniqueKeysWithValues: provider.collect().map { ($0.name, $0) })
+    }
+
+    /// Eight threads add to one counter and one histogram at once: nothing is lost.
+    func testConcurrentRecordsAddUp() throws {
+        let (provider, _) = makeMeterProvider()
+        let meter = provider.meter(name: "lib")
+        let counter = meter.counter("hits")
+        let histogram = meter.histogram("sizes", boundaries: [10, 100])
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for index in 0..<10_000 {
+                counter.record(Int64(1), attributes: [Attribute("parity", .int(Int64(index % 2)))])
+                histogram.record(Double(index % 200), attributes: [Attribute("thread", .int(Int64(thread % 2)))])
+            }
+        }
+        let metrics = collect(provider)
+        let hits = try XCTUnwrap(metrics["hits"])
+        XCTAssertEqual(hits.points.map { $0.value }, [MetricPointValue.int(40_000), .int(40_000)])
+        XCTAssertEqual(hits.points.map { $0.attributes.first?.value }, [.int(0), .int(1)])
+        let sizes = try XCTUnwrap(metrics["sizes"])
+        for point in sizes.points {
+            guard case .histogram(let value) = point.value else { return XCTFail("not a histogram") }
+            XCTAssertEqual(value.count, 40_000)
+            let rounds: UInt64 = 4 * 50 // per point: four threads, 50 rounds of 0…199
+            XCTAssertEqual(value.bucketCounts, [rounds * 11, rounds * 90, rounds * 99])
+            XCTAssertEqual(value.min, 0)
+            XCTAssertEqual(value.max, 199)
+            let perThreadParity = 4 * 50 * (199 * 200 / 2) // four threads, 50 rounds of 0…199 each
+            XCTAssertEqual(value.sum, Double(perThreadParity))
+        }
+    }
+
+    /// Delta temporality empties the cells at each collection; cumulative does not.
+    /// Up-down counters stay cumulative under the delta preference.
+    func testTemporality() throws {
+        let (delta, _) = makeMeterProvider(temporality: .delta)
+        let counter = delta.meter(name: "lib").counter("c")
+        let upDown = delta.meter(name: "lib").upDownCounter("u")
+        counter.record(Int64(2))
+        upDown.record(Int64(2))
+        XCTAssertEqual(collect(delta)["c"]?.points.first?.value, .int(2))
+        counter.record(Int64(3))
+        upDown.record(Int64(3))
+        let second = collect(delta)
+        XCTAssertEqual(second["c"]?.points.first?.value, .int(3))
+        XCTAssertEqual(second["c"]?.temporality, .delta)
+        XCTAssertEqual(second["u"]?.points.first?.value, .int(5))
+        XCTAssertEqual(second["u"]?.temporality, .cumulative)
+        XCTAssertNil(collect(delta)["c"], "nothing recorded since: no point")
+
+        let (cumulative, _) = makeMeterProvider()
+        let total = cumulative.meter(name: "lib").counter("c")
+        total.record(Int64(2))
+        _ = collect(cumulative)
+        total.record(Int64(3))
+        XCTAssertEqual(collect(cumulative)["c"]?.points.first?.value, .int(5))
+    }
+
+    /// The same attribute set in another order, or from C, is the same point;
+    /// the last of repeated keys wins.
+    func testAttributeSetsAggregateWhateverTheirOrderAndApi() throws {
+        let (provider, _) = makeMeterProvider()
+        let meter = provider.meter(name: "lib")
+        let counter = meter.counter("c")
+        counter.record(Int64(1), attributes: [Attribute("b", "2"), Attribute("a", 1)])
+        counter.record(Int64(1), attributes: [Attribute("a", 1), Attribute("b", "2")])
+        counter.record(Int64(1), attributes: [Attribute("a", 9), Attribute("b", "2"), Attribute("a", 1)])
+        "b".withCString { b in
+            "a".withCString { a in
+                "2".withCString { two in
+                    var attributes = [otel_attribute(), otel_attribute()]
+                    attributes[0].key = a
+                    attributes[0].type = OTEL_ATTRIBUTE_INT
+                    attributes[0].value.int_value = 1
+                    attributes[1].key = b
+                    attributes[1].type = OTEL_ATTRIBUTE_STRING
+                    attributes[1].value.string_value = two
+                    otel_instrument_record_int(counter.cInstrument, 1, attributes, 2)
+                    otel_instrument_record_int(counter.cInstrument, 1, Array(attributes.reversed()), 2)
+                }
+            }
+        }
+        let points = try XCTUnwrap(collect(provider)["c"]).points
+        XCTAssertEqual(points.count, 1)
+        XCTAssertEqual(points.first?.value, .int(5))
+        XCTAssertEqual(points.first?.attributes, [Attribute("a", 1), Attribute("b", "2")])
+    }
+
+    func testGaugeKeepsTheLastValueAndRejectsWhatIsInvalid() throws {
+        let lines = CapturedDiagnostics()
+        let (provider, _) = makeMeterProvider(cardinalityLimit: 3, diagnostics: lines.make(level: .warning))
+        let meter = provider.meter(name: "lib")
+        let gauge = meter.gauge("temp")
+        gauge.record(20.5)
+        gauge.record(21.5)
+        let counter = meter.counter("c")
+        counter.record(Int64(-1))
+        counter.record(Int64(-2))
+        for index in 0..<5 { counter.record(Int64(1), attributes: [Attribute("i", .int(Int64(index)))]) }
+        _ = meter.histogram("h", boundaries: [3, 1])
+        _ = meter.counter("9lives")
+        let metrics = collect(provider)
+        XCTAssertEqual(metrics["temp"]?.points.map { $0.value }, [MetricPointValue.double(21.5)])
+        XCTAssertNil(metrics["temp"]?.points.first?.startTime)
+        // Cardinality limit 3: two sets, then everything else in the overflow set.
+        let points = try XCTUnwrap(metrics["c"]).points
+        XCTAssertEqual(points.count, 3)
+        XCTAssertEqual(points.last?.attributes, [Attribute("otel.metric.overflow", true)])
+        XCTAssertEqual(points.last?.value, .int(3))
+        XCTAssertEqual(lines.lines.filter { $0.contains("negative") }.count, 1, lines.lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.lines.contains { $0.contains("advisory bucket boundaries") })
+        XCTAssertTrue(lines.lines.contains { $0.contains("\"9lives\" is not valid") })
+        XCTAssertTrue(meter.counter("C") === meter.counter("c"), "names are compared without case")
+    }
+
+    /// ConsoleMetricExporter's output equals OpenTelemetry Python's for the same
+    /// recordings, line for line (timestamps zeroed in both).
+    func testConsoleOutputEqualsOpenTelemetryPython() throws {
+        let script = ConsoleExporterInteropTests.repository.appendingPathComponent("Tests/interop/python_console_metrics.py")
+        let python = try runProgram("/usr/bin/env", ["python3", script.path], environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(python.status, 0, "OpenTelemetry Python must be installed (pip install opentelemetry-sdk): \(python.stderr)")
+        let (provider, _) = makeMeterProvider()
+        let meter = provider.meter(name: "lib", version: "1.0", schemaURL: "https://s")
+        let requests = meter.counter("requests", unit: "1", description: "reqs")
+        requests.record(Int64(3), attributes: [Attribute("a", "x")])
+        requests.record(Int64(2), attributes: [Attribute("a", "x")])
+        requests.record(Int64(1), attributes: [Attribute("a", "y"), Attribute("b", true)])
+        let latency = meter.histogram("latency", unit: "s", description: "lat", boundaries: [0.1, 1.0])
+        for value in [0.05, 0.5, 3.0] { latency.record(value, attributes: [Attribute("k", 1)]) }
+        let queue = meter.upDownCounter("queue", unit: "{item}")
+        queue.record(Int64(5))
+        queue.record(Int64(-2))
+        meter.gauge("temp", unit: "Cel").record(21.5, attributes: [Attribute("room", "a")])
+        let sizes = meter.histogram("sizes", unit: "By", isDouble: false)
+        sizes.record(Int64(7))
+        sizes.record(Int64(300))
+        let metrics = provider.collect().map { metric in
+            var zeroed = metric
+            zeroed.points = metric.points.map { point in
+                var point = point
+                point.time = 0
+                if point.startTime != nil { point.startTime = 0 }
+                return point
+            }
+            return zeroed
+        }
+        let ours = ConsoleMetricExporter.render(metrics, resource: provider.resource) + "\n"
+        XCTAssertEqual(ours, python.stdout)
+        for (index, (a, b)) in zip(ours.split(separator: "\n"), python.stdout.split(separator: "\n")).enumerated() where a != b {
+            XCTFail("first difference at line \(index + 1):\n ours:   \(a)\n python: \(b)")
+            break
+        }
+    }
+
+    /// The reader exports at shutdown what was recorded since its last collection.
+    func testShutdownExportsOnce() {
+        let (provider, exporter) = makeMeterProvider()
+        provider.meter(name: "lib").counter("c").record(Int64(4))
+        XCTAssertTrue(provider.shutdown(timeoutNanoseconds: 1_000_000_000))
+        XCTAssertFalse(provider.shutdown(timeoutNanoseconds: 1_000_000_000))
+        XCTAssertEqual(exporter.collections.count, 1)
+        XCTAssertEqual(exporter.collections.first?.first?.points.first?.value, .int(4))
+    }
+}
