@@ -9,6 +9,7 @@ import COTelCore
 import COTelCoreShims
 import OTelCore
 import OTelRuntime
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,6 +23,44 @@ final class DiscardingExporter: SpanExporter {
 
 @inline(never)
 func blackHole<T>(_ value: T) {}
+
+/// Discards metrics (the export is not what is measured).
+final class DiscardingMetricExporter: MetricExporter {
+    func export(_ metrics: [MetricData], resource: Resource) -> ExportResult { .success }
+    func forceFlush(timeoutNanoseconds: UInt64) -> Bool { true }
+    func shutdown(timeoutNanoseconds: UInt64) -> Bool { true }
+}
+
+/// Records into a C instrument on a thread of its own until stopped (the
+/// concurrent metrics workload). Owns copies of what it records, so it
+/// touches nothing of the main thread's.
+final class BackgroundRecorder: @unchecked Sendable {
+    let instrument: OpaquePointer
+    let attributes: [otel_attribute]
+    let stopped = Atomic<Bool>(false)
+    private var thread = pthread_t()
+
+    init(instrument: OpaquePointer, attributes: [otel_attribute]) {
+        self.instrument = instrument
+        self.attributes = attributes
+        pthread_create(&thread, nil, { argument in
+            let recorder = Unmanaged<BackgroundRecorder>.fromOpaque(argument!).takeUnretainedValue()
+            recorder.run()
+            return nil
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    nonisolated func run() {
+        while !stopped.load(ordering: .relaxed) {
+            for _ in 0..<1000 { otel_instrument_record_double(instrument, 0.0042, attributes, attributes.count) }
+        }
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        pthread_join(thread, nil)
+    }
+}
 
 /// Only workloads whose name starts with this argument run (for profiling one).
 let filter = CommandLine.arguments.dropFirst().first
@@ -167,6 +206,36 @@ measure("sampled span, 5 attributes, exporting concurrently", iterations: iterat
     fiveAttributes(span)
     span.end()
 }
+// Metrics (issue 5 target: ≤ 100 ns per histogram record, from many threads).
+let meterProvider = MeterProvider(resource: resource, exporters: [DiscardingMetricExporter()],
+                                  intervalNanoseconds: 3_600_000_000_000, diagnostics: diagnostics)
+let durationHistogram = meterProvider.meter(name: "bench").histogram(
+    "db.client.operation.duration", unit: "s", boundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10])
+let metricAttributes = [Attribute("db.system.name", "sqlite"), Attribute("db.operation.name", "INSERT"),
+                        Attribute("db.collection.name", "users")]
+measure("histogram record, 3 attributes", iterations: iterations * 5) {
+    durationHistogram.record(0.0042, attributes: metricAttributes)
+}
+let cMetricStrings = [("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "users")]
+    .map { (strdup($0.0)!, strdup($0.1)!) }
+let cMetricAttributes = cMetricStrings.map { key, value in
+    var attribute = otel_attribute()
+    attribute.key = UnsafePointer(key)
+    attribute.type = OTEL_ATTRIBUTE_STRING
+    attribute.value.string_value = UnsafePointer(value)
+    return attribute
+}
+let cHistogram = durationHistogram.cInstrument
+measure("C API: histogram record, 3 attributes", iterations: iterations * 5) {
+    otel_instrument_record_double(cHistogram, 0.0042, cMetricAttributes, cMetricAttributes.count)
+}
+// The same while another thread records into the same instrument and attribute set.
+let recorder = BackgroundRecorder(instrument: cHistogram, attributes: cMetricAttributes)
+measure("C API: histogram record, 3 attributes, 2 threads at once", iterations: iterations * 5) {
+    otel_instrument_record_double(cHistogram, 0.0042, cMetricAttributes, cMetricAttributes.count)
+}
+recorder.stop()
+
 // Scanning 50 manifests (issue 3 target: ≤ 1 ms), from a directory in /tmp.
 var template = Array("/tmp/otel-bench-manifests-XXXXXX".utf8CString)
 if let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) {
