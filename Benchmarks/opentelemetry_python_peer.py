@@ -6,7 +6,11 @@ calling thread), through a BatchSpanProcessor whose exporter discards spans.
 """
 import time
 
+import threading
+
 from opentelemetry import context, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
@@ -73,3 +77,26 @@ measure("make a span current + restore", iterations, make_current)
 measure("traceparent inject + extract", iterations, inject_extract)
 current.end()
 sampled_provider.shutdown()
+
+# Metrics: a histogram record with three attributes, alone and while another
+# thread records into the same instrument and attribute set.
+meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+histogram = meter_provider.get_meter("bench").create_histogram(
+    "db.client.operation.duration", unit="s", explicit_bucket_boundaries_advisory=[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10])
+metric_attributes = {"db.system.name": "sqlite", "db.operation.name": "INSERT", "db.collection.name": "users"}
+measure("histogram record, 3 attributes", iterations, lambda: histogram.record(0.0042, metric_attributes))
+stop = threading.Event()
+
+
+def record_until_stopped():
+    while not stop.is_set():
+        for _ in range(1000):
+            histogram.record(0.0042, metric_attributes)
+
+
+other = threading.Thread(target=record_until_stopped)
+other.start()
+measure("histogram record, 3 attributes, 2 threads at once", iterations, lambda: histogram.record(0.0042, metric_attributes))
+stop.set()
+other.join()
+meter_provider.shutdown()
