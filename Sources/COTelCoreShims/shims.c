@@ -48,6 +48,8 @@ void otel_shim_rng_seed(otel_shim_rng *rng) {
     errno = saved;
 }
 
+bool otel_shim_process_exiting;
+
 static pthread_key_t otel_shim_thread_key;
 static pthread_once_t otel_shim_thread_key_once = PTHREAD_ONCE_INIT;
 static void (*otel_shim_thread_release)(void *);

@@ -83,6 +83,12 @@ void *otel_shim_ring_pop(otel_shim_ring *ring);
 /* The number of items (exact when no push or pop is in progress). */
 size_t otel_shim_ring_count(const otel_shim_ring *ring);
 
+/* Set when the SDK's exit flush begins (OTelSDK.shutdown); exporters read it
+ * through the host table's process_exiting. */
+extern bool otel_shim_process_exiting;
+static inline bool otel_shim_is_process_exiting(void) { return __atomic_load_n(&otel_shim_process_exiting, __ATOMIC_ACQUIRE); }
+static inline void otel_shim_set_process_exiting(void) { __atomic_store_n(&otel_shim_process_exiting, true, __ATOMIC_RELEASE); }
+
 /* ---- metric storage (metric_storage.c) -------------------------------- */
 
 /* The aggregation cells of one instrument, one per attribute set and thread

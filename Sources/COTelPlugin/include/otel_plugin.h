@@ -105,7 +105,10 @@ typedef struct otel_host_api {
     void (*hook_unwrap)(void *hook);
     bool (*hook_enter)(void);
     void (*hook_exit)(void);
-    void *reserved_hooking[12];
+    /* Lifecycle (ABI 1.2): true once the process has begun to exit (the SDK's
+     * exit flush runs): an exporter then makes one bounded attempt, no retries. */
+    bool (*process_exiting)(void);
+    void *reserved_hooking[11];
 
     /* Metrics (ABI 1.2): the functions of otel_core.h. */
     otel_meter *(*meter_get)(const char *name, const char *version, const char *schema_url);

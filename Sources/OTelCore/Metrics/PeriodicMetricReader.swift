@@ -60,7 +60,8 @@ final class PeriodicMetricReader: @unchecked Sendable {
             if metrics.isEmpty { return true }
             var succeeded = true
             for exporter in exporters where exporter.export(metrics, resource: resource) == .failure {
-                diagnostics.warn("a metric exporter failed to export")
+                // The exporter has said why (each reports its own failures); this is for debugging.
+                diagnostics.debug("a metric exporter failed to export")
                 succeeded = false
             }
             return succeeded

@@ -9,6 +9,8 @@ public struct ComponentRegistry: Sendable {
     public var idGenerators: [String: @Sendable () -> (any IdGenerator)?] = [:]
     /// Trace exporters from plugins (they receive each batch as OTLP protobuf).
     public var tracesExporters: [String: @Sendable () -> (any SpanExporter)?] = [:]
+    /// Metric exporters from plugins (they receive each collection as OTLP protobuf).
+    public var metricsExporters: [String: @Sendable () -> (any MetricExporter)?] = [:]
 
     public init() {}
 

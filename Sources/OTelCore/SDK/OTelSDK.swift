@@ -105,6 +105,7 @@ public enum OTelSDK {
     /// Exports what is pending and stops the SDK, once; bounded by the
     /// configured shutdown timeout.
     public static func shutdown() {
+        otel_shim_set_process_exiting()
         let state = state
         let deadline = monotonicDeadline(after: state.shutdownTimeoutNanoseconds)
         state.tracerProvider?.shutdown(timeoutNanoseconds: state.shutdownTimeoutNanoseconds)

@@ -24,6 +24,8 @@ public struct SDKConfiguration: Sendable {
     public var shutdownTimeoutNanoseconds: UInt64
     /// Trace exporters from plugins, by name.
     var pluginTracesExporters: [String: @Sendable () -> (any SpanExporter)?] = [:]
+    /// Metric exporters from plugins, by name.
+    var pluginMetricsExporters: [String: @Sendable () -> (any MetricExporter)?] = [:]
 
     /// Reads the configuration; every invalid value has been reported through
     /// `config.diagnostics` and replaced by its default.
@@ -56,6 +58,7 @@ public struct SDKConfiguration: Sendable {
         consoleDestination = ConsoleDestination(config: config)
         propagator = CompositePropagator.fromEnvironment(config: config, registry: registry)
         pluginTracesExporters = registry.tracesExporters
+        pluginMetricsExporters = registry.metricsExporters
         shutdownTimeoutNanoseconds = UInt64(config.int("OTEL_NATIVE_SHUTDOWN_TIMEOUT", default: 5000)) * 1_000_000
     }
 
@@ -66,8 +69,10 @@ public struct SDKConfiguration: Sendable {
             switch name {
             case "console": exporters.append(ConsoleMetricExporter(destination: consoleDestination, diagnostics: diagnostics))
             case "none": continue
+            case _ where pluginMetricsExporters[name] != nil:
+                if let exporter = pluginMetricsExporters[name]?() { exporters.append(exporter) }
             case "otlp":
-                diagnostics.warn("OTEL_METRICS_EXPORTER=otlp: the OTLP exporter is not available yet; metrics are not exported (OTEL_METRICS_EXPORTER=console prints them)")
+                diagnostics.warn("OTEL_METRICS_EXPORTER=otlp: no OTLP exporter plugin is enabled (plugins.d/otlp.ini); metrics are not exported (OTEL_METRICS_EXPORTER=console prints them)")
             default:
                 diagnostics.warn("OTEL_METRICS_EXPORTER: unknown exporter \(name); skipping it")
             }
@@ -86,12 +91,12 @@ public struct SDKConfiguration: Sendable {
                 processors.append(BatchSpanProcessor(exporter: exporter, configuration: batch, diagnostics: diagnostics))
             case "none":
                 continue
-            case "otlp":
-                diagnostics.warn("OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not available yet; spans are not exported (OTEL_TRACES_EXPORTER=console prints them)")
             case _ where pluginTracesExporters[name] != nil:
                 if let exporter = pluginTracesExporters[name]?() {
                     processors.append(BatchSpanProcessor(exporter: exporter, configuration: batch, diagnostics: diagnostics))
                 }
+            case "otlp":
+                diagnostics.warn("OTEL_TRACES_EXPORTER=otlp: no OTLP exporter plugin is enabled (plugins.d/otlp.ini); spans are not exported (OTEL_TRACES_EXPORTER=console prints them)")
             default:
                 diagnostics.warn("OTEL_TRACES_EXPORTER: unknown exporter \(name); skipping it")
             }

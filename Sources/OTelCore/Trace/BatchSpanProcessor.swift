@@ -184,7 +184,8 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
 
     private func export(_ batch: [RecordingSpan]) {
         if exporter.export(batch.map { $0.snapshot() }) == .failure {
-            diagnostics.warn("the span exporter failed to export a batch")
+            // The exporter has said why (each reports its own failures); this is for debugging.
+            diagnostics.debug("the span exporter failed to export a batch")
         }
     }
 }

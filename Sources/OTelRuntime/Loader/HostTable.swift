@@ -59,6 +59,7 @@ public enum HostTable {
         host.hook_unwrap = { hook in otel_hook_unwrap(OpaquePointer(hook)) }
         host.hook_enter = otel_hook_enter
         host.hook_exit = otel_hook_exit
+        host.process_exiting = { otel_shim_is_process_exiting() }
         host.meter_get = otel_meter_get
         host.instrument_create = otel_instrument_create
         host.instrument_record_int = otel_instrument_record_int

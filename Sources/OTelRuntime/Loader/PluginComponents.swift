@@ -98,18 +98,18 @@ final class PluginSampler: Sampler, @unchecked Sendable {
     var description: String { plugin.name }
 }
 
-/// A trace exporter provided by a plugin (otel_traces_exporter group): each
-/// batch is handed over as an OTLP ExportTraceServiceRequest in protobuf.
-final class PluginSpanExporter: SpanExporter, @unchecked Sendable {
+/// An exporter plugin (otel_traces_exporter, otel_metrics_exporter): its
+/// descriptor's exporter functions, each payload an OTLP request in protobuf.
+class PluginExporter: @unchecked Sendable {
     let plugin: LoadedPlugin
     let diagnostics: Diagnostics
     let exportTimeoutMilliseconds: UInt32
 
-    init?(_ plugin: LoadedPlugin, exportTimeoutMilliseconds: UInt32, diagnostics: Diagnostics) {
+    init?(_ plugin: LoadedPlugin, group: PluginGroup, exportTimeoutMilliseconds: UInt32, diagnostics: Diagnostics) {
         let descriptor = plugin.descriptor.pointee
         guard descriptor.exporter_export != nil else { return nil }
         if let create = descriptor.exporter_create, create(descriptor.state, HostTable.shared) != 0 {
-            diagnostics.warn("[otel_traces_exporter] \(plugin.entry.name) (\(plugin.entry.location)): exporter_create() failed")
+            diagnostics.warn("[\(group.rawValue)] \(plugin.entry.name) (\(plugin.entry.location)): exporter_create() failed")
             return nil
         }
         self.plugin = plugin
@@ -117,8 +117,8 @@ final class PluginSpanExporter: SpanExporter, @unchecked Sendable {
         self.exportTimeoutMilliseconds = exportTimeoutMilliseconds
     }
 
-    func export(_ spans: [SpanData]) -> ExportResult {
-        let request = OTLPTraceEncoder.encode(spans)
+    /// Hands one encoded request to the plugin.
+    func send(_ request: [UInt8]) -> ExportResult {
         let descriptor = plugin.descriptor.pointee
         let status = request.withUnsafeBufferPointer {
             descriptor.exporter_export!(descriptor.state, $0.baseAddress, $0.count, exportTimeoutMilliseconds)
@@ -137,6 +137,18 @@ final class PluginSpanExporter: SpanExporter, @unchecked Sendable {
     }
 
     private func milliseconds(_ nanoseconds: UInt64) -> UInt32 { UInt32(min(nanoseconds / 1_000_000, UInt64(UInt32.max))) }
+}
+
+/// A trace exporter plugin: each batch as an ExportTraceServiceRequest.
+final class PluginSpanExporter: PluginExporter, SpanExporter, @unchecked Sendable {
+    func export(_ spans: [SpanData]) -> ExportResult { send(OTLPTraceEncoder.encode(spans)) }
+}
+
+/// A metric exporter plugin: each collection as an ExportMetricsServiceRequest.
+final class PluginMetricExporter: PluginExporter, MetricExporter, @unchecked Sendable {
+    func export(_ metrics: [MetricData], resource: Resource) -> ExportResult {
+        send(OTLPMetricsEncoder.encode(metrics, resource: resource))
+    }
 }
 
 /// An id generator provided by a plugin (otel_id_generator group).
@@ -206,7 +218,11 @@ extension PluginRuntime {
         }
         let timeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_BSP_EXPORT_TIMEOUT", default: 30000))
         registry.tracesExporters = factories(.tracesExporter, missing: "no exporter_export function, or exporter_create() failed") {
-            PluginSpanExporter($0, exportTimeoutMilliseconds: timeout, diagnostics: diagnostics)
+            PluginSpanExporter($0, group: .tracesExporter, exportTimeoutMilliseconds: timeout, diagnostics: diagnostics)
+        }
+        let metricTimeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_METRIC_EXPORT_TIMEOUT", default: 30000))
+        registry.metricsExporters = factories(.metricsExporter, missing: "no exporter_export function, or exporter_create() failed") {
+            PluginMetricExporter($0, group: .metricsExporter, exportTimeoutMilliseconds: metricTimeout, diagnostics: diagnostics)
         }
         return registry
     }

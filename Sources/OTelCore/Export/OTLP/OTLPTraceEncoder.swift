@@ -20,16 +20,10 @@ public enum OTLPTraceEncoder {
         var writer = ProtobufWriter()
         for group in groups {
             writer.messageField(1) { resourceSpans in
-                resourceSpans.messageField(1) { resource in
-                    for attribute in group.resource.attributes.entries { resource.messageField(1) { keyValue(&$0, attribute) } }
-                    resource.varintField(2, UInt64(group.resource.attributes.droppedCount))
-                }
+                resourceSpans.messageField(1) { OTLPCommon.resource(&$0, group.resource) }
                 for scopeGroup in group.scopes {
                     resourceSpans.messageField(2) { scopeSpans in
-                        scopeSpans.messageField(1) { scope in
-                            scope.stringField(1, scopeGroup.scope.name)
-                            scope.stringField(2, scopeGroup.scope.version ?? "")
-                        }
+                        scopeSpans.messageField(1) { OTLPCommon.scope(&$0, scopeGroup.scope) }
                         for span in scopeGroup.spans { scopeSpans.messageField(2) { encodeSpan(&$0, span) } }
                         scopeSpans.stringField(3, scopeGroup.scope.schemaURL ?? "")
                     }
@@ -49,13 +43,13 @@ public enum OTLPTraceEncoder {
         writer.varintField(6, UInt64(span.kind.rawValue + 1))
         writer.fixed64Field(7, span.startTime)
         writer.fixed64Field(8, span.endTime)
-        for attribute in span.attributes.entries { writer.messageField(9) { keyValue(&$0, attribute) } }
+        for attribute in span.attributes.entries { writer.messageField(9) { OTLPCommon.keyValue(&$0, attribute) } }
         writer.varintField(10, UInt64(span.attributes.droppedCount))
         for event in span.events {
             writer.messageField(11) { eventWriter in
                 eventWriter.fixed64Field(1, event.timestamp)
                 eventWriter.stringField(2, event.name)
-                for attribute in event.attributes.entries { eventWriter.messageField(3) { keyValue(&$0, attribute) } }
+                for attribute in event.attributes.entries { eventWriter.messageField(3) { OTLPCommon.keyValue(&$0, attribute) } }
                 eventWriter.varintField(4, UInt64(event.attributes.droppedCount))
             }
         }
@@ -65,7 +59,7 @@ public enum OTLPTraceEncoder {
                 linkWriter.bytesField(1, traceIdBytes(link.context.traceId))
                 linkWriter.bytesField(2, spanIdBytes(link.context.spanId))
                 linkWriter.stringField(3, link.context.traceState.headerValue)
-                for attribute in link.attributes.entries { linkWriter.messageField(4) { keyValue(&$0, attribute) } }
+                for attribute in link.attributes.entries { linkWriter.messageField(4) { OTLPCommon.keyValue(&$0, attribute) } }
                 linkWriter.varintField(5, UInt64(link.attributes.droppedCount))
                 linkWriter.fixed32Field(6, flags(link.context.traceFlags, remote: link.context.isRemote))
             }
@@ -84,30 +78,6 @@ public enum OTLPTraceEncoder {
 
     static func flags(_ traceFlags: TraceFlags, remote: Bool) -> UInt32 {
         UInt32(traceFlags.rawValue) | 0x100 | (remote ? 0x200 : 0)
-    }
-
-    static func keyValue(_ writer: inout ProtobufWriter, _ attribute: Attribute) {
-        writer.stringField(1, attribute.key)
-        writer.messageField(2) { anyValue(&$0, attribute.value) }
-    }
-
-    /// common.proto AnyValue: a oneof, so even zero values are written.
-    static func anyValue(_ writer: inout ProtobufWriter, _ value: AttributeValue) {
-        func array<T>(_ items: [T], _ element: @escaping (inout ProtobufWriter, T) -> Void) {
-            writer.messageField(5) { arrayWriter in
-                for item in items { arrayWriter.messageField(1) { element(&$0, item) } }
-            }
-        }
-        switch value {
-        case .string(let text): writer.stringField(1, text, always: true)
-        case .bool(let flag): writer.boolField(2, flag, always: true)
-        case .int(let number): writer.int64Field(3, number, always: true)
-        case .double(let number): writer.doubleField(4, number, always: true)
-        case .stringArray(let items): array(items) { $0.stringField(1, $1, always: true) }
-        case .boolArray(let items): array(items) { $0.boolField(2, $1, always: true) }
-        case .intArray(let items): array(items) { $0.int64Field(3, $1, always: true) }
-        case .doubleArray(let items): array(items) { $0.doubleField(4, $1, always: true) }
-        }
     }
 
     static func traceIdBytes(_ id: TraceId) -> [UInt8] {

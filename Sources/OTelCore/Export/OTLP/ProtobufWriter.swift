@@ -41,8 +41,9 @@ struct ProtobufWriter {
         varint(value ? 1 : 0)
     }
 
-    mutating func fixed64Field(_ field: Int, _ value: UInt64) {
-        guard value != 0 else { return }
+    /// A fixed64 or sfixed64 field; zero is omitted unless `always` (a oneof member).
+    mutating func fixed64Field(_ field: Int, _ value: UInt64, always: Bool = false) {
+        guard value != 0 || always else { return }
         tag(field, .fixed64)
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
@@ -73,6 +74,21 @@ struct ProtobufWriter {
         tag(field, .lengthDelimited)
         varint(UInt64(value.count))
         bytes.append(contentsOf: value)
+    }
+
+    /// A packed repeated fixed64 field (omitted when empty).
+    mutating func packedFixed64Field(_ field: Int, _ values: [UInt64]) {
+        guard !values.isEmpty else { return }
+        tag(field, .lengthDelimited)
+        varint(UInt64(values.count * 8))
+        for value in values {
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
+    }
+
+    /// A packed repeated double field (omitted when empty).
+    mutating func packedDoubleField(_ field: Int, _ values: [Double]) {
+        packedFixed64Field(field, values.map(\.bitPattern))
     }
 
     /// A nested message field, always written (an empty message still marks presence).

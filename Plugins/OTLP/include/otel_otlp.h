@@ -1,0 +1,50 @@
+/* The OTLP/HTTP exporter plugin (otel_traces_exporter and
+ * otel_metrics_exporter "otlp", "otlp_proto_http"). */
+#ifndef OTEL_OTLP_H
+#define OTEL_OTLP_H
+#include <stddef.h>
+#include <stdint.h>
+#include <otel_plugin.h>
+
+const otel_plugin_descriptor *otel_otlp_traces_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_metrics_entry(const otel_host_api *host);
+
+/* Where requests go: an http:// URL split into its parts. */
+typedef struct otel_otlp_endpoint {
+    char host[256];
+    char port[8];
+    char path[1024];
+    int https;
+} otel_otlp_endpoint;
+
+/* Parses an http(s)://host[:port][/path] URL; 0 on success, else -1 with
+ * `*error` saying why (the URL itself is never part of the message: it may
+ * hold credentials). */
+int otel_otlp_parse_endpoint(const char *url, otel_otlp_endpoint *out, const char **error);
+
+/* What one POST came to. */
+typedef struct otel_otlp_response {
+    int status;             /* the HTTP status, or 0 when no response arrived */
+    long retry_after_ms;    /* from Retry-After (seconds), -1 when absent */
+    uint8_t body[512];      /* the start of the response body */
+    size_t body_length;
+    char failure[128];      /* when status is 0: what failed (connect, send, timeout…) */
+} otel_otlp_response;
+
+/* POSTs `body` to `endpoint` with the given extra header lines (each ending
+ * in \r\n), giving up at `deadline_ms` on the monotonic clock. */
+void otel_otlp_post(const otel_otlp_endpoint *endpoint, const char *headers, const uint8_t *body, size_t length,
+                    uint64_t deadline_ms, otel_otlp_response *response);
+
+/* Milliseconds on the monotonic clock. */
+uint64_t otel_otlp_now_ms(void);
+
+/* The header lines of an OTEL_EXPORTER_OTLP_HEADERS value (W3C baggage-like
+ * `key=value` pairs, values percent-decoded), each "key: value\r\n"; NULL
+ * without memory. Pairs that are malformed, or whose key or decoded value
+ * could break the request (CR, LF, …), are skipped and counted in `*skipped`. */
+char *otel_otlp_header_lines(const char *value, int *skipped);
+
+/* gzip of `data` (a new buffer, its length in `*out_length`), or NULL. */
+uint8_t *otel_otlp_gzip(const uint8_t *data, size_t length, size_t *out_length);
+#endif

@@ -1,0 +1,261 @@
+/* The OTLP/HTTP exporter (OpenTelemetry Protocol exporter spec, and the
+ * OTLP/HTTP section of the OTLP spec): the host hands each batch encoded as an
+ * OTLP protobuf request; this plugin POSTs it to
+ * OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT (used as given) or to
+ * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces|/v1/metrics (default
+ * http://localhost:4318), with OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT and
+ * _COMPRESSION (and their per-signal variants), retrying 429, 502, 503, 504
+ * and connection failures with exponential backoff and jitter (honouring
+ * Retry-After) within the timeout, never other 4xx. Once the process is
+ * exiting, one attempt of at most a second. Not yet: https (TLS), http/json
+ * and grpc: each is reported once and that signal is not exported. */
+#include "otel_otlp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+OTEL_PLUGIN_DECLARE_ABI();
+
+#define OTLP_VERSION "0.1.0"
+#define DEFAULT_TIMEOUT_MS 10000u
+
+static const otel_host_api *host;
+
+typedef struct otlp_exporter {
+    const char *signal;         /* "traces" or "metrics" */
+    const char *variable;       /* "TRACES" or "METRICS" */
+    const char *rejected_field; /* what partial_success counts */
+    otel_otlp_endpoint endpoint;
+    char *headers;              /* header lines, ending in \r\n each */
+    uint32_t timeout_ms;
+    int gzip;
+    int ready;
+} otlp_exporter;
+
+static otlp_exporter traces = {.signal = "traces", .variable = "TRACES", .rejected_field = "spans"};
+static otlp_exporter metrics = {.signal = "metrics", .variable = "METRICS", .rejected_field = "data points"};
+
+static void warn(const char *message) { host->log(OTEL_LOG_WARNING, message); }
+
+/* The per-signal setting when set, else the general one. */
+static const char *setting(const otlp_exporter *exporter, const char *suffix) {
+    char name[96];
+    snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_%s_%s", exporter->variable, suffix);
+    const char *value = host->config_get(name);
+    if (value) return value;
+    snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_%s", suffix);
+    return host->config_get(name);
+}
+
+static int create(void *state, const otel_host_api *the_host) {
+    otlp_exporter *exporter = state;
+    host = the_host;
+    char message[256];
+    const char *protocol = setting(exporter, "PROTOCOL");
+    if (protocol && strcmp(protocol, "http/protobuf") != 0) {
+        snprintf(message, sizeof message,
+                 "OTLP %s: protocol %s is not available yet (only http/protobuf); %s are not exported",
+                 exporter->signal, protocol, exporter->signal);
+        warn(message);
+        return 1;
+    }
+    char url[2048];
+    char name[64];
+    snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_%s_ENDPOINT", exporter->variable);
+    const char *endpoint = host->config_get(name);
+    if (endpoint) {
+        snprintf(url, sizeof url, "%s", endpoint); /* a per-signal endpoint is used as given */
+    } else {
+        const char *base = host->config_get("OTEL_EXPORTER_OTLP_ENDPOINT");
+        if (!base) base = "http://localhost:4318";
+        size_t length = strlen(base);
+        while (length && base[length - 1] == '/') length--;
+        snprintf(url, sizeof url, "%.*s/v1/%s", (int)length, base, exporter->signal);
+    }
+    const char *error = NULL;
+    if (otel_otlp_parse_endpoint(url, &exporter->endpoint, &error) != 0) {
+        snprintf(message, sizeof message, "OTLP %s: the endpoint is not valid: %s; %s are not exported", exporter->signal, error,
+                 exporter->signal);
+        warn(message);
+        return 1;
+    }
+    if (exporter->endpoint.https) {
+        snprintf(message, sizeof message, "OTLP %s: https endpoints (TLS) are not available yet; %s are not exported",
+                 exporter->signal, exporter->signal);
+        warn(message);
+        return 1;
+    }
+    exporter->timeout_ms = DEFAULT_TIMEOUT_MS;
+    const char *timeout = setting(exporter, "TIMEOUT");
+    if (timeout) {
+        char *end;
+        long value = strtol(timeout, &end, 10);
+        if (*end || value <= 0) {
+            snprintf(message, sizeof message, "OTLP %s: the timeout is not a positive number of milliseconds; using %u",
+                     exporter->signal, DEFAULT_TIMEOUT_MS);
+            warn(message);
+        } else {
+            exporter->timeout_ms = (uint32_t)value;
+        }
+    }
+    const char *compression = setting(exporter, "COMPRESSION");
+    exporter->gzip = compression && strcmp(compression, "gzip") == 0;
+    if (compression && !exporter->gzip && strcmp(compression, "none") != 0) {
+        snprintf(message, sizeof message, "OTLP %s: compression must be gzip or none; sending uncompressed", exporter->signal);
+        warn(message);
+    }
+    const char *extra = setting(exporter, "HEADERS");
+    int skipped = 0;
+    char *lines = otel_otlp_header_lines(extra ? extra : "", &skipped);
+    if (skipped) { /* never the values: they are often credentials */
+        snprintf(message, sizeof message, "OTLP %s: %d header(s) of OTEL_EXPORTER_OTLP_HEADERS are malformed and not sent",
+                 exporter->signal, skipped);
+        warn(message);
+    }
+    size_t size = (lines ? strlen(lines) : 0) + 256;
+    exporter->headers = malloc(size);
+    if (!exporter->headers) {
+        free(lines);
+        return 1;
+    }
+    snprintf(exporter->headers, size, "Content-Type: application/x-protobuf\r\nUser-Agent: OTel-OTLP-Exporter-Swift/%s (otel-native)\r\n%s%s",
+             OTLP_VERSION, exporter->gzip ? "Content-Encoding: gzip\r\n" : "", lines ? lines : "");
+    free(lines);
+    exporter->ready = 1;
+    return 0;
+}
+
+/* The number of rejected items and the message of an Export*ServiceResponse's
+ * partial_success (field 1: rejected count 1, error_message 2), if any. */
+static int partial_success(const uint8_t *body, size_t length, long long *rejected, char *text, size_t size) {
+    *rejected = 0;
+    text[0] = 0;
+    if (length < 2 || body[0] != 0x0a) return 0;
+    size_t inner = body[1], at = 2;
+    if (inner & 0x80 || at + inner > length) return 0;
+    size_t end = at + inner;
+    while (at < end) {
+        uint8_t tag = body[at++];
+        if (tag == 0x08) { /* varint */
+            long long value = 0;
+            int shift = 0;
+            while (at < end && shift < 64) {
+                value |= (long long)(body[at] & 0x7f) << shift;
+                shift += 7;
+                if (!(body[at++] & 0x80)) break;
+            }
+            *rejected = value;
+        } else if (tag == 0x12 && at < end) {
+            size_t n = body[at++];
+            if (at + n > end) return 0;
+            snprintf(text, size, "%.*s", (int)n, (const char *)body + at);
+            at += n;
+        } else {
+            return 0;
+        }
+    }
+    return *rejected > 0 || text[0];
+}
+
+static int retryable(int status) { return status == 0 || status == 429 || status == 502 || status == 503 || status == 504; }
+
+static void sleep_ms(uint64_t milliseconds) {
+    struct timespec pause = {.tv_sec = (time_t)(milliseconds / 1000), .tv_nsec = (long)(milliseconds % 1000) * 1000000};
+    while (nanosleep(&pause, &pause) != 0) {}
+}
+
+static int export_request(void *state, const uint8_t *request, size_t length, uint32_t timeout_ms) {
+    otlp_exporter *exporter = state;
+    if (!exporter->ready) return 1;
+    char message[320];
+    size_t body_length = length;
+    uint8_t *compressed = exporter->gzip ? otel_otlp_gzip(request, length, &body_length) : NULL;
+    if (exporter->gzip && !compressed) {
+        snprintf(message, sizeof message, "OTLP %s: gzip failed; this batch is not exported", exporter->signal);
+        warn(message);
+        return 1;
+    }
+    const uint8_t *body = compressed ? compressed : request;
+    int exiting = host->process_exiting();
+    uint64_t budget = exporter->timeout_ms < timeout_ms || !timeout_ms ? exporter->timeout_ms : timeout_ms;
+    if (exiting && budget > 1000) budget = 1000; /* the exit flush: one attempt, at most a second */
+    uint64_t deadline = otel_otlp_now_ms() + budget;
+    uint64_t backoff = 1000;
+    otel_otlp_response response;
+    int result = 1;
+    for (;;) {
+        otel_otlp_post(&exporter->endpoint, exporter->headers, body, body_length, deadline, &response);
+        if (response.status >= 200 && response.status < 300) {
+            long long rejected;
+            char text[160];
+            if (partial_success(response.body, response.body_length, &rejected, text, sizeof text)) {
+                snprintf(message, sizeof message, "OTLP %s: the collector accepted part of a batch (%lld %s rejected%s%s)",
+                         exporter->signal, rejected, exporter->rejected_field, text[0] ? ": " : "", text);
+                warn(message);
+            }
+            result = 0;
+            break;
+        }
+        uint64_t now = otel_otlp_now_ms();
+        if (!retryable(response.status)) {
+            snprintf(message, sizeof message, "OTLP %s: the collector rejected a batch with HTTP %d; it is dropped, not retried",
+                     exporter->signal, response.status);
+            warn(message);
+            break;
+        }
+        /* OTLP/HTTP "Retryable response codes": exponential backoff with jitter, or the server's Retry-After. */
+        uint64_t wait = response.retry_after_ms >= 0 ? (uint64_t)response.retry_after_ms
+                                                     : backoff / 2 + (uint64_t)rand() % (backoff / 2 + 1);
+        backoff = backoff < 16000 ? backoff * 2 : 32000;
+        if (exiting || now + wait >= deadline) {
+            if (response.status) {
+                snprintf(message, sizeof message, "OTLP %s: the collector answered HTTP %d until the timeout; a batch is dropped",
+                         exporter->signal, response.status);
+            } else {
+                snprintf(message, sizeof message, "OTLP %s: %s; a batch is dropped", exporter->signal, response.failure);
+            }
+            warn(message);
+            break;
+        }
+        sleep_ms(wait);
+    }
+    free(compressed);
+    return result;
+}
+
+static int shutdown_exporter(void *state, uint32_t timeout_ms) {
+    (void)timeout_ms;
+    otlp_exporter *exporter = state;
+    exporter->ready = 0;
+    return 0;
+}
+
+static const otel_plugin_descriptor *entry(const otel_host_api *the_host, otlp_exporter *exporter, otel_plugin_descriptor *descriptor) {
+    if (the_host->size < sizeof(otel_host_api) || !the_host->process_exiting) return NULL;
+    host = the_host;
+    *descriptor = (otel_plugin_descriptor){
+        OTEL_PLUGIN_DESCRIPTOR_HEADER,
+        .name = "otel-native-otlp",
+        .version = OTLP_VERSION,
+        .state = exporter,
+        .exporter_create = create,
+        .exporter_export = export_request,
+        .exporter_shutdown = shutdown_exporter,
+    };
+    return descriptor;
+}
+
+__attribute__((visibility("default")))
+const otel_plugin_descriptor *otel_otlp_traces_entry(const otel_host_api *the_host) {
+    static otel_plugin_descriptor descriptor;
+    return entry(the_host, &traces, &descriptor);
+}
+
+__attribute__((visibility("default")))
+const otel_plugin_descriptor *otel_otlp_metrics_entry(const otel_host_api *the_host) {
+    static otel_plugin_descriptor descriptor;
+    return entry(the_host, &metrics, &descriptor);
+}

@@ -1,0 +1,153 @@
+import Foundation
+import XCTest
+
+/// The OTLP/HTTP exporter against a receiver that decodes every request with
+/// the official decoder (Tests/interop/otlp_receiver.py, opentelemetry-proto).
+extension OtelInstrumentTests {
+    /// A running receiver: its port, and the requests it decoded so far.
+    final class Receiver {
+        let process = Process()
+        let port: Int
+        let log: URL
+
+        init(scratch: URL, arguments: [String] = []) throws {
+            log = scratch.appendingPathComponent("otlp-\(UUID().uuidString).jsonl")
+            let script = OtelInstrumentTests.repository.appendingPathComponent("Tests/interop/otlp_receiver.py")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script.path, log.path] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            var line = Data()
+            while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                line.append(byte)
+            }
+            port = Int(String(decoding: line, as: UTF8.self)) ?? 0
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+
+        var endpoint: String { "http://127.0.0.1:\(port)" }
+
+        /// Each request: path, status answered, headers, decoded body.
+        var requests: [[String: Any]] {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+
+        func requests(_ path: String) -> [[String: Any]] { requests.filter { $0["path"] as? String == path } }
+    }
+
+    /// The span names of decoded ExportTraceServiceRequests.
+    func spanNames(_ requests: [[String: Any]]) -> [String] {
+        requests.flatMap { request -> [String] in
+            let resourceSpans = (request["body"] as? [String: Any])?["resourceSpans"] as? [[String: Any]] ?? []
+            return resourceSpans.flatMap { ($0["scopeSpans"] as? [[String: Any]] ?? []).flatMap { ($0["spans"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } } }
+        }
+    }
+
+    /// sqlite3 under the default configuration (the distro's otlp for traces
+    /// and metrics): spans and the duration histogram arrive whole, gzip when asked,
+    /// with the configured headers; a malformed header is reported without its value.
+    func testTheDefaultExporterSendsTracesAndMetricsOverOTLP() throws {
+        for compression in ["none", "gzip"] {
+            let receiver = try Receiver(scratch: scratch)
+            let sql = "create table t(x); insert into t values (1); select * from t;"
+            let result = try run(["--metrics_exporter", "otlp", "sqlite3", ":memory:", sql],
+                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                                               "OTEL_EXPORTER_OTLP_COMPRESSION": compression,
+                                               "OTEL_EXPORTER_OTLP_HEADERS": "api-key=s3cr%20et, bad key=leaked, tenant = blue"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(result.stdout, "1\n")
+            XCTAssertEqual(result.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count, 2, result.stderr)
+            XCTAssertTrue(result.stderr.contains("1 header(s) of OTEL_EXPORTER_OTLP_HEADERS are malformed"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("leaked") || result.stderr.contains("s3cr"), "never a header value in diagnostics")
+            let traces = receiver.requests("/v1/traces")
+            XCTAssertEqual(spanNames(traces), ["CREATE TABLE t", "INSERT t", "SELECT t"])
+            let first = try XCTUnwrap(traces.first)
+            XCTAssertEqual(first["encoding"] as? String, compression == "gzip" ? "gzip" : nil)
+            XCTAssertEqual(first["content_type"] as? String, "application/x-protobuf")
+            XCTAssertTrue((first["user_agent"] as? String ?? "").hasPrefix("OTel-OTLP-Exporter-Swift/"))
+            let headers = try XCTUnwrap(first["headers"] as? [String: String])
+            XCTAssertEqual(headers["api-key"], "s3cr et", "percent-decoded")
+            XCTAssertEqual(headers["tenant"], "blue")
+            XCTAssertNil(headers["bad key"])
+            let metrics = try XCTUnwrap(receiver.requests("/v1/metrics").first?["body"] as? [String: Any])
+            let metric = try XCTUnwrap(((((metrics["resourceMetrics"] as? [[String: Any]])?.first?["scopeMetrics"]
+                as? [[String: Any]])?.first?["metrics"]) as? [[String: Any]])?.first)
+            XCTAssertEqual(metric["name"] as? String, "db.client.operation.duration")
+            let histogram = try XCTUnwrap(metric["histogram"] as? [String: Any])
+            XCTAssertEqual(histogram["aggregationTemporality"] as? String, "AGGREGATION_TEMPORALITY_CUMULATIVE")
+            let points = try XCTUnwrap(histogram["dataPoints"] as? [[String: Any]])
+            XCTAssertEqual(points.count, 3)
+            XCTAssertEqual(points.first?["explicitBounds"] as? [Double], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10])
+            XCTAssertEqual(points.compactMap { $0["count"] as? String }, ["1", "1", "1"], "uint64 as a string in the JSON mapping")
+        }
+    }
+
+    /// 503 then 200 while the program runs: retried, nothing lost.
+    func testAnUnavailableCollectorIsRetried() throws {
+        let receiver = try Receiver(scratch: scratch, arguments: ["--statuses", "503,200"])
+        let script = """
+            import sqlite3, time
+            db = sqlite3.connect(':memory:')
+            db.execute('create table t(x)')
+            time.sleep(3)
+            print('done')
+            """
+        let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "100", "python3", "-c", script],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "done\n")
+        XCTAssertEqual(result.stderr, "", "a retried export that succeeds is not reported")
+        let traces = receiver.requests("/v1/traces")
+        XCTAssertEqual(traces.map { $0["status"] as? Int }, [503, 200])
+        XCTAssertEqual(spanNames(traces.filter { $0["status"] as? Int == 200 }), ["CREATE TABLE t"])
+    }
+
+    /// 400: dropped at once, one diagnostic, no retry.
+    func testARejectedBatchIsDroppedNotRetried() throws {
+        let receiver = try Receiver(scratch: scratch, arguments: ["--statuses", "400"])
+        let result = try run(["--traces_exporter", "otlp", "sqlite3", ":memory:", "select 1;"],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "1\n")
+        XCTAssertEqual(result.stderr, "otel-native: warning: OTLP traces: the collector rejected a batch with HTTP 400; it is dropped, not retried\n")
+        XCTAssertEqual(receiver.requests("/v1/traces").count, 1)
+    }
+
+    /// No collector listening, or one that never answers: the program's exit
+    /// is delayed by at most about a second, with one diagnostic.
+    func testAMissingOrSilentCollectorBarelyDelaysExit() throws {
+        let silent = try Receiver(scratch: scratch, arguments: ["--hang"])
+        let closedPort = try Receiver(scratch: scratch)
+        let closed = closedPort.endpoint
+        closedPort.process.terminate()
+        closedPort.process.waitUntilExit()
+        for (endpoint, expected) in [(closed, "cannot connect to the endpoint"), (silent.endpoint, "no response before the timeout")] {
+            let start = Date()
+            let result = try run(["--traces_exporter", "otlp", "sqlite3", ":memory:", "select 1;"],
+                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint])
+            let elapsed = Date().timeIntervalSince(start)
+            XCTAssertEqual(result.status, 0)
+            XCTAssertEqual(result.stdout, "1\n")
+            XCTAssertTrue(result.stderr.contains(expected), result.stderr)
+            XCTAssertEqual(result.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count, 1, result.stderr)
+            XCTAssertLessThan(elapsed, 2.5, "exit delayed by the collector")
+        }
+    }
+
+    /// What is not built yet says so once, and the program runs on.
+    func testUnavailableProtocolsAndTLSAreReported() throws {
+        for (environment, expected) in [(["OTEL_EXPORTER_OTLP_ENDPOINT": "https://127.0.0.1:1"], "https endpoints (TLS) are not available yet"),
+                                        (["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], "protocol grpc is not available yet")] {
+            let result = try run(["--traces_exporter", "otlp", "sqlite3", ":memory:", "select 1;"], environment: environment)
+            XCTAssertEqual(result.status, 0)
+            XCTAssertEqual(result.stdout, "1\n")
+            XCTAssertTrue(result.stderr.contains(expected), result.stderr)
+        }
+    }
+}
