@@ -1,6 +1,7 @@
 """The OpenTelemetry Python peer for docs/performance.md: the same work as
 otel-bench, measured the same way (median of 7 runs, ns per operation on the
 calling thread), through a BatchSpanProcessor whose exporter discards spans.
+The OTLP encoding row needs opentelemetry-exporter-otlp-proto-common.
 
     python3 Benchmarks/opentelemetry_python_peer.py
 """
@@ -100,3 +101,40 @@ measure("histogram record, 3 attributes, 2 threads at once", iterations, lambda:
 stop.set()
 other.join()
 meter_provider.shutdown()
+
+# OTLP protobuf encoding of a batch of 512 spans like the SQLite instrumentation's, per span.
+try:
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+except ImportError:
+    print("| OTLP protobuf encoding, per span (batches of 512) | (pip install opentelemetry-exporter-otlp-proto-common) |")
+else:
+    from opentelemetry.sdk.trace.export import SpanExporter as _Exporter
+
+    class Collecting(_Exporter):
+        spans = []
+
+        def export(self, spans):
+            Collecting.spans.extend(spans)
+            return SpanExportResult.SUCCESS
+
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    encoding_provider = TracerProvider()
+    encoding_provider.add_span_processor(SimpleSpanProcessor(Collecting()))
+    encoding_tracer = encoding_provider.get_tracer("otel-native.sqlite3", "0.1.0", schema_url="https://opentelemetry.io/schemas/1.33.0")
+    with encoding_tracer.start_as_current_span("parent"):
+        for _ in range(512):
+            span = encoding_tracer.start_span("INSERT t", kind=trace.SpanKind.CLIENT)
+            for key, value in (("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "t"),
+                               ("db.query.summary", "INSERT t"), ("db.query.text", "insert into t values (?, ?);"),
+                               ("db.namespace", "b.db")):
+                span.set_attribute(key, value)
+            span.end()
+    batch = [s for s in Collecting.spans if s.name == "INSERT t"]
+    samples = []
+    for _ in range(7):
+        start = time.perf_counter_ns()
+        for _ in range(5):
+            encode_spans(batch).SerializeToString()
+        samples.append((time.perf_counter_ns() - start) / (5 * len(batch)))
+    samples.sort()
+    print(f"| OTLP protobuf encoding, per span (batches of 512) | {samples[3]:.1f} |")

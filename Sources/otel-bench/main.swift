@@ -65,10 +65,11 @@ final class BackgroundRecorder: @unchecked Sendable {
 /// Only workloads whose name starts with this argument run (for profiling one).
 let filter = CommandLine.arguments.dropFirst().first
 
-/// Median ns per iteration over 11 runs. With `chunk`, each run is timed in
+/// Median ns per operation over 11 runs (an iteration may do `operationsPerIteration`). With `chunk`, each run is timed in
 /// chunks of that many iterations and `between` runs untimed after each chunk
 /// (to drain the export queue, as the export thread would between batches).
-func measure(_ name: String, iterations: Int, chunk: Int? = nil, between: () -> Void = {}, _ body: () -> Void) {
+func measure(_ name: String, iterations: Int, chunk: Int? = nil, between: () -> Void = {}, operationsPerIteration: Int = 1,
+             _ body: () -> Void) {
     if let filter, !name.hasPrefix(filter) { return }
     let chunk = chunk ?? iterations
     // Warm up as a run does (the allocator, the queue and the caches reach their steady state).
@@ -90,7 +91,7 @@ func measure(_ name: String, iterations: Int, chunk: Int? = nil, between: () -> 
             done += count
             between()
         }
-        samples.append(Double(elapsed) / Double(iterations))
+        samples.append(Double(elapsed) / Double(iterations * operationsPerIteration))
     }
     samples.sort()
     let median = samples[samples.count / 2]
@@ -206,6 +207,28 @@ measure("sampled span, 5 attributes, exporting concurrently", iterations: iterat
     fiveAttributes(span)
     span.end()
 }
+// OTLP protobuf encoding (issue 5 target: ≤ 1 µs per span): a batch of 512
+// spans like the SQLite instrumentation's (six string attributes, a parent).
+let encodingResource = resource
+let encodingScope = InstrumentationScope(name: "otel-native.sqlite3", version: "0.1.0", schemaURL: "https://opentelemetry.io/schemas/1.33.0")
+var encodingAttributes = Attributes()
+for (key, value) in sqliteAttributes { encodingAttributes.set(key, .string(value)) }
+/// One span of the encoding batch.
+@MainActor
+func encodingSpan(_ index: Int) -> SpanData {
+    let traceId = TraceId(high: 1, low: UInt64(index + 1))
+    let context = SpanContext(traceId: traceId, spanId: SpanId(UInt64(index + 1)), traceFlags: .sampled)
+    let parent = SpanContext(traceId: traceId, spanId: SpanId(99), traceFlags: .sampled)
+    let start: UInt64 = 1_732_540_800_000_000_000
+    return SpanData(name: "INSERT t", context: context, parentContext: parent, kind: .client, scope: encodingScope,
+                    resource: encodingResource, startTime: start, endTime: start + 2_000, attributes: encodingAttributes,
+                    events: [], droppedEvents: 0, links: [], droppedLinks: 0, status: .unset)
+}
+let encodingBatch = (0..<512).map { encodingSpan($0) }
+measure("OTLP protobuf encoding, per span (batches of 512)", iterations: 200, operationsPerIteration: encodingBatch.count) {
+    blackHole(OTLPTraceEncoder.encode(encodingBatch))
+}
+
 // Metrics (issue 5 target: ≤ 100 ns per histogram record, from many threads).
 let meterProvider = MeterProvider(resource: resource, exporters: [DiscardingMetricExporter()],
                                   intervalNanoseconds: 3_600_000_000_000, diagnostics: diagnostics)

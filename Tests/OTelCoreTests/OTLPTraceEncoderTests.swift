@@ -29,9 +29,9 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual((scopeSpans[0]["scope"] as? [String: Any])?["name"] as? String, "test")
         let span = try XCTUnwrap((scopeSpans[0]["spans"] as? [[String: Any]])?.first)
         // JSON mapping of bytes is base64.
-        XCTAssertEqual(span["trace_id"] as? String, Data(OTLPTraceEncoder.traceIdBytes(TraceId(hex: "0af7651916cd43dd8448eb211c80319c")!)).base64EncodedString())
-        XCTAssertEqual(span["span_id"] as? String, Data(OTLPTraceEncoder.spanIdBytes(SpanId(hex: "00f067aa0ba902b7")!)).base64EncodedString())
-        XCTAssertEqual(span["parent_span_id"] as? String, Data(OTLPTraceEncoder.spanIdBytes(SpanId(hex: "b7ad6b7169203331")!)).base64EncodedString())
+        XCTAssertEqual(span["trace_id"] as? String, hexBytes("0af7651916cd43dd8448eb211c80319c").base64EncodedString())
+        XCTAssertEqual(span["span_id"] as? String, hexBytes("00f067aa0ba902b7").base64EncodedString())
+        XCTAssertEqual(span["parent_span_id"] as? String, hexBytes("b7ad6b7169203331").base64EncodedString())
         XCTAssertEqual(span["trace_state"] as? String, "vendor=v1,other=it's")
         XCTAssertEqual(span["name"] as? String, "GET /items")
         XCTAssertEqual(span["kind"] as? String, "SPAN_KIND_SERVER")
@@ -68,6 +68,24 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual(root["status"] as? [String: String], ["code": "STATUS_CODE_OK"])
     }
 
+    /// A batch large enough for 3-byte message lengths (the writer moves a
+    /// message up when its length outgrows the byte it kept), several scopes.
+    func testLargeBatchesDecode() throws {
+        let template = ConsoleExporterInteropTests.fixedSpans()[0]
+        let spans = (0..<300).map { index -> SpanData in
+            var span = template
+            span.name = "span \(index)"
+            span.scope = InstrumentationScope(name: "scope \(index % 3)")
+            return span
+        }
+        let request = try decode(OTLPTraceEncoder.encode(spans))
+        let scopeSpans = try XCTUnwrap((request["resource_spans"] as? [[String: Any]])?.first?["scope_spans"] as? [[String: Any]])
+        XCTAssertEqual(scopeSpans.map { ($0["scope"] as? [String: Any])?["name"] as? String }, ["scope 0", "scope 1", "scope 2"])
+        let names = scopeSpans.flatMap { ($0["spans"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+        XCTAssertEqual(names.count, 300)
+        XCTAssertEqual(Set(names), Set((0..<300).map { "span \($0)" }))
+    }
+
     func testDroppedCountsAreCarried() throws {
         var limits = SpanLimits()
         limits.attributeCount = 1
@@ -85,4 +103,16 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual(encoded["dropped_attributes_count"] as? Int, 1)
         XCTAssertEqual(encoded["dropped_events_count"] as? Int, 1)
     }
+}
+
+/// The bytes a hexadecimal string spells (ids as the wire carries them: big-endian).
+func hexBytes(_ hex: String) -> Data {
+    var bytes = Data()
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        bytes.append(UInt8(hex[index..<next], radix: 16)!)
+        index = next
+    }
+    return bytes
 }

@@ -6,7 +6,7 @@ public enum OTLPMetricsEncoder {
     public static func encode(_ metrics: [MetricData], resource: Resource) -> [UInt8] {
         var scopes: [InstrumentationScope] = []
         for metric in metrics where !scopes.contains(metric.scope) { scopes.append(metric.scope) }
-        var writer = ProtobufWriter()
+        var writer = ProtobufWriter(expectedBytes: 1024)
         writer.messageField(1) { resourceMetrics in
             resourceMetrics.messageField(1) { OTLPCommon.resource(&$0, resource) }
             for scope in scopes {

@@ -5,40 +5,50 @@
 public enum OTLPTraceEncoder {
     /// The request for `spans`, grouped by resource and instrumentation scope.
     public static func encode(_ spans: [SpanData]) -> [UInt8] {
-        var groups: [(resource: Resource, scopes: [(scope: InstrumentationScope, spans: [SpanData])])] = []
-        for span in spans {
-            if let resourceIndex = groups.firstIndex(where: { $0.resource == span.resource }) {
-                if let scopeIndex = groups[resourceIndex].scopes.firstIndex(where: { $0.scope == span.scope }) {
-                    groups[resourceIndex].scopes[scopeIndex].spans.append(span)
-                } else {
-                    groups[resourceIndex].scopes.append((span.scope, [span]))
-                }
+        // Groups of span indices (no copies of the spans); consecutive spans
+        // usually share both, so the last group is tried first.
+        var groups: [(resource: Int, scopes: [(scope: Int, spans: [Int])])] = []
+        for index in spans.indices {
+            let span = spans[index]
+            let resourceIndex = groups.last.map { spans[$0.resource].resource == span.resource } == true ? groups.count - 1
+                : groups.firstIndex { spans[$0.resource].resource == span.resource }
+            guard let resourceIndex else {
+                groups.append((index, [(index, [index])]))
+                continue
+            }
+            let scopes = groups[resourceIndex].scopes
+            let scopeIndex = scopes.last.map { spans[$0.scope].scope == span.scope } == true ? scopes.count - 1
+                : scopes.firstIndex { spans[$0.scope].scope == span.scope }
+            if let scopeIndex {
+                groups[resourceIndex].scopes[scopeIndex].spans.append(index)
             } else {
-                groups.append((span.resource, [(span.scope, [span])]))
+                groups[resourceIndex].scopes.append((index, [index]))
             }
         }
-        var writer = ProtobufWriter()
+        var writer = ProtobufWriter(expectedBytes: 512 + spans.count * 320)
         for group in groups {
+            let resource = spans[group.resource].resource
             writer.messageField(1) { resourceSpans in
-                resourceSpans.messageField(1) { OTLPCommon.resource(&$0, group.resource) }
+                resourceSpans.messageField(1) { OTLPCommon.resource(&$0, resource) }
                 for scopeGroup in group.scopes {
+                    let scope = spans[scopeGroup.scope].scope
                     resourceSpans.messageField(2) { scopeSpans in
-                        scopeSpans.messageField(1) { OTLPCommon.scope(&$0, scopeGroup.scope) }
-                        for span in scopeGroup.spans { scopeSpans.messageField(2) { encodeSpan(&$0, span) } }
-                        scopeSpans.stringField(3, scopeGroup.scope.schemaURL ?? "")
+                        scopeSpans.messageField(1) { OTLPCommon.scope(&$0, scope) }
+                        for index in scopeGroup.spans { scopeSpans.messageField(2) { encodeSpan(&$0, spans[index]) } }
+                        scopeSpans.stringField(3, scope.schemaURL ?? "")
                     }
                 }
-                resourceSpans.stringField(3, group.resource.schemaURL)
+                resourceSpans.stringField(3, resource.schemaURL)
             }
         }
         return writer.bytes
     }
 
     static func encodeSpan(_ writer: inout ProtobufWriter, _ span: SpanData) {
-        writer.bytesField(1, traceIdBytes(span.context.traceId))
-        writer.bytesField(2, spanIdBytes(span.context.spanId))
+        writer.bigEndianField(1, span.context.traceId.high, span.context.traceId.low)
+        writer.bigEndianField(2, span.context.spanId.value)
         writer.stringField(3, span.context.traceState.headerValue)
-        if let parent = span.parentContext { writer.bytesField(4, spanIdBytes(parent.spanId)) }
+        if let parent = span.parentContext { writer.bigEndianField(4, parent.spanId.value) }
         writer.stringField(5, span.name)
         writer.varintField(6, UInt64(span.kind.rawValue + 1))
         writer.fixed64Field(7, span.startTime)
@@ -56,8 +66,8 @@ public enum OTLPTraceEncoder {
         writer.varintField(12, UInt64(span.droppedEvents))
         for link in span.links {
             writer.messageField(13) { linkWriter in
-                linkWriter.bytesField(1, traceIdBytes(link.context.traceId))
-                linkWriter.bytesField(2, spanIdBytes(link.context.spanId))
+                linkWriter.bigEndianField(1, link.context.traceId.high, link.context.traceId.low)
+                linkWriter.bigEndianField(2, link.context.spanId.value)
                 linkWriter.stringField(3, link.context.traceState.headerValue)
                 for attribute in link.attributes.entries { linkWriter.messageField(4) { OTLPCommon.keyValue(&$0, attribute) } }
                 linkWriter.varintField(5, UInt64(link.attributes.droppedCount))
@@ -78,15 +88,5 @@ public enum OTLPTraceEncoder {
 
     static func flags(_ traceFlags: TraceFlags, remote: Bool) -> UInt32 {
         UInt32(traceFlags.rawValue) | 0x100 | (remote ? 0x200 : 0)
-    }
-
-    static func traceIdBytes(_ id: TraceId) -> [UInt8] {
-        bigEndian(id.high) + bigEndian(id.low)
-    }
-
-    static func spanIdBytes(_ id: SpanId) -> [UInt8] { bigEndian(id.value) }
-
-    private static func bigEndian(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - $0 * 8)) }
     }
 }

@@ -1,11 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Writes protocol buffers wire format (protobuf encoding guide: varints,
-/// fixed-width fields, length-delimited fields). Nested messages are written
-/// into a scratch writer and appended with their length.
-struct ProtobufWriter {
-    private(set) var bytes: [UInt8] = []
+/// fixed-width fields, length-delimited fields) into one growing buffer.
+/// Nested messages are written in place: one byte is kept for their length
+/// and the message is moved up when the length needs more.
+struct ProtobufWriter: ~Copyable {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
 
     private enum WireType: UInt64 {
         case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
+    }
+
+    /// A writer expecting about `expectedBytes` (it grows as needed).
+    init(expectedBytes: Int = 256) {
+        capacity = max(expectedBytes, 64)
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// The bytes written so far.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let grown = max(capacity * 2, count + extra)
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        larger.update(from: storage, count: count)
+        storage.deallocate()
+        storage = larger
+        capacity = grown
+    }
+
+    private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count += 1
+    }
+
+    private mutating func append(_ source: UnsafeRawBufferPointer) {
+        guard let base = source.baseAddress, source.count > 0 else { return }
+        reserve(source.count)
+        UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: source.count)
+        count += source.count
     }
 
     private mutating func tag(_ field: Int, _ type: WireType) {
@@ -13,12 +56,19 @@ struct ProtobufWriter {
     }
 
     mutating func varint(_ value: UInt64) {
+        reserve(10)
         var value = value
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            storage[count] = UInt8(truncatingIfNeeded: value) | 0x80
+            count += 1
             value >>= 7
         }
-        bytes.append(UInt8(value))
+        storage[count] = UInt8(value)
+        count += 1
+    }
+
+    private mutating func littleEndian64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
     /// A uint32/uint64/enum/bool/int64 field; zero (the default) is omitted.
@@ -45,35 +95,39 @@ struct ProtobufWriter {
     mutating func fixed64Field(_ field: Int, _ value: UInt64, always: Bool = false) {
         guard value != 0 || always else { return }
         tag(field, .fixed64)
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        littleEndian64(value)
     }
 
     mutating func doubleField(_ field: Int, _ value: Double, always: Bool = false) {
         guard value != 0 || always else { return }
         tag(field, .fixed64)
-        let bits = value.bitPattern
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+        littleEndian64(value.bitPattern)
     }
 
     mutating func fixed32Field(_ field: Int, _ value: UInt32) {
         guard value != 0 else { return }
         tag(field, .fixed32)
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
     /// A string field; empty is omitted unless `always` (a oneof member must be present).
     mutating func stringField(_ field: Int, _ value: String, always: Bool = false) {
         guard !value.isEmpty || always else { return }
         tag(field, .lengthDelimited)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        let utf8 = value.utf8
+        varint(UInt64(utf8.count))
+        if utf8.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in utf8 { append(byte) }
+        }
     }
 
-    mutating func bytesField(_ field: Int, _ value: [UInt8]) {
-        guard !value.isEmpty else { return }
+    /// A bytes field holding `words` big-endian (trace and span ids), written
+    /// without an intermediate array; omitted when every word is zero.
+    mutating func bigEndianField(_ field: Int, _ words: UInt64...) {
+        guard words.contains(where: { $0 != 0 }) else { return }
         tag(field, .lengthDelimited)
-        varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        varint(UInt64(words.count * 8))
+        for word in words { withUnsafeBytes(of: word.bigEndian) { append($0) } }
     }
 
     /// A packed repeated fixed64 field (omitted when empty).
@@ -81,9 +135,7 @@ struct ProtobufWriter {
         guard !values.isEmpty else { return }
         tag(field, .lengthDelimited)
         varint(UInt64(values.count * 8))
-        for value in values {
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        }
+        for value in values { littleEndian64(value) }
     }
 
     /// A packed repeated double field (omitted when empty).
@@ -93,10 +145,31 @@ struct ProtobufWriter {
 
     /// A nested message field, always written (an empty message still marks presence).
     mutating func messageField(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
-        var nested = ProtobufWriter()
-        body(&nested)
         tag(field, .lengthDelimited)
-        varint(UInt64(nested.bytes.count))
-        bytes.append(contentsOf: nested.bytes)
+        let lengthAt = count
+        append(0)
+        body(&self)
+        let length = count - lengthAt - 1
+        if length < 0x80 {
+            storage[lengthAt] = UInt8(length)
+            return
+        }
+        var extra = 0
+        var probe = UInt64(length) >> 7
+        while probe > 0 {
+            extra += 1
+            probe >>= 7
+        }
+        reserve(extra)
+        memmove(storage + lengthAt + 1 + extra, storage + lengthAt + 1, length) // overlapping: the message moves up
+        var value = UInt64(length)
+        var at = lengthAt
+        while value >= 0x80 {
+            storage[at] = UInt8(truncatingIfNeeded: value) | 0x80
+            at += 1
+            value >>= 7
+        }
+        storage[at] = UInt8(value)
+        count += extra
     }
 }
