@@ -1,8 +1,9 @@
 /* An example otel-native plugin in C, built against otel_plugin.h alone.
  *
  * It is an instrumentor that, when the runtime instruments the process,
- * records one span saying so. Real instrumentors hook a library's functions
- * (the hooking engine arrives in the host table's reserved slots).
+ * records one span saying so, and a log record inside that span (so it
+ * carries the span's trace and span ids). Real instrumentors hook a
+ * library's functions with host->hook_wrap (see Plugins/SQLite3).
  *
  *   cc -shared -fPIC -I<include dir> -o libexample_c_plugin.so example_plugin.c
  */
@@ -17,6 +18,12 @@ static int instrument(void *state, const otel_host_api *host) {
     host->span_start(tracer, "example-c-plugin instrumented", OTEL_SPAN_KIND_INTERNAL, NULL, &span);
     const char *greeting = host->config_get("OTEL_NATIVE_EXAMPLE_GREETING");
     host->span_set_string(&span, "example.greeting", greeting ? greeting : "hello");
+    otel_logger *logger = host->logger_get("example-c-plugin", "1.0.0", NULL);
+    otel_context_token token = host->span_make_current(&span);
+    otel_attribute attribute = {.key = "example.greeting", .type = OTEL_ATTRIBUTE_STRING};
+    attribute.value.string_value = greeting ? greeting : "hello";
+    host->log_emit(logger, 9, "INFO", "example-c-plugin instrumented", &attribute, 1);
+    host->context_restore(token);
     otel_plugin_span_end(host, &span);
     host->log(OTEL_LOG_DEBUG, "example-c-plugin: instrumented");
     return 0;

@@ -1,8 +1,8 @@
 /* The OTLP/HTTP exporter (OpenTelemetry Protocol exporter spec, and the
  * OTLP/HTTP section of the OTLP spec): the host hands each batch encoded as an
  * OTLP protobuf request; this plugin POSTs it to
- * OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT (used as given) or to
- * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces|/v1/metrics (default
+ * OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT (used as given) or to
+ * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces|/v1/metrics|/v1/logs (default
  * http://localhost:4318), with OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT and
  * _COMPRESSION (and their per-signal variants), retrying 429, 502, 503, 504
  * and connection failures with exponential backoff and jitter (honouring
@@ -25,8 +25,8 @@ OTEL_PLUGIN_DECLARE_ABI();
 static const otel_host_api *host;
 
 typedef struct otlp_exporter {
-    const char *signal;         /* "traces" or "metrics" */
-    const char *variable;       /* "TRACES" or "METRICS" */
+    const char *signal;         /* "traces", "metrics" or "logs" */
+    const char *variable;       /* "TRACES", "METRICS" or "LOGS" */
     const char *rejected_field; /* what partial_success counts */
     otel_otlp_endpoint endpoint;
     char *headers;              /* header lines, ending in \r\n each */
@@ -37,6 +37,7 @@ typedef struct otlp_exporter {
 
 static otlp_exporter traces = {.signal = "traces", .variable = "TRACES", .rejected_field = "spans"};
 static otlp_exporter metrics = {.signal = "metrics", .variable = "METRICS", .rejected_field = "data points"};
+static otlp_exporter logs = {.signal = "logs", .variable = "LOGS", .rejected_field = "log records"};
 
 static void warn(const char *message) { host->log(OTEL_LOG_WARNING, message); }
 
@@ -258,4 +259,10 @@ __attribute__((visibility("default")))
 const otel_plugin_descriptor *otel_otlp_metrics_entry(const otel_host_api *the_host) {
     static otel_plugin_descriptor descriptor;
     return entry(the_host, &metrics, &descriptor);
+}
+
+__attribute__((visibility("default")))
+const otel_plugin_descriptor *otel_otlp_logs_entry(const otel_host_api *the_host) {
+    static otel_plugin_descriptor descriptor;
+    return entry(the_host, &logs, &descriptor);
 }

@@ -15,7 +15,8 @@ final class ExampleProgramTests: XCTestCase {
     }
 
     func baseEnvironment(_ extra: [String: String]) -> [String: String] {
-        var environment = ["PATH": "/usr/bin:/bin", "OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none"]
+        var environment = ["PATH": "/usr/bin:/bin", "OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none",
+                           "OTEL_LOGS_EXPORTER": "none"]
         environment.merge(extra) { $1 }
         return environment
     }

@@ -88,6 +88,29 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// Log records over OTLP: the example plugin logs inside its span; the
+    /// record arrives with the span's trace and span ids.
+    func testLogRecordsAreExportedWithTheirSpan() throws {
+        let plugins = try examplePluginDirectory()
+        let receiver = try Receiver(scratch: scratch)
+        let result = try run(["--plugins_path", plugins, "--traces_exporter", "otlp", "--logs_exporter", "otlp", "/bin/true"],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let logs = try XCTUnwrap(receiver.requests("/v1/logs").first?["body"] as? [String: Any])
+        let scopeLogs = try XCTUnwrap((logs["resourceLogs"] as? [[String: Any]])?.first?["scopeLogs"] as? [[String: Any]])
+        XCTAssertEqual((scopeLogs.first?["scope"] as? [String: Any])?["name"] as? String, "example-c-plugin")
+        let record = try XCTUnwrap((scopeLogs.first?["logRecords"] as? [[String: Any]])?.first)
+        XCTAssertEqual((record["body"] as? [String: Any])?["stringValue"] as? String, "example-c-plugin instrumented")
+        XCTAssertEqual(record["severityNumber"] as? String, "SEVERITY_NUMBER_INFO")
+        XCTAssertEqual(record["severityText"] as? String, "INFO")
+        let spans = try XCTUnwrap(((((receiver.requests("/v1/traces").first?["body"] as? [String: Any])?["resourceSpans"]
+            as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"]) as? [[String: Any]])
+        let span = try XCTUnwrap(spans.first { $0["name"] as? String == "example-c-plugin instrumented" })
+        XCTAssertEqual(record["traceId"] as? String, span["traceId"] as? String)
+        XCTAssertEqual(record["spanId"] as? String, span["spanId"] as? String)
+    }
+
     /// 503 then 200 while the program runs: retried, nothing lost.
     func testAnUnavailableCollectorIsRetried() throws {
         let receiver = try Receiver(scratch: scratch, arguments: ["--statuses", "503,200"])

@@ -31,8 +31,10 @@ final class OtelInstrumentTests: XCTestCase {
     }
 
     func run(_ arguments: [String], environment extra: [String: String] = [:], instrumented: Bool = true) throws -> (status: Int32, stdout: String, stderr: String) {
-        // No metric exporter unless a test names one (the default, otlp, is not built yet and warns).
-        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path, "OTEL_METRICS_EXPORTER": "none"]
+        // No metric or log exporter unless a test names one (the default, otlp, would
+        // report that no collector listens on localhost:4318).
+        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path, "OTEL_METRICS_EXPORTER": "none",
+                           "OTEL_LOGS_EXPORTER": "none"]
         environment.merge(extra) { $1 }
         if instrumented {
             let result = try runProgram(products.appendingPathComponent("otel-instrument").path, arguments, environment: environment)
@@ -435,7 +437,7 @@ extension OtelInstrumentTests {
     /// bash replaces getenv/setenv with its own table, empty while constructors
     /// run: settings must still be read from the environment block itself.
     func testBashSeesTheSettingsAndKeepsItsEnvironment() throws {
-        let result = try run(["--traces_exporter", "none", "bash", "-c", "echo ${OTEL_TRACES_EXPORTER}-${OTEL_LOGS_EXPORTER:-unset}"])
+        let result = try run(["--traces_exporter", "none", "bash", "-c", "echo ${OTEL_TRACES_EXPORTER}-${OTEL_EXPORTER_OTLP_PROTOCOL:-unset}"])
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.stdout, "none-unset\n")
         XCTAssertEqual(result.stderr, "", "no process, bash included, reads OTEL_TRACES_EXPORTER as unset")

@@ -18,13 +18,16 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest, ExportLogsServiceResponse)
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest, ExportMetricsServiceResponse)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest, ExportTraceServiceResponse)
 
 MESSAGES = {"/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
-            "/v1/metrics": (ExportMetricsServiceRequest, ExportMetricsServiceResponse)}
+            "/v1/metrics": (ExportMetricsServiceRequest, ExportMetricsServiceResponse),
+            "/v1/logs": (ExportLogsServiceRequest, ExportLogsServiceResponse)}
 
 arguments = argparse.ArgumentParser()
 arguments.add_argument("output")

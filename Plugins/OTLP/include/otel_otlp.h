@@ -1,5 +1,5 @@
-/* The OTLP/HTTP exporter plugin (otel_traces_exporter and
- * otel_metrics_exporter "otlp", "otlp_proto_http"). */
+/* The OTLP/HTTP exporter plugin (otel_traces_exporter, otel_metrics_exporter
+ * and otel_logs_exporter "otlp", "otlp_proto_http"). */
 #ifndef OTEL_OTLP_H
 #define OTEL_OTLP_H
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 const otel_plugin_descriptor *otel_otlp_traces_entry(const otel_host_api *host);
 const otel_plugin_descriptor *otel_otlp_metrics_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_logs_entry(const otel_host_api *host);
 
 /* Where requests go: an http:// URL split into its parts. */
 typedef struct otel_otlp_endpoint {

@@ -200,6 +200,20 @@ bool otel_instrument_enabled(const otel_instrument *instrument);
 void otel_instrument_record_int(otel_instrument *instrument, int64_t value, const otel_attribute *attributes, size_t count);
 void otel_instrument_record_double(otel_instrument *instrument, double value, const otel_attribute *attributes, size_t count);
 
+/* ---- logs ---------------------------------------------------------------- */
+
+/** An opaque logger: one per instrumentation scope; never freed. */
+typedef struct otel_logger otel_logger;
+
+/** The logger of an instrumentation scope, or NULL when the SDK is off. */
+otel_logger *otel_logger_get(const char *name, const char *version, const char *schema_url);
+/** Emits a log record now, in the calling thread's current span (trace
+ *  correlation): `severity_number` 1–24 (TRACE 1, DEBUG 5, INFO 9, WARN 13,
+ *  ERROR 17, FATAL 21; 0 unspecified), `severity_text` and `body` may be NULL.
+ *  A NULL logger does nothing. */
+void otel_log_emit(otel_logger *logger, int severity_number, const char *severity_text, const char *body,
+                   const otel_attribute *attributes, size_t count);
+
 /* ---- lifecycle ----------------------------------------------------------- */
 
 /** Exports everything pending; waits at most `timeout_ms`. True on success. */

@@ -120,9 +120,11 @@ typedef struct otel_host_api {
     bool (*instrument_enabled)(const otel_instrument *instrument);
     void *reserved_metrics[11];
 
-    /* Reserved for logs (issue 5): NULL until they land; a later minor
-     * version names them. */
-    void *reserved_logs[16];
+    /* Logs (ABI 1.2): the functions of otel_core.h. */
+    otel_logger *(*logger_get)(const char *name, const char *version, const char *schema_url);
+    void (*log_emit)(otel_logger *logger, int severity_number, const char *severity_text, const char *body,
+                     const otel_attribute *attributes, size_t count);
+    void *reserved_logs[14];
 } otel_host_api;
 
 /** Ends `span` through `host`, with no call at all for a span that holds

@@ -201,5 +201,6 @@ public func cForceFlush(_ timeoutMilliseconds: UInt32) -> Bool {
     let state = OTelSDK.state
     let timeout = UInt64(timeoutMilliseconds) * 1_000_000
     let spans = state.tracerProvider?.forceFlush(timeoutNanoseconds: timeout) ?? true
-    return (state.meterProvider?.forceFlush(timeoutNanoseconds: timeout) ?? true) && spans
+    let logs = state.loggerProvider?.forceFlush(timeoutNanoseconds: timeout) ?? true
+    return (state.meterProvider?.forceFlush(timeoutNanoseconds: timeout) ?? true) && spans && logs
 }

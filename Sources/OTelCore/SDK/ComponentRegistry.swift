@@ -11,6 +11,8 @@ public struct ComponentRegistry: Sendable {
     public var tracesExporters: [String: @Sendable () -> (any SpanExporter)?] = [:]
     /// Metric exporters from plugins (they receive each collection as OTLP protobuf).
     public var metricsExporters: [String: @Sendable () -> (any MetricExporter)?] = [:]
+    /// Log record exporters from plugins (they receive each batch as OTLP protobuf).
+    public var logsExporters: [String: @Sendable () -> (any LogRecordExporter)?] = [:]
 
     public init() {}
 

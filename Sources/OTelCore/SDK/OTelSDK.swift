@@ -11,16 +11,20 @@ public final class SDKState: Sendable {
     public let tracerProvider: TracerProvider?
     /// Nil when the SDK is disabled or not initialised: instruments record nothing.
     public let meterProvider: MeterProvider?
+    /// Nil when the SDK is disabled or not initialised: log records are dropped.
+    public let loggerProvider: LoggerProvider?
     public let propagator: any TextMapPropagator
     /// The tracer used when the C API is given none.
     public let defaultTracer: Tracer?
     public let shutdownTimeoutNanoseconds: UInt64
 
     public init(diagnostics: Diagnostics, tracerProvider: TracerProvider?, meterProvider: MeterProvider? = nil,
-                propagator: any TextMapPropagator, shutdownTimeoutNanoseconds: UInt64 = 5_000_000_000) {
+                loggerProvider: LoggerProvider? = nil, propagator: any TextMapPropagator,
+                shutdownTimeoutNanoseconds: UInt64 = 5_000_000_000) {
         self.diagnostics = diagnostics
         self.tracerProvider = tracerProvider
         self.meterProvider = meterProvider
+        self.loggerProvider = loggerProvider
         self.propagator = propagator
         self.defaultTracer = tracerProvider?.tracer(name: "otel-native", version: otelNativeVersion)
         self.shutdownTimeoutNanoseconds = shutdownTimeoutNanoseconds
@@ -69,7 +73,11 @@ public enum OTelSDK {
         let configuration = SDKConfiguration(config: config, registry: registry)
         var provider: TracerProvider?
         var meterProvider: MeterProvider?
+        var loggerProvider: LoggerProvider?
         if !configuration.disabled {
+            loggerProvider = LoggerProvider(resource: configuration.resource, limits: configuration.logLimits,
+                                            processors: configuration.makeLogRecordProcessors(diagnostics: diagnostics),
+                                            diagnostics: diagnostics)
             provider = TracerProvider(resource: configuration.resource, sampler: configuration.sampler,
                                       idGenerator: configuration.idGenerator, limits: configuration.limits,
                                       processors: configuration.makeProcessors(diagnostics: diagnostics),
@@ -81,7 +89,7 @@ public enum OTelSDK {
                                           temporality: configuration.temporality, diagnostics: diagnostics)
         }
         let state = SDKState(diagnostics: diagnostics, tracerProvider: provider, meterProvider: meterProvider,
-                             propagator: configuration.propagator, shutdownTimeoutNanoseconds: configuration.shutdownTimeoutNanoseconds)
+                             loggerProvider: loggerProvider, propagator: configuration.propagator, shutdownTimeoutNanoseconds: configuration.shutdownTimeoutNanoseconds)
         install(state)
         return state
     }
@@ -94,6 +102,7 @@ public enum OTelSDK {
             let old = Unmanaged<SDKState>.fromOpaque(previous).takeUnretainedValue()
             old.tracerProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
             old.meterProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
+            old.loggerProvider?.shutdown(timeoutNanoseconds: old.shutdownTimeoutNanoseconds)
         }
         // The old state stays allocated, so a handle C read just before this stays valid.
         otel_shim_set_default_tracer(state.defaultTracer.map { UnsafeMutableRawPointer($0.cHandle) })
@@ -109,8 +118,17 @@ public enum OTelSDK {
         let state = state
         let deadline = monotonicDeadline(after: state.shutdownTimeoutNanoseconds)
         state.tracerProvider?.shutdown(timeoutNanoseconds: state.shutdownTimeoutNanoseconds)
-        let now = monotonicDeadline(after: 0)
-        state.meterProvider?.shutdown(timeoutNanoseconds: deadline > now ? deadline - now : 0)
+        func remaining() -> UInt64 {
+            let now = monotonicDeadline(after: 0)
+            return deadline > now ? deadline - now : 0
+        }
+        state.loggerProvider?.shutdown(timeoutNanoseconds: remaining())
+        state.meterProvider?.shutdown(timeoutNanoseconds: remaining())
+    }
+
+    /// The logger of an instrumentation scope, or nil when the SDK is off.
+    public static func logger(name: String, version: String? = nil, schemaURL: String? = nil) -> Logger? {
+        state.loggerProvider?.logger(name: name, version: version, schemaURL: schemaURL)
     }
 
     /// The meter of an instrumentation scope, or nil when the SDK is off.

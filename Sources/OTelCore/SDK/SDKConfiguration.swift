@@ -10,6 +10,11 @@ public struct SDKConfiguration: Sendable {
     public var batch: BatchSpanProcessor.Configuration
     /// OTEL_TRACES_EXPORTER names, in order.
     public var tracesExporters: [String]
+    /// OTEL_LOGS_EXPORTER names, in order.
+    public var logsExporters: [String]
+    /// OTEL_BLRP_* (schedule delay 1000 ms by default).
+    public var logBatch: BatchConfiguration
+    public var logLimits: LogRecordLimits
     /// OTEL_METRICS_EXPORTER names, in order.
     public var metricsExporters: [String]
     /// OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT (ms; defaults 60000 and 30000).
@@ -26,6 +31,8 @@ public struct SDKConfiguration: Sendable {
     var pluginTracesExporters: [String: @Sendable () -> (any SpanExporter)?] = [:]
     /// Metric exporters from plugins, by name.
     var pluginMetricsExporters: [String: @Sendable () -> (any MetricExporter)?] = [:]
+    /// Log record exporters from plugins, by name.
+    var pluginLogsExporters: [String: @Sendable () -> (any LogRecordExporter)?] = [:]
 
     /// Reads the configuration; every invalid value has been reported through
     /// `config.diagnostics` and replaced by its default.
@@ -44,6 +51,9 @@ public struct SDKConfiguration: Sendable {
         limits = SpanLimits(config: config)
         batch = BatchSpanProcessor.Configuration(config: config)
         tracesExporters = config.list("OTEL_TRACES_EXPORTER") ?? ["otlp"]
+        logsExporters = config.list("OTEL_LOGS_EXPORTER") ?? ["otlp"]
+        logBatch = BatchConfiguration(config: config, prefix: "OTEL_BLRP", defaultScheduleDelayMilliseconds: 1000)
+        logLimits = LogRecordLimits(config: config)
         metricsExporters = config.list("OTEL_METRICS_EXPORTER") ?? ["otlp"]
         metricExportIntervalNanoseconds = UInt64(config.int("OTEL_METRIC_EXPORT_INTERVAL", default: 60000, minimum: 1)) * 1_000_000
         metricExportTimeoutNanoseconds = UInt64(config.int("OTEL_METRIC_EXPORT_TIMEOUT", default: 30000)) * 1_000_000
@@ -59,7 +69,28 @@ public struct SDKConfiguration: Sendable {
         propagator = CompositePropagator.fromEnvironment(config: config, registry: registry)
         pluginTracesExporters = registry.tracesExporters
         pluginMetricsExporters = registry.metricsExporters
+        pluginLogsExporters = registry.logsExporters
         shutdownTimeoutNanoseconds = UInt64(config.int("OTEL_NATIVE_SHUTDOWN_TIMEOUT", default: 5000)) * 1_000_000
+    }
+
+    /// The log record processors for the configured exporters; names not
+    /// available are reported once and skipped.
+    func makeLogRecordProcessors(diagnostics: Diagnostics) -> [any LogRecordProcessor] {
+        var processors: [any LogRecordProcessor] = []
+        for name in logsExporters {
+            var exporter: (any LogRecordExporter)?
+            switch name {
+            case "console": exporter = ConsoleLogRecordExporter(destination: consoleDestination, diagnostics: diagnostics)
+            case "none": continue
+            case _ where pluginLogsExporters[name] != nil: exporter = pluginLogsExporters[name]?()
+            case "otlp":
+                diagnostics.warn("OTEL_LOGS_EXPORTER=otlp: no OTLP exporter plugin is enabled (plugins.d/otlp.ini); log records are not exported (OTEL_LOGS_EXPORTER=console prints them)")
+            default:
+                diagnostics.warn("OTEL_LOGS_EXPORTER: unknown exporter \(name); skipping it")
+            }
+            if let exporter { processors.append(BatchLogRecordProcessor(exporter: exporter, configuration: logBatch, diagnostics: diagnostics)) }
+        }
+        return processors
     }
 
     /// The metric exporters configured; names not available are reported once and skipped.

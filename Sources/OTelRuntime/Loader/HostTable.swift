@@ -65,6 +65,8 @@ public enum HostTable {
         host.instrument_record_int = otel_instrument_record_int
         host.instrument_record_double = otel_instrument_record_double
         host.instrument_enabled = otel_instrument_enabled
+        host.logger_get = otel_logger_get
+        host.log_emit = otel_log_emit
         table.initialize(to: host)
         return UnsafePointer(table)
     }()

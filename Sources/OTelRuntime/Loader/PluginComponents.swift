@@ -144,6 +144,11 @@ final class PluginSpanExporter: PluginExporter, SpanExporter, @unchecked Sendabl
     func export(_ spans: [SpanData]) -> ExportResult { send(OTLPTraceEncoder.encode(spans)) }
 }
 
+/// A log record exporter plugin: each batch as an ExportLogsServiceRequest.
+final class PluginLogRecordExporter: PluginExporter, LogRecordExporter, @unchecked Sendable {
+    func export(_ records: [LogRecordData]) -> ExportResult { send(OTLPLogsEncoder.encode(records)) }
+}
+
 /// A metric exporter plugin: each collection as an ExportMetricsServiceRequest.
 final class PluginMetricExporter: PluginExporter, MetricExporter, @unchecked Sendable {
     func export(_ metrics: [MetricData], resource: Resource) -> ExportResult {
@@ -219,6 +224,10 @@ extension PluginRuntime {
         let timeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_BSP_EXPORT_TIMEOUT", default: 30000))
         registry.tracesExporters = factories(.tracesExporter, missing: "no exporter_export function, or exporter_create() failed") {
             PluginSpanExporter($0, group: .tracesExporter, exportTimeoutMilliseconds: timeout, diagnostics: diagnostics)
+        }
+        let logTimeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_BLRP_EXPORT_TIMEOUT", default: 30000))
+        registry.logsExporters = factories(.logsExporter, missing: "no exporter_export function, or exporter_create() failed") {
+            PluginLogRecordExporter($0, group: .logsExporter, exportTimeoutMilliseconds: logTimeout, diagnostics: diagnostics)
         }
         let metricTimeout = UInt32(ConfigReader(environment: .process, diagnostics: diagnostics).int("OTEL_METRIC_EXPORT_TIMEOUT", default: 30000))
         registry.metricsExporters = factories(.metricsExporter, missing: "no exporter_export function, or exporter_create() failed") {

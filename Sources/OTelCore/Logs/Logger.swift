@@ -1,0 +1,78 @@
+import COTelCoreShims
+import Synchronization
+
+/// Emits the log records of one instrumentation scope (logs API, "Logger").
+public final class Logger: Sendable {
+    public let scope: InstrumentationScope
+    let provider: LoggerProvider
+
+    init(scope: InstrumentationScope, provider: LoggerProvider) {
+        self.scope = scope
+        self.provider = provider
+    }
+
+    /// The logger as the C API's `otel_logger *`.
+    public var cLogger: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    /// Emits a record. `spanContext` defaults to the calling thread's current
+    /// span (logs SDK, "Emit a LogRecord": the trace context comes from the
+    /// current context); `timestamp` is nil when the source did not say when.
+    public func emit(body: AttributeValue?, severityNumber: Int = 0, severityText: String? = nil, attributes: [Attribute] = [],
+                     timestamp: UInt64? = nil, eventName: String? = nil, spanContext: SpanContext?? = nil) {
+        guard !provider.isShutdown, !provider.processors.isEmpty else { return }
+        var kept = Attributes(countLimit: provider.limits.attributeCount, valueLengthLimit: provider.limits.attributeValueLength)
+        for attribute in attributes { kept.set(attribute.key, attribute.value) }
+        let context = spanContext ?? ThreadState.currentSpanContextOfThisThread
+        let record = LogRecordData(timestamp: timestamp, observedTimestamp: otel_shim_realtime_ns(),
+                                   severityNumber: min(max(severityNumber, 0), 24), severityText: severityText, body: body,
+                                   attributes: kept, spanContext: context.flatMap { $0.isValid ? $0 : nil }, eventName: eventName,
+                                   scope: scope, resource: provider.resource)
+        for processor in provider.processors { processor.onEmit(record) }
+    }
+}
+
+/// The entry point of the logs SDK: resource, limits, processors, loggers
+/// (logs SDK, "LoggerProvider").
+public final class LoggerProvider: Sendable {
+    public let resource: Resource
+    public let limits: LogRecordLimits
+    let processors: [any LogRecordProcessor]
+    let diagnostics: Diagnostics
+    private let loggers = Mutex<[InstrumentationScope: Logger]>([:])
+    private let shutdownFlag = Atomic<Bool>(false)
+
+    public init(resource: Resource, limits: LogRecordLimits = LogRecordLimits(), processors: [any LogRecordProcessor],
+                diagnostics: Diagnostics) {
+        self.resource = resource
+        self.limits = limits
+        self.processors = processors
+        self.diagnostics = diagnostics
+    }
+
+    /// The logger of a scope; the same scope always yields the same logger.
+    public func logger(name: String, version: String? = nil, schemaURL: String? = nil) -> Logger {
+        if name.isEmpty { diagnostics.warn("a logger was requested with an empty name") }
+        let scope = InstrumentationScope(name: name, version: version, schemaURL: schemaURL)
+        return loggers.withLock { loggers in
+            if let existing = loggers[scope] { return existing }
+            let logger = Logger(scope: scope, provider: self)
+            loggers[scope] = logger
+            return logger
+        }
+    }
+
+    /// True after shutdown: records emitted later are dropped.
+    public var isShutdown: Bool { shutdownFlag.load(ordering: .relaxed) }
+
+    @discardableResult
+    public func forceFlush(timeoutNanoseconds: UInt64) -> Bool {
+        processors.reduce(true) { $0 && $1.forceFlush(timeoutNanoseconds: timeoutNanoseconds) }
+    }
+
+    /// Exports what is pending and stops every processor once; later calls return false.
+    @discardableResult
+    public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
+        if shutdownFlag.exchange(true, ordering: .acquiringAndReleasing) { return false }
+        return processors.reduce(true) { $0 && $1.shutdown(timeoutNanoseconds: timeoutNanoseconds) }
+    }
+}
