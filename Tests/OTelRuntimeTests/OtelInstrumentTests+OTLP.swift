@@ -111,24 +111,31 @@ extension OtelInstrumentTests {
         XCTAssertEqual(record["spanId"] as? String, span["spanId"] as? String)
     }
 
-    /// 503 then 200 while the program runs: retried, nothing lost.
+    /// 503 then 200, and 429 with Retry-After then 200, while the program runs:
+    /// retried (after the server's delay when it gives one), nothing lost.
     func testAnUnavailableCollectorIsRetried() throws {
-        let receiver = try Receiver(scratch: scratch, arguments: ["--statuses", "503,200"])
-        let script = """
-            import sqlite3, time
-            db = sqlite3.connect(':memory:')
-            db.execute('create table t(x)')
-            time.sleep(3)
-            print('done')
-            """
-        let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "100", "python3", "-c", script],
-                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "done\n")
-        XCTAssertEqual(result.stderr, "", "a retried export that succeeds is not reported")
-        let traces = receiver.requests("/v1/traces")
-        XCTAssertEqual(traces.map { $0["status"] as? Int }, [503, 200])
-        XCTAssertEqual(spanNames(traces.filter { $0["status"] as? Int == 200 }), ["CREATE TABLE t"])
+        for (statuses, retryAfter) in [("503,200", nil), ("429,200", "2")] {
+            let receiver = try Receiver(scratch: scratch, arguments: ["--statuses", statuses] + (retryAfter.map { ["--retry-after", $0] } ?? []))
+            let script = """
+                import sqlite3, time
+                db = sqlite3.connect(':memory:')
+                db.execute('create table t(x)')
+                time.sleep(3)
+                print('done')
+                """
+            let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "100", "python3", "-c", script],
+                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(result.stdout, "done\n")
+            XCTAssertEqual(result.stderr, "", "a retried export that succeeds is not reported")
+            let traces = receiver.requests("/v1/traces")
+            XCTAssertEqual(traces.map { $0["status"] as? Int }, [Int(statuses.prefix(3))!, 200])
+            XCTAssertEqual(spanNames(traces.filter { $0["status"] as? Int == 200 }), ["CREATE TABLE t"])
+            if traces.count == 2, let first = traces[0]["time"] as? Double, let second = traces[1]["time"] as? Double {
+                // Backoff waits 0.5–1 s the first time; Retry-After: 2 must win.
+                if retryAfter != nil { XCTAssertGreaterThanOrEqual(second - first, 1.9) } else { XCTAssertLessThan(second - first, 1.5) }
+            }
+        }
     }
 
     /// 400: dropped at once, one diagnostic, no retry.

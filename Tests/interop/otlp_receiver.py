@@ -1,7 +1,7 @@
 """A test OTLP/HTTP receiver: decodes every request with the official
 decoder (the opentelemetry-proto package) and appends it, as the protobuf
 JSON mapping, to a file, one request per line:
-{"path": ..., "encoding": "gzip"|null, "user_agent": ..., "headers": {...}, "body": {...}}.
+{"path": ..., "status": ..., "time": ..., "encoding": "gzip"|null, "user_agent": ..., "headers": {...}, "body": {...}}.
 
     python3 otlp_receiver.py OUTPUT [--statuses 503,200] [--retry-after S] [--hang]
 
@@ -56,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             status = statuses[min(answered[0], len(statuses) - 1)]
             answered[0] += 1
-            record = {"path": self.path, "status": status, "encoding": encoding,
+            record = {"path": self.path, "status": status, "encoding": encoding, "time": time.monotonic(),
                       "user_agent": self.headers.get("User-Agent"),
                       "content_type": self.headers.get("Content-Type"),
                       "headers": {k.lower(): v for k, v in self.headers.items()}}
