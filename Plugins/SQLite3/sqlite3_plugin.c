@@ -556,6 +556,13 @@ static int uninstrument(void *state, const otel_host_api *the_host) {
         if (hooks[i]) the_host->hook_unwrap(hooks[i]);
         hooks[i] = NULL;
     }
+    /* Statements still returning rows would never end their spans now: end them here. */
+    pthread_mutex_lock(&open_lock);
+    while (open_count) {
+        open_span open = open_spans[--open_count];
+        otel_plugin_span_end(the_host, &open.span);
+    }
+    pthread_mutex_unlock(&open_lock);
     return 0;
 }
 

@@ -57,6 +57,20 @@ static int otel_preload_runtime_path(char *buffer, size_t size) {
     return 1;
 }
 
+/* The runtime, once loaded (RTLD_LOCAL: its symbols stay out of the program's scope). */
+static void *otel_preload_runtime;
+
+/* Undoes the instrumentation `name` (`sqlite3`) while the program runs, as
+ * OpenTelemetry Python's Instrumentor().uninstrument() does: 0 when done, -1
+ * when no such instrumentation is active or the runtime is not loaded. The
+ * one symbol this object exports besides its constructor's work, for
+ * programs and tests that find it with dlsym(RTLD_DEFAULT, "otel_uninstrument"). */
+__attribute__((visibility("default"))) int otel_uninstrument(const char *name) {
+    if (!otel_preload_runtime || !name) return -1;
+    int (*uninstrument)(const char *) = (int (*)(const char *))dlsym(otel_preload_runtime, "otel_runtime_uninstrument");
+    return uninstrument ? uninstrument(name) : -1;
+}
+
 /* Default priority: a prioritised constructor would run before the Swift
  * runtime registers its images (DESIGN.md, "Facts measured here"). */
 __attribute__((constructor)) static void otel_preload_initialize(void) {
@@ -85,6 +99,7 @@ __attribute__((constructor)) static void otel_preload_initialize(void) {
         otel_preload_report("the otel-native runtime has no otel_runtime_initialize", path);
         goto done;
     }
+    otel_preload_runtime = runtime;
     initialize();
 done:
     errno = saved_errno;

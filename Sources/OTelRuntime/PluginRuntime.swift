@@ -4,6 +4,7 @@ import Glibc
 import COTelHook
 import COTelPlugin
 import OTelCore
+import Synchronization
 
 /// What happened to one entry during initialisation (printed at debug level).
 public struct PluginDecision: Sendable, CustomStringConvertible {
@@ -115,17 +116,19 @@ public enum PluginRuntime {
                 return nil
             }
         }
-        /// Loads `entry` and calls one of its functions, recording the outcome.
+        /// Loads `entry` and calls one of its functions, recording the outcome; true when it succeeded.
+        @discardableResult
         func run(_ entry: PluginEntry, _ function: KeyPath<otel_plugin_descriptor, (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<otel_host_api>?) -> Int32)?>,
-                 _ what: String) {
-            guard let plugin = load(entry) else { return }
+                 _ what: String) -> Bool {
+            guard let plugin = load(entry) else { return false }
             let descriptor = plugin.descriptor.pointee
             guard let call = descriptor[keyPath: function] else {
                 decide(entry, .failed("its descriptor has no \(what) function"))
-                return
+                return false
             }
             let status = call(descriptor.state, HostTable.shared)
             decide(entry, status == 0 ? .loaded : .failed("\(what)() returned \(status)"))
+            return status == 0
         }
         /// The entry named by `variable`, else the first of `group`; when there is
         /// none, one warning ending with what happens instead.
@@ -177,12 +180,35 @@ public enum PluginRuntime {
                 decide(entry, .disabled("not listed in OTEL_NATIVE_ENABLED_INSTRUMENTATIONS"))
             } else if let unmet = unmetConstraint(of: entry, in: catalog, diagnostics: diagnostics) {
                 decide(entry, .disabled(unmet))
-            } else {
-                run(entry, \.instrument, "instrument")
+            } else if run(entry, \.instrument, "instrument"), let plugin = load(entry) {
+                Instrumented.add(name, plugin)
             }
         }
         otel_hook_batch_end()
         for entry in catalog.entries(in: .postInstrument) { run(entry, \.configure, "configure") }
         return decisions
+    }
+}
+
+/// The instrumentors that instrumented this process, by name, so that one can
+/// be undone while the program runs (OpenTelemetry Python's
+/// `BaseInstrumentor().uninstrument()`).
+public enum Instrumented {
+    private static let plugins = Mutex<[String: LoadedPlugin]>([:])
+
+    static func add(_ name: String, _ plugin: LoadedPlugin) {
+        plugins.withLock { $0[name] = plugin }
+    }
+
+    /// Calls the instrumentor's uninstrument (once): 0 when it succeeded, -1
+    /// when no instrumentor of that name instrumented the process (or it was
+    /// undone already), otherwise what uninstrument returned.
+    public static func uninstrument(_ name: String) -> Int32 {
+        guard let plugin = plugins.withLock({ $0.removeValue(forKey: name.lowercasedASCII()) }) else { return -1 }
+        let descriptor = plugin.descriptor.pointee
+        guard let uninstrument = descriptor.uninstrument else { return -1 }
+        let status = uninstrument(descriptor.state, HostTable.shared)
+        if status != 0 { OTelSDK.diagnostics.warn("[otel_instrumentor] \(name): uninstrument() returned \(status)") }
+        return status
     }
 }

@@ -14,6 +14,16 @@ public func otelRuntimeInitialize() {
     PluginRuntime.initialize(locations: .forRuntimeLibrary(at: runtimeLibraryPath(), config: config))
 }
 
+/// Undoes an instrumentation while the program runs, by the name its manifest
+/// gives it (`sqlite3`): the instrumentor's uninstrument restores what it
+/// wrapped. 0 when done, -1 when no instrumentation of that name is active.
+/// For programs and tests that look it up with dlsym(RTLD_DEFAULT, …).
+@_cdecl("otel_runtime_uninstrument")
+public func otelRuntimeUninstrument(_ name: UnsafePointer<CChar>?) -> Int32 {
+    guard let name else { return -1 }
+    return Instrumented.uninstrument(String(cString: name))
+}
+
 /// The path of the shared object this code was loaded from, if any:
 /// OTEL_NATIVE_RUNTIME_LIBRARY (set by otel-instrument, and what the preload
 /// loaded), else dladdr (slower: it searches the symbol table).

@@ -201,6 +201,43 @@ extension OtelInstrumentTests {
         XCTAssertEqual(counts, ["CREATE TABLE u ok": 1, "INSERT u ok": 2, "INSERT u 19": 1, "SELECT u ok": 1])
     }
 
+    /// otel_uninstrument("sqlite3") in the middle of a run (what Python's
+    /// Instrumentor().uninstrument() does): statements before it are traced,
+    /// statements after it are not, and the program works on unchanged.
+    func testUninstrumentInTheMiddleOfARun() throws {
+        let directory = scratch.path
+        try compileC("midway", """
+            #include <dlfcn.h>
+            #include <stdio.h>
+            typedef struct sqlite3 sqlite3;
+            int sqlite3_open(const char *, sqlite3 **);
+            int sqlite3_exec(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
+            static int print_row(void *unused, int count, char **values, char **names) {
+                (void)unused; (void)names;
+                for (int i = 0; i < count; i++) printf("%s\\n", values[i]);
+                return 0;
+            }
+            int main(void) {
+                sqlite3 *db;
+                if (sqlite3_open(":memory:", &db)) return 2;
+                sqlite3_exec(db, "create table before_t(x); insert into before_t values (1);", print_row, NULL, NULL);
+                int (*uninstrument)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "otel_uninstrument");
+                int first = uninstrument ? uninstrument("sqlite3") : 99;
+                int again = uninstrument ? uninstrument("sqlite3") : 99;
+                sqlite3_exec(db, "create table after_t(x); insert into after_t values (2); select x from before_t;", print_row, NULL, NULL);
+                printf("%d %d\\n", first, again);
+                return 0;
+            }
+            """, ["-o", directory + "/midway", "-l:libsqlite3.so.0", "-ldl"])
+        let output = directory + "/spans.json"
+        let result = try run(["--traces_exporter", "console", "--console_output", output, directory + "/midway"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "1\n0 -1\n", "the program's output; the first call undoes, the second finds nothing")
+        XCTAssertEqual(result.stderr, "")
+        let spans = try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+        XCTAssertEqual(spans.map { $0["name"] as? String }, ["CREATE TABLE before_t", "INSERT before_t"])
+    }
+
     func testTheSqliteInstrumentationCanBeDisabled() throws {
         let output = scratch.appendingPathComponent("spans.json").path
         let result = try run(["--traces_exporter", "console", "--console_output", output, "--disabled_instrumentations", "sqlite3",

@@ -13,4 +13,7 @@
 #define OTEL_PRELOAD_RUNTIME_VARIABLE "OTEL_NATIVE_RUNTIME_LIBRARY"
 #define OTEL_PRELOAD_RUNTIME_NAME "libOTelRuntime.so"
 
+/* Undoes the instrumentation `name` while the program runs (0: done, -1: none active). */
+int otel_uninstrument(const char *name);
+
 #endif
