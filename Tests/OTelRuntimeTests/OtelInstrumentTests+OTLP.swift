@@ -170,6 +170,31 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// A collector slower than the program: the span queue fills, spans are
+    /// dropped and counted (reported once, and the total at exit), the program's
+    /// own work and exit are unaffected.
+    func testASlowCollectorDropsAndCountsButNeverBlocksTheProgram() throws {
+        let receiver = try Receiver(scratch: scratch, arguments: ["--delay", "2"])
+        let script = """
+            import sqlite3
+            db = sqlite3.connect(':memory:')
+            db.execute('create table t(x)')
+            for i in range(300):
+                db.execute('insert into t values (?)', (i,))
+            print(db.execute('select count(*) from t').fetchone()[0])
+            """
+        let start = Date()
+        let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "10", "--bsp_max_queue_size", "20",
+                              "--bsp_max_export_batch_size", "10", "python3", "-c", script],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "300\n")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 8, "bounded by the export in flight and one short attempt at exit")
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains("the span queue is full (OTEL_BSP_MAX_QUEUE_SIZE=20)") }.count, 1, result.stderr)
+        XCTAssertEqual(lines.filter { $0.contains("spans were dropped because the span queue was full") }.count, 1, result.stderr)
+    }
+
     /// What is not built yet says so once, and the program runs on.
     func testUnavailableProtocolsAndTLSAreReported() throws {
         for (environment, expected) in [(["OTEL_EXPORTER_OTLP_ENDPOINT": "https://127.0.0.1:1"], "https endpoints (TLS) are not available yet"),

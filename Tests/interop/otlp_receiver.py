@@ -3,7 +3,7 @@ decoder (the opentelemetry-proto package) and appends it, as the protobuf
 JSON mapping, to a file, one request per line:
 {"path": ..., "status": ..., "time": ..., "encoding": "gzip"|null, "user_agent": ..., "headers": {...}, "body": {...}}.
 
-    python3 otlp_receiver.py OUTPUT [--statuses 503,200] [--retry-after S] [--hang]
+    python3 otlp_receiver.py OUTPUT [--statuses 503,200] [--retry-after S] [--hang] [--delay S]
 
 Prints the port it listens on (127.0.0.1, chosen by the system), then serves
 until killed. --statuses answers the requests in turn with those statuses
@@ -34,6 +34,7 @@ arguments.add_argument("output")
 arguments.add_argument("--statuses", default="200")
 arguments.add_argument("--retry-after")
 arguments.add_argument("--hang", action="store_true")
+arguments.add_argument("--delay", type=float, default=0, help="seconds to wait before answering each request")
 options = arguments.parse_args()
 statuses = [int(s) for s in options.statuses.split(",")]
 lock = threading.Lock()
@@ -66,6 +67,8 @@ class Handler(BaseHTTPRequestHandler):
                 record["body"] = MessageToDict(message)
             with open(options.output, "a") as out:
                 out.write(json.dumps(record) + "\n")
+        if options.delay:
+            time.sleep(options.delay)
         self.send_response(status)
         if options.retry_after and status != 200:
             self.send_header("Retry-After", options.retry_after)
