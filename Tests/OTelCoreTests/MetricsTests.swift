@@ -185,6 +185,15 @@ final class MetricsTests: XCTestCase {
         }
     }
 
+    /// No instrument, no reader thread: shutdown has nothing to wait for.
+    func testAProviderWithoutInstrumentsShutsDownAtOnce() {
+        let (provider, exporter) = makeMeterProvider()
+        let start = Date()
+        XCTAssertTrue(provider.shutdown(timeoutNanoseconds: 10_000_000_000))
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1, "it did not wait for a thread that never started")
+        XCTAssertTrue(exporter.collections.isEmpty)
+    }
+
     /// The reader exports at shutdown what was recorded since its last collection.
     func testShutdownExportsOnce() {
         let (provider, exporter) = makeMeterProvider()

@@ -34,8 +34,11 @@ public final class MeterProvider: Sendable {
         lastCollection = Atomic(otel_shim_realtime_ns())
         reader = exporters.isEmpty ? nil : PeriodicMetricReader(exporters: exporters, intervalNanoseconds: intervalNanoseconds,
                                                                 timeoutNanoseconds: timeoutNanoseconds, diagnostics: diagnostics)
-        reader?.start(resource: resource, collecting: { [weak self] in self?.collect() ?? [] })
     }
+
+    /// Starts the reader's thread with the first instrument: a process that
+    /// makes none pays for no thread.
+    private let readerStarted = Atomic<Bool>(false)
 
     /// The meter of a scope; the same scope always yields the same meter.
     public func meter(name: String, version: String? = nil, schemaURL: String? = nil) -> Meter {
@@ -79,6 +82,9 @@ public final class MeterProvider: Sendable {
                                               cardinalityLimit: reader == nil || isShutdown ? 0 : cardinalityLimit,
                                               records: reader != nil && !isShutdown, diagnostics: diagnostics)
             instruments.append(instrument)
+            if let reader, !readerStarted.exchange(true, ordering: .acquiringAndReleasing) {
+                reader.start(resource: resource, collecting: { [weak self] in self?.collect() ?? [] })
+            }
             return instrument
         }
     }

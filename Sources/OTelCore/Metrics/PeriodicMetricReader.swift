@@ -12,7 +12,8 @@ final class PeriodicMetricReader: @unchecked Sendable {
     /// Guards the fields below and the thread's sleep.
     private let lock = ConditionLock()
     private var stopping = false
-    private var workerExited = false
+    /// True until the thread starts (a reader never started has nothing to wait for).
+    private var workerExited = true
     /// Serialises collections (the worker's, forceFlush's, the final one).
     private let exportLock = ConditionLock()
 
@@ -28,6 +29,7 @@ final class PeriodicMetricReader: @unchecked Sendable {
         lock.withLock {
             self.collectMetrics = collect
             self.resource = resource
+            workerExited = false
         }
         if !startBackgroundThread(name: "otel-metrics", { [self] in run() }) {
             lock.withLock { workerExited = true }
