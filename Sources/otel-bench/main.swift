@@ -252,6 +252,19 @@ let cHistogram = durationHistogram.cInstrument
 measure("C API: histogram record, 3 attributes", iterations: iterations * 5) {
     otel_instrument_record_double(cHistogram, 0.0042, cMetricAttributes, cMetricAttributes.count)
 }
+// What the SQLite instrumentation records per statement: six attributes.
+let sqliteMetricStrings = [("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "t"),
+                           ("db.query.summary", "INSERT t"), ("db.namespace", "b.db")].map { (strdup($0.0)!, strdup($0.1)!) }
+let sqliteMetricAttributes = sqliteMetricStrings.map { key, value in
+    var attribute = otel_attribute()
+    attribute.key = UnsafePointer(key)
+    attribute.type = OTEL_ATTRIBUTE_STRING
+    attribute.value.string_value = UnsafePointer(value)
+    return attribute
+}
+measure("C API: histogram record, the SQLite statement's 5 attributes", iterations: iterations * 5) {
+    otel_instrument_record_double(cHistogram, 0.0042, sqliteMetricAttributes, sqliteMetricAttributes.count)
+}
 // The same while another thread records into the same instrument and attribute set.
 let recorder = BackgroundRecorder(instrument: cHistogram, attributes: cMetricAttributes)
 measure("C API: histogram record, 3 attributes, 2 threads at once", iterations: iterations * 5) {
