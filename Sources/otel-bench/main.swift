@@ -24,6 +24,17 @@ final class DiscardingExporter: SpanExporter {
 @inline(never)
 func blackHole<T>(_ value: T) {}
 
+/// C string attributes (their strings are never freed: the benchmark's lifetime).
+func cStringAttributes(_ pairs: [(String, String)]) -> [otel_attribute] {
+    pairs.map { key, value in
+        var attribute = otel_attribute()
+        attribute.key = UnsafePointer(strdup(key)!)
+        attribute.type = OTEL_ATTRIBUTE_STRING
+        attribute.value.string_value = UnsafePointer(strdup(value)!)
+        return attribute
+    }
+}
+
 /// Discards metrics (the export is not what is measured).
 final class DiscardingMetricExporter: MetricExporter {
     func export(_ metrics: [MetricData], resource: Resource) -> ExportResult { .success }
@@ -185,14 +196,7 @@ let sqliteAttributes: [(String, String)] = [
     ("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "t"),
     ("db.query.summary", "INSERT t"), ("db.query.text", "insert into t values (?, ?);"), ("db.namespace", "b.db"),
 ]
-let cStrings = sqliteAttributes.map { (strdup($0.0)!, strdup($0.1)!) }
-var cAttributes = cStrings.map { key, value in
-    var attribute = otel_attribute()
-    attribute.key = UnsafePointer(key)
-    attribute.type = OTEL_ATTRIBUTE_STRING
-    attribute.value.string_value = UnsafePointer(value)
-    return attribute
-}
+var cAttributes = cStringAttributes(sqliteAttributes)
 measure("C API: sampled span as a SQLite statement", iterations: iterations, chunk: 2048, between: drain) {
     var span = otel_span()
     otel_span_start(cTracer, "sqlite", OTEL_SPAN_KIND_CLIENT, nil, &span)
@@ -239,29 +243,14 @@ let metricAttributes = [Attribute("db.system.name", "sqlite"), Attribute("db.ope
 measure("histogram record, 3 attributes", iterations: iterations * 5) {
     durationHistogram.record(0.0042, attributes: metricAttributes)
 }
-let cMetricStrings = [("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "users")]
-    .map { (strdup($0.0)!, strdup($0.1)!) }
-let cMetricAttributes = cMetricStrings.map { key, value in
-    var attribute = otel_attribute()
-    attribute.key = UnsafePointer(key)
-    attribute.type = OTEL_ATTRIBUTE_STRING
-    attribute.value.string_value = UnsafePointer(value)
-    return attribute
-}
+let cMetricAttributes = cStringAttributes([("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "users")])
 let cHistogram = durationHistogram.cInstrument
 measure("C API: histogram record, 3 attributes", iterations: iterations * 5) {
     otel_instrument_record_double(cHistogram, 0.0042, cMetricAttributes, cMetricAttributes.count)
 }
 // What the SQLite instrumentation records per statement: six attributes.
-let sqliteMetricStrings = [("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "t"),
-                           ("db.query.summary", "INSERT t"), ("db.namespace", "b.db")].map { (strdup($0.0)!, strdup($0.1)!) }
-let sqliteMetricAttributes = sqliteMetricStrings.map { key, value in
-    var attribute = otel_attribute()
-    attribute.key = UnsafePointer(key)
-    attribute.type = OTEL_ATTRIBUTE_STRING
-    attribute.value.string_value = UnsafePointer(value)
-    return attribute
-}
+let sqliteMetricAttributes = cStringAttributes([("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "t"),
+                                                ("db.query.summary", "INSERT t"), ("db.namespace", "b.db")])
 measure("C API: histogram record, the SQLite statement's 5 attributes", iterations: iterations * 5) {
     otel_instrument_record_double(cHistogram, 0.0042, sqliteMetricAttributes, sqliteMetricAttributes.count)
 }

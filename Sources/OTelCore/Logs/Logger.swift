@@ -38,7 +38,7 @@ public final class LoggerProvider: Sendable {
     public let limits: LogRecordLimits
     let processors: [any LogRecordProcessor]
     let diagnostics: Diagnostics
-    private let loggers = Mutex<[InstrumentationScope: Logger]>([:])
+    private let loggers = ScopedInstances<Logger>(kind: "logger")
     private let shutdownFlag = Atomic<Bool>(false)
 
     public init(resource: Resource, limits: LogRecordLimits = LogRecordLimits(), processors: [any LogRecordProcessor],
@@ -51,14 +51,7 @@ public final class LoggerProvider: Sendable {
 
     /// The logger of a scope; the same scope always yields the same logger.
     public func logger(name: String, version: String? = nil, schemaURL: String? = nil) -> Logger {
-        if name.isEmpty { diagnostics.warn("a logger was requested with an empty name") }
-        let scope = InstrumentationScope(name: name, version: version, schemaURL: schemaURL)
-        return loggers.withLock { loggers in
-            if let existing = loggers[scope] { return existing }
-            let logger = Logger(scope: scope, provider: self)
-            loggers[scope] = logger
-            return logger
-        }
+        loggers.get(name: name, version: version, schemaURL: schemaURL, diagnostics: diagnostics) { Logger(scope: $0, provider: self) }
     }
 
     /// True after shutdown: records emitted later are dropped.

@@ -11,7 +11,7 @@ public final class MeterProvider: Sendable {
     private let reader: PeriodicMetricReader?
     let temporality: TemporalityPreference
     let cardinalityLimit: Int
-    private let meters = Mutex<[InstrumentationScope: Meter]>([:])
+    private let meters = ScopedInstances<Meter>(kind: "meter")
     /// Instruments in creation order (the order they are exported in).
     private let instruments = Mutex<[MetricInstrument]>([])
     private let shutdownFlag = Atomic<Bool>(false)
@@ -42,14 +42,7 @@ public final class MeterProvider: Sendable {
 
     /// The meter of a scope; the same scope always yields the same meter.
     public func meter(name: String, version: String? = nil, schemaURL: String? = nil) -> Meter {
-        if name.isEmpty { diagnostics.warn("a meter was requested with an empty name") }
-        let scope = InstrumentationScope(name: name, version: version, schemaURL: schemaURL)
-        return meters.withLock { meters in
-            if let existing = meters[scope] { return existing }
-            let meter = Meter(scope: scope, provider: self)
-            meters[scope] = meter
-            return meter
-        }
+        meters.get(name: name, version: version, schemaURL: schemaURL, diagnostics: diagnostics) { Meter(scope: $0, provider: self) }
     }
 
     /// The instrument `descriptor` names in `scope`: the existing one when

@@ -20,7 +20,7 @@ public final class TracerProvider: Sendable {
     /// The sampling plan and id source as C's span fast path reads them.
     nonisolated(unsafe) let cPlan: UnsafeMutablePointer<otel_shim_span_plan>
     private let shutdownFlag = Atomic<Bool>(false)
-    private let tracers = Mutex<[InstrumentationScope: Tracer]>([:])
+    private let tracers = ScopedInstances<Tracer>(kind: "tracer")
 
     public init(resource: Resource, sampler: any Sampler = ParentBasedSampler(root: AlwaysOnSampler()),
                 idGenerator: any IdGenerator = RandomIdGenerator(), limits: SpanLimits = SpanLimits(),
@@ -57,14 +57,7 @@ public final class TracerProvider: Sendable {
     /// The tracer of a scope; the same scope always yields the same tracer.
     /// An empty name is allowed but reported (trace API, "Get a Tracer").
     public func tracer(name: String, version: String? = nil, schemaURL: String? = nil) -> Tracer {
-        if name.isEmpty { diagnostics.warn("a tracer was requested with an empty name") }
-        let scope = InstrumentationScope(name: name, version: version, schemaURL: schemaURL)
-        return tracers.withLock { tracers in
-            if let existing = tracers[scope] { return existing }
-            let tracer = Tracer(scope: scope, provider: self)
-            tracers[scope] = tracer
-            return tracer
-        }
+        tracers.get(name: name, version: version, schemaURL: schemaURL, diagnostics: diagnostics) { Tracer(scope: $0, provider: self) }
     }
 
     /// True after shutdown: new spans are non-recording.

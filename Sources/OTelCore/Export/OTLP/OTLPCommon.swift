@@ -36,4 +36,50 @@ enum OTLPCommon {
         case .doubleArray(let items): array(items) { $0.doubleField(4, $1, always: true) }
         }
     }
+
+    /// An Export*ServiceRequest of `count` items (given by index to the
+    /// closures) grouped by resource, then by
+    /// instrumentation scope, as ResourceSpans/ScopeSpans and
+    /// ResourceLogs/ScopeLogs lay them out (same field numbers: resource 1,
+    /// scopes 2, schema_url 3; scope 1, items 2, schema_url 3). Items are
+    /// grouped by index, never copied; consecutive items usually share both,
+    /// so the last group is tried first.
+    static func groupedRequest(count: Int, bytesPerItem: Int, resource: (Int) -> Resource, scope: (Int) -> InstrumentationScope,
+                               encode: (inout ProtobufWriter, Int) -> Void) -> [UInt8] {
+        var groups: [(resource: Int, scopes: [(scope: Int, items: [Int])])] = []
+        for index in 0..<count {
+            let itemResource = resource(index)
+            let resourceIndex = groups.last.map { resource($0.resource) == itemResource } == true ? groups.count - 1
+                : groups.firstIndex { resource($0.resource) == itemResource }
+            guard let resourceIndex else {
+                groups.append((index, [(index, [index])]))
+                continue
+            }
+            let itemScope = scope(index)
+            let scopes = groups[resourceIndex].scopes
+            if let scopeIndex = scopes.last.map({ scope($0.scope) == itemScope }) == true ? scopes.count - 1
+                : scopes.firstIndex(where: { scope($0.scope) == itemScope }) {
+                groups[resourceIndex].scopes[scopeIndex].items.append(index)
+            } else {
+                groups[resourceIndex].scopes.append((index, [index]))
+            }
+        }
+        var writer = ProtobufWriter(expectedBytes: 512 + count * bytesPerItem)
+        for group in groups {
+            let groupResource = resource(group.resource)
+            writer.messageField(1) { resourceItems in
+                resourceItems.messageField(1) { OTLPCommon.resource(&$0, groupResource) }
+                for scopeGroup in group.scopes {
+                    let groupScope = scope(scopeGroup.scope)
+                    resourceItems.messageField(2) { scopeItems in
+                        scopeItems.messageField(1) { OTLPCommon.scope(&$0, groupScope) }
+                        for index in scopeGroup.items { scopeItems.messageField(2) { encode(&$0, index) } }
+                        scopeItems.stringField(3, groupScope.schemaURL ?? "")
+                    }
+                }
+                resourceItems.stringField(3, groupResource.schemaURL)
+            }
+        }
+        return writer.bytes
+    }
 }

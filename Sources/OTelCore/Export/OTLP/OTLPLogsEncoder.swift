@@ -4,36 +4,8 @@
 public enum OTLPLogsEncoder {
     /// The request for `records`, grouped by resource and instrumentation scope.
     public static func encode(_ records: [LogRecordData]) -> [UInt8] {
-        var groups: [(resource: Int, scopes: [(scope: Int, records: [Int])])] = []
-        for index in records.indices {
-            let record = records[index]
-            guard let resourceIndex = groups.firstIndex(where: { records[$0.resource].resource == record.resource }) else {
-                groups.append((index, [(index, [index])]))
-                continue
-            }
-            if let scopeIndex = groups[resourceIndex].scopes.firstIndex(where: { records[$0.scope].scope == record.scope }) {
-                groups[resourceIndex].scopes[scopeIndex].records.append(index)
-            } else {
-                groups[resourceIndex].scopes.append((index, [index]))
-            }
-        }
-        var writer = ProtobufWriter(expectedBytes: 512 + records.count * 256)
-        for group in groups {
-            let resource = records[group.resource].resource
-            writer.messageField(1) { resourceLogs in
-                resourceLogs.messageField(1) { OTLPCommon.resource(&$0, resource) }
-                for scopeGroup in group.scopes {
-                    let scope = records[scopeGroup.scope].scope
-                    resourceLogs.messageField(2) { scopeLogs in
-                        scopeLogs.messageField(1) { OTLPCommon.scope(&$0, scope) }
-                        for index in scopeGroup.records { scopeLogs.messageField(2) { encodeRecord(&$0, records[index]) } }
-                        scopeLogs.stringField(3, scope.schemaURL ?? "")
-                    }
-                }
-                resourceLogs.stringField(3, resource.schemaURL)
-            }
-        }
-        return writer.bytes
+        OTLPCommon.groupedRequest(count: records.count, bytesPerItem: 256, resource: { records[$0].resource },
+                                  scope: { records[$0].scope }, encode: { encodeRecord(&$0, records[$1]) })
     }
 
     /// LogRecord: time 1, severity_number 2, severity_text 3, body 5,

@@ -5,43 +5,8 @@
 public enum OTLPTraceEncoder {
     /// The request for `spans`, grouped by resource and instrumentation scope.
     public static func encode(_ spans: [SpanData]) -> [UInt8] {
-        // Groups of span indices (no copies of the spans); consecutive spans
-        // usually share both, so the last group is tried first.
-        var groups: [(resource: Int, scopes: [(scope: Int, spans: [Int])])] = []
-        for index in spans.indices {
-            let span = spans[index]
-            let resourceIndex = groups.last.map { spans[$0.resource].resource == span.resource } == true ? groups.count - 1
-                : groups.firstIndex { spans[$0.resource].resource == span.resource }
-            guard let resourceIndex else {
-                groups.append((index, [(index, [index])]))
-                continue
-            }
-            let scopes = groups[resourceIndex].scopes
-            let scopeIndex = scopes.last.map { spans[$0.scope].scope == span.scope } == true ? scopes.count - 1
-                : scopes.firstIndex { spans[$0.scope].scope == span.scope }
-            if let scopeIndex {
-                groups[resourceIndex].scopes[scopeIndex].spans.append(index)
-            } else {
-                groups[resourceIndex].scopes.append((index, [index]))
-            }
-        }
-        var writer = ProtobufWriter(expectedBytes: 512 + spans.count * 320)
-        for group in groups {
-            let resource = spans[group.resource].resource
-            writer.messageField(1) { resourceSpans in
-                resourceSpans.messageField(1) { OTLPCommon.resource(&$0, resource) }
-                for scopeGroup in group.scopes {
-                    let scope = spans[scopeGroup.scope].scope
-                    resourceSpans.messageField(2) { scopeSpans in
-                        scopeSpans.messageField(1) { OTLPCommon.scope(&$0, scope) }
-                        for index in scopeGroup.spans { scopeSpans.messageField(2) { encodeSpan(&$0, spans[index]) } }
-                        scopeSpans.stringField(3, scope.schemaURL ?? "")
-                    }
-                }
-                resourceSpans.stringField(3, resource.schemaURL)
-            }
-        }
-        return writer.bytes
+        OTLPCommon.groupedRequest(count: spans.count, bytesPerItem: 320, resource: { spans[$0].resource }, scope: { spans[$0].scope },
+                                  encode: { encodeSpan(&$0, spans[$1]) })
     }
 
     static func encodeSpan(_ writer: inout ProtobufWriter, _ span: SpanData) {

@@ -57,14 +57,20 @@ struct ProtobufWriter: ~Copyable {
 
     mutating func varint(_ value: UInt64) {
         reserve(10)
+        count += Self.writeVarint(value, at: storage + count)
+    }
+
+    /// Writes `value` as a base-128 varint at `destination`; the bytes written.
+    private static func writeVarint(_ value: UInt64, at destination: UnsafeMutablePointer<UInt8>) -> Int {
         var value = value
+        var written = 0
         while value >= 0x80 {
-            storage[count] = UInt8(truncatingIfNeeded: value) | 0x80
-            count += 1
+            destination[written] = UInt8(truncatingIfNeeded: value) | 0x80
+            written += 1
             value >>= 7
         }
-        storage[count] = UInt8(value)
-        count += 1
+        destination[written] = UInt8(value)
+        return written + 1
     }
 
     private mutating func littleEndian64(_ value: UInt64) {
@@ -162,14 +168,7 @@ struct ProtobufWriter: ~Copyable {
         }
         reserve(extra)
         memmove(storage + lengthAt + 1 + extra, storage + lengthAt + 1, length) // overlapping: the message moves up
-        var value = UInt64(length)
-        var at = lengthAt
-        while value >= 0x80 {
-            storage[at] = UInt8(truncatingIfNeeded: value) | 0x80
-            at += 1
-            value >>= 7
-        }
-        storage[at] = UInt8(value)
+        _ = Self.writeVarint(UInt64(length), at: storage + lengthAt)
         count += extra
     }
 }
