@@ -7,8 +7,9 @@
  * _COMPRESSION (and their per-signal variants), retrying 429, 502, 503, 504
  * and connection failures with exponential backoff and jitter (honouring
  * Retry-After) within the timeout, never other 4xx. Once the process is
- * exiting, one attempt of at most a second. Not yet: https (TLS), http/json
- * and grpc: each is reported once and that signal is not exported. */
+ * exiting, one attempt of at most a second. http/protobuf, or http/json (the
+ * host then hands the OTLP JSON encoding). Not yet: https (TLS) and grpc:
+ * each is reported once and that signal is not exported. */
 #include "otel_otlp.h"
 
 #include <stdio.h>
@@ -32,7 +33,9 @@ typedef struct otlp_exporter {
     char *headers;              /* header lines, ending in \r\n each */
     uint32_t timeout_ms;
     int gzip;
+    int json;                   /* http/json: the host hands the OTLP JSON encoding */
     int ready;
+    otel_plugin_descriptor *descriptor;
 } otlp_exporter;
 
 static otlp_exporter traces = {.signal = "traces", .variable = "TRACES", .rejected_field = "spans"};
@@ -56,13 +59,15 @@ static int create(void *state, const otel_host_api *the_host) {
     host = the_host;
     char message[256];
     const char *protocol = setting(exporter, "PROTOCOL");
-    if (protocol && strcmp(protocol, "http/protobuf") != 0) {
+    exporter->json = protocol && strcmp(protocol, "http/json") == 0;
+    if (protocol && !exporter->json && strcmp(protocol, "http/protobuf") != 0) {
         snprintf(message, sizeof message,
-                 "OTLP %s: protocol %s is not available yet (only http/protobuf); %s are not exported",
+                 "OTLP %s: protocol %s is not available yet (http/protobuf and http/json are); %s are not exported",
                  exporter->signal, protocol, exporter->signal);
         warn(message);
         return 1;
     }
+    exporter->descriptor->exporter_payload = exporter->json ? OTEL_EXPORTER_PAYLOAD_JSON : OTEL_EXPORTER_PAYLOAD_PROTOBUF;
     char url[2048];
     char name[64];
     snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_%s_ENDPOINT", exporter->variable);
@@ -122,8 +127,9 @@ static int create(void *state, const otel_host_api *the_host) {
         free(lines);
         return 1;
     }
-    snprintf(exporter->headers, size, "Content-Type: application/x-protobuf\r\nUser-Agent: OTel-OTLP-Exporter-Swift/%s (otel-native)\r\n%s%s",
-             OTLP_VERSION, exporter->gzip ? "Content-Encoding: gzip\r\n" : "", lines ? lines : "");
+    snprintf(exporter->headers, size, "Content-Type: %s\r\nUser-Agent: OTel-OTLP-Exporter-Swift/%s (otel-native)\r\n%s%s",
+             exporter->json ? "application/json" : "application/x-protobuf", OTLP_VERSION,
+             exporter->gzip ? "Content-Encoding: gzip\r\n" : "", lines ? lines : "");
     free(lines);
     exporter->ready = 1;
     return 0;
@@ -192,7 +198,7 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
         if (response.status >= 200 && response.status < 300) {
             long long rejected;
             char text[160];
-            if (partial_success(response.body, response.body_length, &rejected, text, sizeof text)) {
+            if (!exporter->json && partial_success(response.body, response.body_length, &rejected, text, sizeof text)) {
                 snprintf(message, sizeof message, "OTLP %s: the collector accepted part of a batch (%lld %s rejected%s%s)",
                          exporter->signal, rejected, exporter->rejected_field, text[0] ? ": " : "", text);
                 warn(message);
@@ -237,6 +243,7 @@ static int shutdown_exporter(void *state, uint32_t timeout_ms) {
 static const otel_plugin_descriptor *entry(const otel_host_api *the_host, otlp_exporter *exporter, otel_plugin_descriptor *descriptor) {
     if (the_host->size < sizeof(otel_host_api) || !the_host->process_exiting) return NULL;
     host = the_host;
+    exporter->descriptor = descriptor;
     *descriptor = (otel_plugin_descriptor){
         OTEL_PLUGIN_DESCRIPTOR_HEADER,
         .name = "otel-native-otlp",

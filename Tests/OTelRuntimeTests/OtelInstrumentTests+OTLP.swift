@@ -53,11 +53,12 @@ extension OtelInstrumentTests {
     /// and metrics): spans and the duration histogram arrive whole, gzip when asked,
     /// with the configured headers; a malformed header is reported without its value.
     func testTheDefaultExporterSendsTracesAndMetricsOverOTLP() throws {
-        for compression in ["none", "gzip"] {
+        for (compression, wire) in [("none", "http/protobuf"), ("gzip", "http/protobuf"), ("gzip", "http/json")] {
             let receiver = try Receiver(scratch: scratch)
             let sql = "create table t(x); insert into t values (1); select * from t;"
             let result = try run(["--metrics_exporter", "otlp", "sqlite3", ":memory:", sql],
                                  environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                                               "OTEL_EXPORTER_OTLP_PROTOCOL": wire,
                                                "OTEL_EXPORTER_OTLP_COMPRESSION": compression,
                                                "OTEL_EXPORTER_OTLP_HEADERS": "api-key=s3cr%20et, bad key=leaked, tenant = blue"])
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -69,7 +70,7 @@ extension OtelInstrumentTests {
             XCTAssertEqual(spanNames(traces), ["CREATE TABLE t", "INSERT t", "SELECT t"])
             let first = try XCTUnwrap(traces.first)
             XCTAssertEqual(first["encoding"] as? String, compression == "gzip" ? "gzip" : nil)
-            XCTAssertEqual(first["content_type"] as? String, "application/x-protobuf")
+            XCTAssertEqual(first["content_type"] as? String, wire == "http/json" ? "application/json" : "application/x-protobuf")
             XCTAssertTrue((first["user_agent"] as? String ?? "").hasPrefix("OTel-OTLP-Exporter-Swift/"))
             let headers = try XCTUnwrap(first["headers"] as? [String: String])
             XCTAssertEqual(headers["api-key"], "s3cr et", "percent-decoded")
@@ -92,23 +93,25 @@ extension OtelInstrumentTests {
     /// record arrives with the span's trace and span ids.
     func testLogRecordsAreExportedWithTheirSpan() throws {
         let plugins = try examplePluginDirectory()
-        let receiver = try Receiver(scratch: scratch)
-        let result = try run(["--plugins_path", plugins, "--traces_exporter", "otlp", "--logs_exporter", "otlp", "/bin/true"],
-                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stderr, "")
-        let logs = try XCTUnwrap(receiver.requests("/v1/logs").first?["body"] as? [String: Any])
-        let scopeLogs = try XCTUnwrap((logs["resourceLogs"] as? [[String: Any]])?.first?["scopeLogs"] as? [[String: Any]])
-        XCTAssertEqual((scopeLogs.first?["scope"] as? [String: Any])?["name"] as? String, "example-c-plugin")
-        let record = try XCTUnwrap((scopeLogs.first?["logRecords"] as? [[String: Any]])?.first)
-        XCTAssertEqual((record["body"] as? [String: Any])?["stringValue"] as? String, "example-c-plugin instrumented")
-        XCTAssertEqual(record["severityNumber"] as? String, "SEVERITY_NUMBER_INFO")
-        XCTAssertEqual(record["severityText"] as? String, "INFO")
-        let spans = try XCTUnwrap(((((receiver.requests("/v1/traces").first?["body"] as? [String: Any])?["resourceSpans"]
-            as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"]) as? [[String: Any]])
-        let span = try XCTUnwrap(spans.first { $0["name"] as? String == "example-c-plugin instrumented" })
-        XCTAssertEqual(record["traceId"] as? String, span["traceId"] as? String)
-        XCTAssertEqual(record["spanId"] as? String, span["spanId"] as? String)
+        for wire in ["http/protobuf", "http/json"] {
+            let receiver = try Receiver(scratch: scratch)
+            let result = try run(["--plugins_path", plugins, "--traces_exporter", "otlp", "--logs_exporter", "otlp", "/bin/true"],
+                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": wire])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(result.stderr, "")
+            let logs = try XCTUnwrap(receiver.requests("/v1/logs").first?["body"] as? [String: Any])
+            let scopeLogs = try XCTUnwrap((logs["resourceLogs"] as? [[String: Any]])?.first?["scopeLogs"] as? [[String: Any]])
+            XCTAssertEqual((scopeLogs.first?["scope"] as? [String: Any])?["name"] as? String, "example-c-plugin")
+            let record = try XCTUnwrap((scopeLogs.first?["logRecords"] as? [[String: Any]])?.first)
+            XCTAssertEqual((record["body"] as? [String: Any])?["stringValue"] as? String, "example-c-plugin instrumented")
+            XCTAssertEqual(record["severityNumber"] as? String, "SEVERITY_NUMBER_INFO")
+            XCTAssertEqual(record["severityText"] as? String, "INFO")
+            let spans = try XCTUnwrap(((((receiver.requests("/v1/traces").first?["body"] as? [String: Any])?["resourceSpans"]
+                as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"]) as? [[String: Any]])
+            let span = try XCTUnwrap(spans.first { $0["name"] as? String == "example-c-plugin instrumented" })
+            XCTAssertEqual(record["traceId"] as? String, span["traceId"] as? String)
+            XCTAssertEqual(record["spanId"] as? String, span["spanId"] as? String)
+        }
     }
 
     /// 503 then 200, and 429 with Retry-After then 200, while the program runs:

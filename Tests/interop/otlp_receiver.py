@@ -17,7 +17,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from google.protobuf.json_format import MessageToDict
+import base64
+
+from google.protobuf.json_format import MessageToDict, ParseDict
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest, ExportLogsServiceResponse)
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
@@ -28,6 +30,20 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 MESSAGES = {"/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
             "/v1/metrics": (ExportMetricsServiceRequest, ExportMetricsServiceResponse),
             "/v1/logs": (ExportLogsServiceRequest, ExportLogsServiceResponse)}
+
+def ids_to_base64(value):
+    """The OTLP JSON encoding carries ids as hex; the proto3 JSON mapping the
+    official parser follows wants base64 (OTLP spec, "JSON Protobuf Encoding")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("traceId", "spanId", "parentSpanId") and isinstance(item, str):
+                value[key] = base64.b64encode(bytes.fromhex(item)).decode()
+            else:
+                ids_to_base64(item)
+    elif isinstance(value, list):
+        for item in value:
+            ids_to_base64(item)
+
 
 arguments = argparse.ArgumentParser()
 arguments.add_argument("output")
@@ -63,7 +79,12 @@ class Handler(BaseHTTPRequestHandler):
                       "headers": {k.lower(): v for k, v in self.headers.items()}}
             if request_type is not None:
                 message = request_type()
-                message.ParseFromString(body)
+                if self.headers.get("Content-Type") == "application/json":
+                    document = json.loads(body)
+                    ids_to_base64(document)
+                    ParseDict(document, message)  # strict: an unknown field is an error
+                else:
+                    message.ParseFromString(body)
                 record["body"] = MessageToDict(message)
             with open(options.output, "a") as out:
                 out.write(json.dumps(record) + "\n")

@@ -169,8 +169,18 @@ typedef struct otel_plugin_descriptor {
     void (*generate_trace_id)(void *state, uint64_t *high, uint64_t *low);
     uint64_t (*generate_span_id)(void *state);
 
-    void *reserved[8];
+    /* exporters (ABI 1.2): the payload exporter_export receives, an
+     * OTEL_EXPORTER_PAYLOAD_*; exporter_create may change it. */
+    uint32_t exporter_payload;
+    uint32_t reserved_flags;
+    void *reserved[7];
 } otel_plugin_descriptor;
+
+/** What an exporter plugin's exporter_export receives. */
+enum {
+    OTEL_EXPORTER_PAYLOAD_PROTOBUF = 0, /**< the OTLP request in protobuf (the default) */
+    OTEL_EXPORTER_PAYLOAD_JSON = 1,     /**< the OTLP request in the OTLP JSON encoding */
+};
 
 /** The first fields of a descriptor built against this header. */
 #define OTEL_PLUGIN_DESCRIPTOR_HEADER .size = sizeof(otel_plugin_descriptor), .abi = OTEL_PLUGIN_ABI_VERSION

@@ -117,6 +117,9 @@ class PluginExporter: @unchecked Sendable {
         self.exportTimeoutMilliseconds = exportTimeoutMilliseconds
     }
 
+    /// Whether the plugin asked for the OTLP JSON encoding (else protobuf).
+    var wantsJSON: Bool { plugin.descriptor.pointee.exporter_payload == UInt32(OTEL_EXPORTER_PAYLOAD_JSON) }
+
     /// Hands one encoded request to the plugin.
     func send(_ request: [UInt8]) -> ExportResult {
         let descriptor = plugin.descriptor.pointee
@@ -141,18 +144,22 @@ class PluginExporter: @unchecked Sendable {
 
 /// A trace exporter plugin: each batch as an ExportTraceServiceRequest.
 final class PluginSpanExporter: PluginExporter, SpanExporter, @unchecked Sendable {
-    func export(_ spans: [SpanData]) -> ExportResult { send(OTLPTraceEncoder.encode(spans)) }
+    func export(_ spans: [SpanData]) -> ExportResult {
+        send(wantsJSON ? OTLPJSONEncoder.traces(spans) : OTLPTraceEncoder.encode(spans))
+    }
 }
 
 /// A log record exporter plugin: each batch as an ExportLogsServiceRequest.
 final class PluginLogRecordExporter: PluginExporter, LogRecordExporter, @unchecked Sendable {
-    func export(_ records: [LogRecordData]) -> ExportResult { send(OTLPLogsEncoder.encode(records)) }
+    func export(_ records: [LogRecordData]) -> ExportResult {
+        send(wantsJSON ? OTLPJSONEncoder.logs(records) : OTLPLogsEncoder.encode(records))
+    }
 }
 
 /// A metric exporter plugin: each collection as an ExportMetricsServiceRequest.
 final class PluginMetricExporter: PluginExporter, MetricExporter, @unchecked Sendable {
     func export(_ metrics: [MetricData], resource: Resource) -> ExportResult {
-        send(OTLPMetricsEncoder.encode(metrics, resource: resource))
+        send(wantsJSON ? OTLPJSONEncoder.metrics(metrics, resource: resource) : OTLPMetricsEncoder.encode(metrics, resource: resource))
     }
 }
 

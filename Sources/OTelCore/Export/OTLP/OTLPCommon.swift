@@ -37,15 +37,11 @@ enum OTLPCommon {
         }
     }
 
-    /// An Export*ServiceRequest of `count` items (given by index to the
-    /// closures) grouped by resource, then by
-    /// instrumentation scope, as ResourceSpans/ScopeSpans and
-    /// ResourceLogs/ScopeLogs lay them out (same field numbers: resource 1,
-    /// scopes 2, schema_url 3; scope 1, items 2, schema_url 3). Items are
-    /// grouped by index, never copied; consecutive items usually share both,
-    /// so the last group is tried first.
-    static func groupedRequest(count: Int, bytesPerItem: Int, resource: (Int) -> Resource, scope: (Int) -> InstrumentationScope,
-                               encode: (inout ProtobufWriter, Int) -> Void) -> [UInt8] {
+    /// Item indices grouped by resource, then by instrumentation scope, in
+    /// first-seen order; consecutive items usually share both, so the last
+    /// group is tried first.
+    static func groups(count: Int, resource: (Int) -> Resource,
+                       scope: (Int) -> InstrumentationScope) -> [(resource: Int, scopes: [(scope: Int, items: [Int])])] {
         var groups: [(resource: Int, scopes: [(scope: Int, items: [Int])])] = []
         for index in 0..<count {
             let itemResource = resource(index)
@@ -64,8 +60,17 @@ enum OTLPCommon {
                 groups[resourceIndex].scopes.append((index, [index]))
             }
         }
+        return groups
+    }
+
+    /// An Export*ServiceRequest of `count` items (given by index to the
+    /// closures) grouped by resource and scope, as ResourceSpans/ScopeSpans and
+    /// ResourceLogs/ScopeLogs lay them out (same field numbers: resource 1,
+    /// scopes 2, schema_url 3; scope 1, items 2, schema_url 3).
+    static func groupedRequest(count: Int, bytesPerItem: Int, resource: (Int) -> Resource, scope: (Int) -> InstrumentationScope,
+                               encode: (inout ProtobufWriter, Int) -> Void) -> [UInt8] {
         var writer = ProtobufWriter(expectedBytes: 512 + count * bytesPerItem)
-        for group in groups {
+        for group in groups(count: count, resource: resource, scope: scope) {
             let groupResource = resource(group.resource)
             writer.messageField(1) { resourceItems in
                 resourceItems.messageField(1) { OTLPCommon.resource(&$0, groupResource) }
