@@ -111,8 +111,24 @@ static int connect_to(const otel_otlp_endpoint *endpoint, uint64_t deadline_ms, 
     return fd;
 }
 
-static int send_all(int fd, const void *data, size_t length, uint64_t deadline_ms) {
+/* A connection: the socket, and the TLS session over it for https. */
+typedef struct connection {
+    int fd;
+    void *tls;
+} connection;
+
+static int send_all(const connection *link, const void *data, size_t length, uint64_t deadline_ms) {
     const uint8_t *bytes = data;
+    int fd = link->fd;
+    if (link->tls) {
+        while (length) {
+            long sent = otel_otlp_tls_io(link->tls, fd, 1, (void *)(uintptr_t)bytes, length, deadline_ms);
+            if (sent <= 0) return -1;
+            bytes += sent;
+            length -= (size_t)sent;
+        }
+        return 0;
+    }
     while (length) {
         ssize_t sent = send(fd, bytes, length, MSG_NOSIGNAL);
         if (sent > 0) {
@@ -128,12 +144,18 @@ static int send_all(int fd, const void *data, size_t length, uint64_t deadline_m
 }
 
 /* Reads the response head and the start of its body. */
-static void read_response(int fd, uint64_t deadline_ms, otel_otlp_response *response) {
+static void read_response(const connection *link, uint64_t deadline_ms, otel_otlp_response *response) {
     char buffer[8192];
     size_t used = 0;
     char *end = NULL;
+    int fd = link->fd;
     for (;;) {
-        ssize_t got = recv(fd, buffer + used, sizeof buffer - 1 - used, 0);
+        ssize_t got = link->tls ? otel_otlp_tls_io(link->tls, fd, 0, buffer + used, sizeof buffer - 1 - used, deadline_ms)
+                                : recv(fd, buffer + used, sizeof buffer - 1 - used, 0);
+        if (got < 0 && link->tls) {
+            if (!end) snprintf(response->failure, sizeof response->failure, "no response before the timeout");
+            break;
+        }
         if (got > 0) {
             used += (size_t)got;
             buffer[used] = 0;
@@ -174,23 +196,32 @@ static void read_response(int fd, uint64_t deadline_ms, otel_otlp_response *resp
     response->body_length = body;
 }
 
-void otel_otlp_post(const otel_otlp_endpoint *endpoint, const char *headers, const uint8_t *body, size_t length,
-                    uint64_t deadline_ms, otel_otlp_response *response) {
+void otel_otlp_post(const otel_otlp_endpoint *endpoint, void *tls_context, const char *headers, const uint8_t *body,
+                    size_t length, uint64_t deadline_ms, otel_otlp_response *response) {
     memset(response, 0, sizeof *response);
     response->retry_after_ms = -1;
     int fd = connect_to(endpoint, deadline_ms, response->failure, sizeof response->failure);
     if (fd < 0) return;
+    connection link = {fd, NULL};
+    if (endpoint->https) {
+        link.tls = otel_otlp_tls_connect(tls_context, fd, endpoint->host, deadline_ms, response->failure, sizeof response->failure);
+        if (!link.tls) {
+            close(fd);
+            return;
+        }
+    }
     char head[4096];
     int written = snprintf(head, sizeof head,
                            "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
                            endpoint->path, endpoint->host, endpoint->port, length, headers);
     if (written < 0 || (size_t)written >= sizeof head) {
         snprintf(response->failure, sizeof response->failure, "the request headers are too long");
-    } else if (send_all(fd, head, (size_t)written, deadline_ms) != 0 || send_all(fd, body, length, deadline_ms) != 0) {
+    } else if (send_all(&link, head, (size_t)written, deadline_ms) != 0 || send_all(&link, body, length, deadline_ms) != 0) {
         snprintf(response->failure, sizeof response->failure, "the request could not be sent before the timeout");
     } else {
-        read_response(fd, deadline_ms, response);
+        read_response(&link, deadline_ms, response);
     }
+    otel_otlp_tls_close(link.tls);
     close(fd);
 }
 

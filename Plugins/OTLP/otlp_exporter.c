@@ -8,8 +8,9 @@
  * and connection failures with exponential backoff and jitter (honouring
  * Retry-After) within the timeout, never other 4xx. Once the process is
  * exiting, one attempt of at most a second. http/protobuf, or http/json (the
- * host then hands the OTLP JSON encoding). Not yet: https (TLS) and grpc:
- * each is reported once and that signal is not exported. */
+ * host then hands the OTLP JSON encoding); https endpoints over TLS with
+ * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY. Not
+ * yet: grpc, reported once, and that signal is not exported. */
 #include "otel_otlp.h"
 
 #include <stdio.h>
@@ -34,6 +35,7 @@ typedef struct otlp_exporter {
     uint32_t timeout_ms;
     int gzip;
     int json;                   /* http/json: the host hands the OTLP JSON encoding */
+    void *tls;                  /* https: the TLS context */
     int ready;
     otel_plugin_descriptor *descriptor;
 } otlp_exporter;
@@ -89,10 +91,14 @@ static int create(void *state, const otel_host_api *the_host) {
         return 1;
     }
     if (exporter->endpoint.https) {
-        snprintf(message, sizeof message, "OTLP %s: https endpoints (TLS) are not available yet; %s are not exported",
-                 exporter->signal, exporter->signal);
-        warn(message);
-        return 1;
+        exporter->tls = otel_otlp_tls_context(setting(exporter, "CERTIFICATE"), setting(exporter, "CLIENT_CERTIFICATE"),
+                                              setting(exporter, "CLIENT_KEY"), &error);
+        if (!exporter->tls) {
+            snprintf(message, sizeof message, "OTLP %s: TLS cannot be set up: %s; %s are not exported", exporter->signal, error,
+                     exporter->signal);
+            warn(message);
+            return 1;
+        }
     }
     exporter->timeout_ms = DEFAULT_TIMEOUT_MS;
     const char *timeout = setting(exporter, "TIMEOUT");
@@ -194,7 +200,7 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
     otel_otlp_response response;
     int result = 1;
     for (;;) {
-        otel_otlp_post(&exporter->endpoint, exporter->headers, body, body_length, deadline, &response);
+        otel_otlp_post(&exporter->endpoint, exporter->tls, exporter->headers, body, body_length, deadline, &response);
         if (response.status >= 200 && response.status < 300) {
             long long rejected;
             char text[160];

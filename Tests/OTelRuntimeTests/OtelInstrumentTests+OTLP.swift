@@ -198,10 +198,57 @@ extension OtelInstrumentTests {
         XCTAssertEqual(lines.filter { $0.contains("spans were dropped because the span queue was full") }.count, 1, result.stderr)
     }
 
-    /// What is not built yet says so once, and the program runs on.
-    func testUnavailableProtocolsAndTLSAreReported() throws {
-        for (environment, expected) in [(["OTEL_EXPORTER_OTLP_ENDPOINT": "https://127.0.0.1:1"], "https endpoints (TLS) are not available yet"),
-                                        (["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], "protocol grpc is not available yet")] {
+    /// https: the server's certificate is verified against
+    /// OTEL_EXPORTER_OTLP_CERTIFICATE (or the system's store, which does not
+    /// know this test CA), and a client certificate is presented when asked.
+    func testTLSEndpointsVerifyTheServerAndPresentAClientCertificate() throws {
+        let directory = scratch.path
+        func openssl(_ arguments: [String]) throws {
+            let result = try runCommand("/usr/bin/env", ["openssl"] + arguments)
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory + "/server.cnf", atomically: false, encoding: .utf8)
+        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/ca.key", "-out", directory + "/ca.pem",
+                     "-days", "2", "-subj", "/CN=otel-native test CA"])
+        for name in ["server", "client"] {
+            try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).csr",
+                         "-subj", "/CN=\(name == "server" ? "127.0.0.1" : "client")"])
+            try openssl(["x509", "-req", "-in", "\(directory)/\(name).csr", "-CA", directory + "/ca.pem", "-CAkey", directory + "/ca.key",
+                         "-CAcreateserial", "-out", "\(directory)/\(name).pem", "-days", "2"]
+                        + (name == "server" ? ["-extfile", directory + "/server.cnf"] : []))
+        }
+        let tls = ["--tls", directory + "/server.pem", directory + "/server.key"]
+        let trusted = try Receiver(scratch: scratch, arguments: tls)
+        let mutual = try Receiver(scratch: scratch, arguments: tls + ["--client-ca", directory + "/ca.pem"])
+        let https = { (receiver: Receiver) in "https://127.0.0.1:\(receiver.port)" }
+        let clientFiles = ["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": directory + "/client.pem", "OTEL_EXPORTER_OTLP_CLIENT_KEY": directory + "/client.key"]
+        let cases: [(Receiver, [String: String], String?)] = [
+            (trusted, ["OTEL_EXPORTER_OTLP_CERTIFICATE": directory + "/ca.pem"], nil),
+            (trusted, [:], "the endpoint's certificate is not trusted"),
+            (mutual, ["OTEL_EXPORTER_OTLP_CERTIFICATE": directory + "/ca.pem"].merging(clientFiles) { $1 }, nil),
+            (mutual, ["OTEL_EXPORTER_OTLP_CERTIFICATE": directory + "/ca.pem"], "a batch is dropped"),
+        ]
+        for (receiver, settings, failure) in cases {
+            let before = receiver.requests("/v1/traces").count
+            let result = try run(["--traces_exporter", "otlp", "sqlite3", ":memory:", "select 1;"],
+                                 environment: settings.merging(["OTEL_EXPORTER_OTLP_ENDPOINT": https(receiver)]) { $1 })
+            XCTAssertEqual(result.status, 0)
+            XCTAssertEqual(result.stdout, "1\n")
+            if let failure {
+                XCTAssertTrue(result.stderr.contains(failure), result.stderr)
+                XCTAssertEqual(receiver.requests("/v1/traces").count, before)
+            } else {
+                XCTAssertEqual(result.stderr, "")
+                XCTAssertEqual(spanNames(Array(receiver.requests("/v1/traces").dropFirst(before))), ["SELECT"])
+            }
+        }
+    }
+
+    /// What is not built yet, or cannot be set up, says so once, and the program runs on.
+    func testUnavailableProtocolsAndBadTLSFilesAreReported() throws {
+        for (environment, expected) in [(["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], "protocol grpc is not available yet"),
+                                        (["OTEL_EXPORTER_OTLP_ENDPOINT": "https://127.0.0.1:1", "OTEL_EXPORTER_OTLP_CERTIFICATE": "/nonexistent.pem"],
+                                         "the CA certificate file cannot be read")] {
             let result = try run(["--traces_exporter", "otlp", "sqlite3", ":memory:", "select 1;"], environment: environment)
             XCTAssertEqual(result.status, 0)
             XCTAssertEqual(result.stdout, "1\n")

@@ -4,6 +4,7 @@ JSON mapping, to a file, one request per line:
 {"path": ..., "status": ..., "time": ..., "encoding": "gzip"|null, "user_agent": ..., "headers": {...}, "body": {...}}.
 
     python3 otlp_receiver.py OUTPUT [--statuses 503,200] [--retry-after S] [--hang] [--delay S]
+                                    [--tls CERTIFICATE KEY [--client-ca CA]]
 
 Prints the port it listens on (127.0.0.1, chosen by the system), then serves
 until killed. --statuses answers the requests in turn with those statuses
@@ -51,6 +52,8 @@ arguments.add_argument("--statuses", default="200")
 arguments.add_argument("--retry-after")
 arguments.add_argument("--hang", action="store_true")
 arguments.add_argument("--delay", type=float, default=0, help="seconds to wait before answering each request")
+arguments.add_argument("--tls", nargs=2, metavar=("CERTIFICATE", "KEY"), help="serve https with this certificate")
+arguments.add_argument("--client-ca", help="require a client certificate signed by this CA")
 options = arguments.parse_args()
 statuses = [int(s) for s in options.statuses.split(",")]
 lock = threading.Lock()
@@ -102,5 +105,13 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if options.tls:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*options.tls)
+    if options.client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(options.client_ca)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

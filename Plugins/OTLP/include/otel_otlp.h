@@ -33,9 +33,21 @@ typedef struct otel_otlp_response {
 } otel_otlp_response;
 
 /* POSTs `body` to `endpoint` with the given extra header lines (each ending
- * in \r\n), giving up at `deadline_ms` on the monotonic clock. */
-void otel_otlp_post(const otel_otlp_endpoint *endpoint, const char *headers, const uint8_t *body, size_t length,
-                    uint64_t deadline_ms, otel_otlp_response *response);
+ * in \r\n), giving up at `deadline_ms` on the monotonic clock; over TLS
+ * with `tls_context` (from otel_otlp_tls_context) for https endpoints. */
+void otel_otlp_post(const otel_otlp_endpoint *endpoint, void *tls_context, const char *headers, const uint8_t *body,
+                    size_t length, uint64_t deadline_ms, otel_otlp_response *response);
+
+/* TLS (tls.c, OpenSSL loaded on first use): a client context verifying the
+ * server against `ca_file` (NULL: the system's trust store) and presenting
+ * the client certificate and key when given; NULL with `*error` saying why. */
+void *otel_otlp_tls_context(const char *ca_file, const char *client_certificate, const char *client_key, const char **error);
+/* A TLS session over the connected socket `fd` to `host` (SNI and name
+ * verification), or NULL with `failure` filled. */
+void *otel_otlp_tls_connect(void *context, int fd, const char *host, uint64_t deadline_ms, char *failure, size_t size);
+/* Reads or writes through the session: bytes moved, 0 at the end of the stream, -1 on failure or timeout. */
+long otel_otlp_tls_io(void *session, int fd, int writing, void *data, size_t length, uint64_t deadline_ms);
+void otel_otlp_tls_close(void *session);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t otel_otlp_now_ms(void);
