@@ -36,13 +36,26 @@ typedef struct otlp_exporter {
     int gzip;
     int json;                   /* http/json: the host hands the OTLP JSON encoding */
     void *tls;                  /* https: the TLS context */
+    const char *forced;         /* NULL: the protocol setting decides; else "http/protobuf" or "http/json" */
+    int partial_reported;       /* partial_success is reported once */
     int ready;
     otel_plugin_descriptor *descriptor;
 } otlp_exporter;
 
-static otlp_exporter traces = {.signal = "traces", .variable = "TRACES", .rejected_field = "spans"};
-static otlp_exporter metrics = {.signal = "metrics", .variable = "METRICS", .rejected_field = "data points"};
-static otlp_exporter logs = {.signal = "logs", .variable = "LOGS", .rejected_field = "log records"};
+/* One exporter per signal and per registered name: "otlp" follows the
+ * protocol setting; "otlp_proto_http" and "otlp_json_http" are that
+ * encoding whatever the setting says (as in OpenTelemetry Python). */
+#define OTLP_EXPORTER(signal_name, variable_name, rejected, encoding) \
+    {.signal = signal_name, .variable = variable_name, .rejected_field = rejected, .forced = encoding}
+static otlp_exporter exporters[3][3] = {
+    {OTLP_EXPORTER("traces", "TRACES", "spans", NULL), OTLP_EXPORTER("traces", "TRACES", "spans", "http/protobuf"),
+     OTLP_EXPORTER("traces", "TRACES", "spans", "http/json")},
+    {OTLP_EXPORTER("metrics", "METRICS", "data points", NULL), OTLP_EXPORTER("metrics", "METRICS", "data points", "http/protobuf"),
+     OTLP_EXPORTER("metrics", "METRICS", "data points", "http/json")},
+    {OTLP_EXPORTER("logs", "LOGS", "log records", NULL), OTLP_EXPORTER("logs", "LOGS", "log records", "http/protobuf"),
+     OTLP_EXPORTER("logs", "LOGS", "log records", "http/json")},
+};
+#undef OTLP_EXPORTER
 
 static void warn(const char *message) { host->log(OTEL_LOG_WARNING, message); }
 
@@ -60,7 +73,7 @@ static int create(void *state, const otel_host_api *the_host) {
     otlp_exporter *exporter = state;
     host = the_host;
     char message[256];
-    const char *protocol = setting(exporter, "PROTOCOL");
+    const char *protocol = exporter->forced ? exporter->forced : setting(exporter, "PROTOCOL");
     exporter->json = protocol && strcmp(protocol, "http/json") == 0;
     if (protocol && !exporter->json && strcmp(protocol, "http/protobuf") != 0) {
         snprintf(message, sizeof message,
@@ -204,7 +217,9 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
         if (response.status >= 200 && response.status < 300) {
             long long rejected;
             char text[160];
-            if (!exporter->json && partial_success(response.body, response.body_length, &rejected, text, sizeof text)) {
+            if (!exporter->json && !exporter->partial_reported &&
+                partial_success(response.body, response.body_length, &rejected, text, sizeof text)) {
+                exporter->partial_reported = 1;
                 snprintf(message, sizeof message, "OTLP %s: the collector accepted part of a batch (%lld %s rejected%s%s)",
                          exporter->signal, rejected, exporter->rejected_field, text[0] ? ": " : "", text);
                 warn(message);
@@ -262,20 +277,21 @@ static const otel_plugin_descriptor *entry(const otel_host_api *the_host, otlp_e
     return descriptor;
 }
 
-__attribute__((visibility("default")))
-const otel_plugin_descriptor *otel_otlp_traces_entry(const otel_host_api *the_host) {
-    static otel_plugin_descriptor descriptor;
-    return entry(the_host, &traces, &descriptor);
-}
+static otel_plugin_descriptor descriptors[3][3];
 
-__attribute__((visibility("default")))
-const otel_plugin_descriptor *otel_otlp_metrics_entry(const otel_host_api *the_host) {
-    static otel_plugin_descriptor descriptor;
-    return entry(the_host, &metrics, &descriptor);
-}
-
-__attribute__((visibility("default")))
-const otel_plugin_descriptor *otel_otlp_logs_entry(const otel_host_api *the_host) {
-    static otel_plugin_descriptor descriptor;
-    return entry(the_host, &logs, &descriptor);
-}
+/* The entry symbols: otel_otlp_{traces,metrics,logs}_entry ("otlp"),
+ * …_proto_entry ("otlp_proto_http"), …_json_entry ("otlp_json_http"). */
+#define OTLP_ENTRY(symbol, signal, kind) \
+    __attribute__((visibility("default"))) const otel_plugin_descriptor *symbol(const otel_host_api *the_host) { \
+        return entry(the_host, &exporters[signal][kind], &descriptors[signal][kind]); \
+    }
+OTLP_ENTRY(otel_otlp_traces_entry, 0, 0)
+OTLP_ENTRY(otel_otlp_traces_proto_entry, 0, 1)
+OTLP_ENTRY(otel_otlp_traces_json_entry, 0, 2)
+OTLP_ENTRY(otel_otlp_metrics_entry, 1, 0)
+OTLP_ENTRY(otel_otlp_metrics_proto_entry, 1, 1)
+OTLP_ENTRY(otel_otlp_metrics_json_entry, 1, 2)
+OTLP_ENTRY(otel_otlp_logs_entry, 2, 0)
+OTLP_ENTRY(otel_otlp_logs_proto_entry, 2, 1)
+OTLP_ENTRY(otel_otlp_logs_json_entry, 2, 2)
+#undef OTLP_ENTRY

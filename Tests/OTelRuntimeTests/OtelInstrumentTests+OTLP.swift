@@ -89,6 +89,21 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// The exporter names Python uses: otlp_proto_http and otlp_json_http are
+    /// that encoding whatever OTEL_EXPORTER_OTLP_PROTOCOL says.
+    func testExporterNamesChooseTheirEncoding() throws {
+        for (name, protocolSetting, contentType) in [("otlp_json_http", "http/protobuf", "application/json"),
+                                                     ("otlp_proto_http", "http/json", "application/x-protobuf")] {
+            let receiver = try Receiver(scratch: scratch)
+            let result = try run(["--traces_exporter", name, "sqlite3", ":memory:", "select 1;"],
+                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": protocolSetting])
+            XCTAssertEqual(result.stderr, "")
+            let traces = receiver.requests("/v1/traces")
+            XCTAssertEqual(traces.first?["content_type"] as? String, contentType, name)
+            XCTAssertEqual(spanNames(traces), ["SELECT"])
+        }
+    }
+
     /// Log records over OTLP: the example plugin logs inside its span; the
     /// record arrives with the span's trace and span ids.
     func testLogRecordsAreExportedWithTheirSpan() throws {

@@ -1,14 +1,21 @@
 /* The OTLP/HTTP exporter plugin (otel_traces_exporter, otel_metrics_exporter
- * and otel_logs_exporter "otlp", "otlp_proto_http"). */
+ * and otel_logs_exporter "otlp", "otlp_proto_http", "otlp_json_http"). */
 #ifndef OTEL_OTLP_H
 #define OTEL_OTLP_H
 #include <stddef.h>
 #include <stdint.h>
 #include <otel_plugin.h>
 
+/* "otlp" (the protocol setting decides), "otlp_proto_http", "otlp_json_http". */
 const otel_plugin_descriptor *otel_otlp_traces_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_traces_proto_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_traces_json_entry(const otel_host_api *host);
 const otel_plugin_descriptor *otel_otlp_metrics_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_metrics_proto_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_metrics_json_entry(const otel_host_api *host);
 const otel_plugin_descriptor *otel_otlp_logs_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_logs_proto_entry(const otel_host_api *host);
+const otel_plugin_descriptor *otel_otlp_logs_json_entry(const otel_host_api *host);
 
 /* Where requests go: an http:// URL split into its parts. */
 typedef struct otel_otlp_endpoint {
