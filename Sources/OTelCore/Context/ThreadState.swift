@@ -14,6 +14,8 @@ final class ThreadState {
     }
     /// Swift strings of the C attribute keys this thread passed recently.
     var keyCache = CStringKeyCache()
+    /// The metric attribute set this thread recorded last.
+    let metricKeyCache = AttributeSetKeyCache()
 
     private init() {
         stack = []
@@ -36,6 +38,12 @@ final class ThreadState {
     static var currentSpanContextOfThisThread: SpanContext? {
         guard let pointer = otel_shim_thread_state() else { return nil }
         return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.currentSpanContext }
+    }
+
+    /// Runs `body` with this thread's metric attribute-set cache (borrowed: no reference counting).
+    static func withMetricKeyCache<Result>(_ body: (AttributeSetKeyCache) -> Result) -> Result {
+        guard let pointer = otel_shim_thread_state() else { return body(current.metricKeyCache) }
+        return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { body($0.metricKeyCache) }
     }
 
     /// The Swift string of a C attribute key, through this thread's cache.

@@ -81,9 +81,10 @@ public final class MetricInstrument: Sendable {
     }
 
     private func record(int: Int64, double: Double, attributes: [Attribute]) {
-        AttributeSetKey.withKey(attributes) { key in
-            let bytes = key.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            otel_shim_metric_record(storage, bytes, key.count, otel_shim_metric_key_hash(bytes, key.count), int, double)
+        ThreadState.withMetricKeyCache { cache in
+            cache.withKey(attributes) { key, hash in
+                otel_shim_metric_record(storage, key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count, hash, int, double)
+            }
         }
     }
 
