@@ -185,6 +185,24 @@ final class MetricsTests: XCTestCase {
         }
     }
 
+    /// The thread's cached attribute set never outlives a change: an array
+    /// changed after a record, or another array, gets its own point.
+    func testTheAttributeSetCacheFollowsChangedArrays() throws {
+        let (provider, _) = makeMeterProvider()
+        let counter = provider.meter(name: "lib").counter("c")
+        var attributes = [Attribute("k", "first")]
+        counter.record(Int64(1), attributes: attributes)
+        counter.record(Int64(1), attributes: attributes)
+        attributes[0] = Attribute("k", "second")
+        counter.record(Int64(1), attributes: attributes)
+        attributes.append(Attribute("j", 1))
+        counter.record(Int64(1), attributes: attributes)
+        let points = try XCTUnwrap(collect(provider)["c"]).points
+        // Points come in key order: {j, k} sorts before {k}.
+        XCTAssertEqual(points.map { $0.attributes.map(\.value) }, [[.int(1), .string("second")], [.string("first")], [.string("second")]])
+        XCTAssertEqual(points.map(\.value), [.int(1), .int(2), .int(1)])
+    }
+
     /// No instrument, no reader thread: shutdown has nothing to wait for.
     func testAProviderWithoutInstrumentsShutsDownAtOnce() {
         let (provider, exporter) = makeMeterProvider()
