@@ -49,6 +49,7 @@ void otel_shim_rng_seed(otel_shim_rng *rng) {
 }
 
 bool otel_shim_process_exiting;
+void (*otel_shim_sdk_thread_start)(void);
 
 static pthread_key_t otel_shim_thread_key;
 static pthread_once_t otel_shim_thread_key_once = PTHREAD_ONCE_INIT;

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import COTelCoreShims
 import COTelHook
 import COTelPlugin
 import OTelCore
@@ -145,6 +146,8 @@ public enum PluginRuntime {
             return nil
         }
 
+        // Threads the SDK starts record nothing: an exporter's own work is never traced.
+        otel_shim_set_sdk_thread_start(otel_hook_suppress)
         // 1. Distro: defaults where the user set nothing.
         if let distro = chosen(.distro, by: "OTEL_NATIVE_DISTRO", otherwise: "no defaults are applied") {
             run(distro, \.configure, "configure")

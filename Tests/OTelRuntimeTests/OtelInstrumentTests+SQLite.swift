@@ -238,6 +238,49 @@ extension OtelInstrumentTests {
         XCTAssertEqual(spans.map { $0["name"] as? String }, ["CREATE TABLE before_t", "INSERT before_t"])
     }
 
+    /// What an exporter does on the SDK's export thread is never traced: an
+    /// exporter plugin that itself runs a SQLite statement for each batch
+    /// sees no span of it (and so no endless export of its own spans).
+    func testAnExportersOwnWorkIsNotTraced() throws {
+        let plugins = try examplePluginDirectory()
+        let log = scratch.appendingPathComponent("exports.txt").path
+        try compileC("sqlite_exporter", """
+            #include <otel_plugin.h>
+            #include <stdio.h>
+            #include <string.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            typedef struct sqlite3 sqlite3;
+            int sqlite3_open(const char *, sqlite3 **);
+            int sqlite3_exec(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
+            static int export_batch(void *state, const uint8_t *request, size_t length, uint32_t timeout_ms) {
+                (void)state; (void)timeout_ms;
+                int own = memmem(request, length, "exporter_own", 12) != NULL;
+                FILE *out = fopen("\(log)", "a");
+                if (out) { fprintf(out, "export own=%d\\n", own); fclose(out); }
+                sqlite3 *db;
+                if (sqlite3_open(":memory:", &db) == 0) sqlite3_exec(db, "create table exporter_own(x)", NULL, NULL, NULL);
+                return 0;
+            }
+            const otel_plugin_descriptor *otel_sqlite_exporter_entry(const otel_host_api *h) {
+                (void)h;
+                static otel_plugin_descriptor d = {OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "sqlite-exporter", .exporter_export = export_batch};
+                return &d;
+            }
+            """, ["-shared", "-fPIC", "-D_GNU_SOURCE", "-I", try PluginLoaderTests.installedHeaders().path,
+                  "-o", plugins + "/libsqlite_exporter.so", "-l:libsqlite3.so.0"])
+        try "[distribution]\nname = sqlite-exporter\n[otel_traces_exporter]\nsqlite_exporter = libsqlite_exporter.so:otel_sqlite_exporter_entry\n"
+            .write(toFile: plugins + "/sqlite-exporter.ini", atomically: false, encoding: .utf8)
+        // Exports while the program runs (every 50 ms), so a span of the exporter's
+        // own statement would be exported by the next one.
+        let script = "import sqlite3, time\ndb = sqlite3.connect(':memory:')\ndb.execute('select 1')\ntime.sleep(1)\nprint('done')\n"
+        let result = try run(["--plugins_path", plugins, "--disabled_instrumentations", "example_c", "--traces_exporter", "sqlite_exporter",
+                              "--bsp_schedule_delay", "50", "python3", "-c", script])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "done\n")
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(try String(contentsOfFile: log, encoding: .utf8), "export own=0\n", "one export, of the program's span only")
+    }
+
     func testTheSqliteInstrumentationCanBeDisabled() throws {
         let output = scratch.appendingPathComponent("spans.json").path
         let result = try run(["--traces_exporter", "console", "--console_output", output, "--disabled_instrumentations", "sqlite3",

@@ -83,6 +83,18 @@ void *otel_shim_ring_pop(otel_shim_ring *ring);
 /* The number of items (exact when no push or pop is in progress). */
 size_t otel_shim_ring_count(const otel_shim_ring *ring);
 
+/* Run first on every thread the SDK starts (export threads, the metric
+ * reader): the runtime points it at the hooking engine's suppression, so that
+ * nothing those threads do (an exporter's sockets, say) is traced. */
+extern void (*otel_shim_sdk_thread_start)(void);
+static inline void otel_shim_set_sdk_thread_start(void (*start)(void)) {
+    __atomic_store_n(&otel_shim_sdk_thread_start, start, __ATOMIC_RELEASE);
+}
+static inline void otel_shim_run_sdk_thread_start(void) {
+    void (*start)(void) = __atomic_load_n(&otel_shim_sdk_thread_start, __ATOMIC_ACQUIRE);
+    if (start) start();
+}
+
 /* Set when the SDK's exit flush begins (OTelSDK.shutdown); exporters read it
  * through the host table's process_exiting. */
 extern bool otel_shim_process_exiting;

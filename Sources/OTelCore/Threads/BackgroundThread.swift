@@ -4,7 +4,9 @@ import Glibc
 import COTelCoreShims
 
 /// Starts a detached pthread that runs `body` with every signal blocked, so
-/// the program's signals are always delivered to its own threads.
+/// the program's signals are always delivered to its own threads, after
+/// `otel_shim_sdk_thread_start` (the hooking engine's suppression, once the
+/// runtime has set it).
 /// Returns false (and runs nothing) when the thread cannot be created.
 func startBackgroundThread(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box: @unchecked Sendable {
@@ -29,6 +31,7 @@ func startBackgroundThread(name: String, _ body: @escaping @Sendable () -> Void)
     let result = pthread_create(&thread, &attributes, { argument in
         let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
         otel_shim_set_thread_name(box.name)
+        otel_shim_run_sdk_thread_start() // the SDK's own work is never traced
         box.body()
         return nil
     }, box.toOpaque())
