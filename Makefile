@@ -33,7 +33,7 @@ preload:
 	$(CC) -O2 -Wall -Wextra -Werror -I$(BUILD)/generated -o $(BUILD)/otel-instrument Sources/otel-instrument/launcher.c
 	$(CC) $(PLUGIN_FLAGS) -o $(BUILD)/libOTelDistro.so Plugins/Distro/distro.c
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/SQLite3/include -o $(BUILD)/libOTelSQLite3.so Plugins/SQLite3/sqlite3_plugin.c Plugins/SQLite3/sql.c -lpthread -ldl
-	$(CC) $(PLUGIN_FLAGS) -IPlugins/OTLP/include -o $(BUILD)/libOTelOTLP.so Plugins/OTLP/otlp_exporter.c Plugins/OTLP/http_client.c Plugins/OTLP/tls.c -lz -ldl -lpthread
+	$(CC) $(PLUGIN_FLAGS) -IPlugins/OTLP/include -o $(BUILD)/libOTelOTLP.so Plugins/OTLP/otlp_exporter.c Plugins/OTLP/http_client.c Plugins/OTLP/tls.c -ldl -lpthread
 
 test:
 	$(MAKE) build CONFIG=debug

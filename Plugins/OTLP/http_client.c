@@ -4,9 +4,11 @@
 #define _GNU_SOURCE
 #include "otel_otlp.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,23 +227,49 @@ void otel_otlp_post(const otel_otlp_endpoint *endpoint, void *tls_context, const
     close(fd);
 }
 
+/* zlib, loaded by dlopen on the first gzip request: processes that do not
+ * compress never map it. */
+static struct {
+    int (*init)(z_streamp, int, int, int, int, int, const char *, int);
+    int (*deflate)(z_streamp, int);
+    int (*end)(z_streamp);
+    uLong (*bound)(z_streamp, uLong);
+    int loaded; /* 1 loaded, -1 unavailable */
+} zlib;
+static pthread_once_t zlib_once = PTHREAD_ONCE_INIT;
+
+static void load_zlib(void) {
+    void *library = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (library) {
+        *(void **)&zlib.init = dlsym(library, "deflateInit2_");
+        *(void **)&zlib.deflate = dlsym(library, "deflate");
+        *(void **)&zlib.end = dlsym(library, "deflateEnd");
+        *(void **)&zlib.bound = dlsym(library, "deflateBound");
+    }
+    zlib.loaded = zlib.init && zlib.deflate && zlib.end && zlib.bound ? 1 : -1;
+}
+
 uint8_t *otel_otlp_gzip(const uint8_t *data, size_t length, size_t *out_length) {
+    pthread_once(&zlib_once, load_zlib);
+    if (zlib.loaded < 0) return NULL;
     z_stream stream;
     memset(&stream, 0, sizeof stream);
-    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-    size_t capacity = deflateBound(&stream, (uLong)length);
+    /* deflateInit2 with windowBits 15 + 16: a gzip stream. */
+    if (zlib.init(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, (int)sizeof stream) != Z_OK)
+        return NULL;
+    size_t capacity = zlib.bound(&stream, (uLong)length);
     uint8_t *out = malloc(capacity);
     if (!out) {
-        deflateEnd(&stream);
+        zlib.end(&stream);
         return NULL;
     }
     stream.next_in = (Bytef *)(uintptr_t)data;
     stream.avail_in = (uInt)length;
     stream.next_out = out;
     stream.avail_out = (uInt)capacity;
-    int result = deflate(&stream, Z_FINISH);
+    int result = zlib.deflate(&stream, Z_FINISH);
     *out_length = stream.total_out;
-    deflateEnd(&stream);
+    zlib.end(&stream);
     if (result != Z_STREAM_END) {
         free(out);
         return NULL;

@@ -160,50 +160,62 @@ typedef struct otel_hook_object {
 /* The most import entries one object may have for one name (one per symbol version it uses). */
 #define OTEL_HOOK_MAX_IMPORTS 4
 
-/* The symbol-table indices of the object's imports (undefined symbols) named
- * `name`: what its relocations for that function refer to. With DT_HASH, the
- * SysV table that lists every symbol, one hash chain is walked. DT_GNU_HASH
- * lists only the symbols an object defines and orders the undefined ones
- * first, below its symoffset, so only that import range is scanned. An
- * object with neither table is read through its relocations. Returns how
- * many indices were found. */
-static unsigned otel_hook_import_indices(const otel_hook_object *object, const char *name, size_t *indices) {
-    unsigned found = 0;
-#define OTEL_HOOK_CONSIDER(index)                                                                              \
-    do {                                                                                                       \
-        const ElfW(Sym) *symbol = &object->symbols[(index)];                                                   \
-        if (symbol->st_shndx == SHN_UNDEF && found < OTEL_HOOK_MAX_IMPORTS &&                                  \
-            strcmp(object->strings + symbol->st_name, name) == 0)                                              \
-            indices[found++] = (index);                                                                        \
-    } while (0)
+/* The hooks that apply to one object, with the symbol indices their imports have there. */
+typedef struct otel_hook_target {
+    otel_hook *hook;
+    size_t indices[OTEL_HOOK_MAX_IMPORTS];
+    unsigned count;
+} otel_hook_target;
+
+/* Records `index` for every target whose symbol it imports (an undefined symbol of that name). */
+static void otel_hook_consider_import(const otel_hook_object *object, size_t index, otel_hook_target *targets, unsigned count) {
+    const ElfW(Sym) *symbol = &object->symbols[index];
+    if (symbol->st_shndx != SHN_UNDEF) return;
+    const char *name = object->strings + symbol->st_name;
+    for (unsigned t = 0; t < count; t++) {
+        otel_hook_target *target = &targets[t];
+        if (target->hook->symbol[0] != name[0] || target->count >= OTEL_HOOK_MAX_IMPORTS || strcmp(name, target->hook->symbol) != 0) continue;
+        int known = 0;
+        for (unsigned k = 0; k < target->count; k++) known |= target->indices[k] == index;
+        if (!known) target->indices[target->count++] = index;
+    }
+}
+
+/* Finds the symbol-table indices of the targets' imports: what the object's
+ * relocations for those functions refer to. With DT_HASH, the SysV table that
+ * lists every symbol, one hash chain per target is walked. DT_GNU_HASH lists
+ * only the symbols an object defines and orders the undefined ones first,
+ * below its symoffset, so that import range is scanned once for all targets
+ * (a first-byte comparison per target). An object with neither table is read
+ * through its relocations. */
+static void otel_hook_find_imports(const otel_hook_object *object, otel_hook_target *targets, unsigned count) {
     if (object->sysv_hash) {
-        uint32_t hash = 0;
-        for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-            hash = (hash << 4) + *c;
-            uint32_t high = hash & 0xf0000000u;
-            if (high) hash ^= high >> 24;
-            hash &= ~high;
-        }
         uint32_t bucket_count = object->sysv_hash[0];
         const uint32_t *buckets = &object->sysv_hash[2];
         const uint32_t *chains = &buckets[bucket_count];
-        for (uint32_t index = buckets[hash % bucket_count]; index != STN_UNDEF; index = chains[index]) OTEL_HOOK_CONSIDER(index);
+        for (unsigned t = 0; t < count; t++) {
+            uint32_t hash = 0;
+            for (const unsigned char *c = (const unsigned char *)targets[t].hook->symbol; *c; c++) {
+                hash = (hash << 4) + *c;
+                uint32_t high = hash & 0xf0000000u;
+                if (high) hash ^= high >> 24;
+                hash &= ~high;
+            }
+            for (uint32_t index = buckets[hash % bucket_count]; index != STN_UNDEF; index = chains[index])
+                otel_hook_consider_import(object, index, &targets[t], 1);
+        }
     } else if (object->gnu_hash) {
         uint32_t first_hashed = object->gnu_hash[1];
-        for (uint32_t index = 1; index < first_hashed; index++) OTEL_HOOK_CONSIDER(index);
+        for (uint32_t index = 1; index < first_hashed; index++) otel_hook_consider_import(object, index, targets, count);
     } else {
         for (int table = 0; table < 2; table++) {
             const ElfW(Rela) *relocations = object->relocation_tables[table];
             for (size_t i = 0; relocations && i < object->relocation_sizes[table] / sizeof *relocations; i++) {
                 size_t index = ELF64_R_SYM(relocations[i].r_info);
-                int known = 0;
-                for (unsigned k = 0; k < found; k++) known |= indices[k] == index;
-                if (index && !known) OTEL_HOOK_CONSIDER(index);
+                if (index) otel_hook_consider_import(object, index, targets, count);
             }
         }
     }
-#undef OTEL_HOOK_CONSIDER
-    return found;
 }
 
 /* The object as a dlopen handle (NULL for one that cannot be reopened). */
@@ -261,13 +273,6 @@ static void otel_hook_patch_slot(const struct dl_phdr_info *info, otel_hook *hoo
     int relro = otel_hook_in_relro(info, (uintptr_t)slot);
     if (otel_hook_write_slot(relro, slot, hook->replacement) == 0) otel_hook_record(hook, slot, current, relro);
 }
-
-/* The hooks that apply to one object, with the symbol indices their imports have there. */
-typedef struct otel_hook_target {
-    otel_hook *hook;
-    size_t indices[OTEL_HOOK_MAX_IMPORTS];
-    unsigned count;
-} otel_hook_target;
 
 /* Patches the slots of the object's relocations that refer to a target's
  * imports: one integer comparison per relocation and target. */
@@ -329,17 +334,22 @@ static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *
         if (otel_hook_skip_object(info, hook)) continue;
         if (readable < 0) readable = otel_hook_read_object(info, &object);
         if (!readable) return 0;
-        otel_hook_target *target = &targets[count];
-        target->hook = hook;
-        target->count = 0;
-        size_t indices[OTEL_HOOK_MAX_IMPORTS];
-        unsigned found = otel_hook_import_indices(&object, hook->symbol, indices);
-        for (unsigned i = 0; i < found; i++) {
-            if (otel_hook_import_matches(&object, hook, indices[i])) target->indices[target->count++] = indices[i];
-        }
-        if (target->count) count++;
+        targets[count++] = (otel_hook_target){.hook = hook};
     }
-    if (count) otel_hook_patch_relocations(&object, targets, count);
+    if (!count) return 0;
+    otel_hook_find_imports(&object, targets, count);
+    /* Keep the imports each hook may take over (its original is the function they bind to). */
+    unsigned kept = 0;
+    for (unsigned t = 0; t < count; t++) {
+        otel_hook_target target = targets[t];
+        unsigned matching = 0;
+        for (unsigned i = 0; i < target.count; i++) {
+            if (otel_hook_import_matches(&object, target.hook, target.indices[i])) target.indices[matching++] = target.indices[i];
+        }
+        target.count = matching;
+        if (matching) targets[kept++] = target;
+    }
+    if (kept) otel_hook_patch_relocations(&object, targets, kept);
     if (readable > 0 && object.handle) dlclose(object.handle);
     return 0;
 }

@@ -65,6 +65,7 @@ uint64_t otel_otlp_now_ms(void);
  * could break the request (CR, LF, …), are skipped and counted in `*skipped`. */
 char *otel_otlp_header_lines(const char *value, int *skipped);
 
-/* gzip of `data` (a new buffer, its length in `*out_length`), or NULL. */
+/* gzip of `data` (a new buffer, its length in `*out_length`), or NULL (no
+ * memory, or no zlib: libz.so.1 is loaded on first use). */
 uint8_t *otel_otlp_gzip(const uint8_t *data, size_t length, size_t *out_length);
 #endif

@@ -36,9 +36,14 @@ public final class MeterProvider: Sendable {
                                                                 timeoutNanoseconds: timeoutNanoseconds, diagnostics: diagnostics)
     }
 
-    /// Starts the reader's thread with the first instrument: a process that
-    /// makes none pays for no thread.
+    /// The reader's thread starts with the first record: a process whose
+    /// instruments never record (an instrumented library it never calls) pays for no thread.
     private let readerStarted = Atomic<Bool>(false)
+
+    private func startReader() {
+        guard let reader, !readerStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        reader.start(resource: resource, collecting: { [weak self] in self?.collect() ?? [] })
+    }
 
     /// The meter of a scope; the same scope always yields the same meter.
     public func meter(name: String, version: String? = nil, schemaURL: String? = nil) -> Meter {
@@ -73,11 +78,9 @@ public final class MeterProvider: Sendable {
             }
             let instrument = MetricInstrument(descriptor: descriptor, scope: scope, boundaries: layout,
                                               cardinalityLimit: reader == nil || isShutdown ? 0 : cardinalityLimit,
-                                              records: reader != nil && !isShutdown, diagnostics: diagnostics)
+                                              records: reader != nil && !isShutdown, diagnostics: diagnostics,
+                                              startReader: { [weak self] in self?.startReader() })
             instruments.append(instrument)
-            if let reader, !readerStarted.exchange(true, ordering: .acquiringAndReleasing) {
-                reader.start(resource: resource, collecting: { [weak self] in self?.collect() ?? [] })
-            }
             return instrument
         }
     }

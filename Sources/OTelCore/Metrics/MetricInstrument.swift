@@ -35,13 +35,18 @@ public final class MetricInstrument: Sendable {
     private let diagnostics: Diagnostics
     /// Reported once: a negative value given to a counter or a histogram.
     private let negativeReported = Atomic<Bool>(false)
+    /// Starts the provider's reader thread; called with the first record, so
+    /// a process whose instruments never record starts no thread.
+    private let startReader: @Sendable () -> Void
+    private let recorded = Atomic<Bool>(false)
 
     init(descriptor: InstrumentDescriptor, scope: InstrumentationScope, boundaries: [Double], cardinalityLimit: Int,
-         records: Bool, diagnostics: Diagnostics) {
+         records: Bool, diagnostics: Diagnostics, startReader: @escaping @Sendable () -> Void = {}) {
         self.descriptor = descriptor
         self.scope = scope
         self.boundaries = boundaries
         self.diagnostics = diagnostics
+        self.startReader = startReader
         storage = !records ? nil : boundaries.withUnsafeBufferPointer {
             otel_shim_metric_storage_create(UInt8(descriptor.kind.rawValue), descriptor.isDouble, $0.baseAddress, $0.count,
                                             cardinalityLimit)
@@ -80,7 +85,14 @@ public final class MetricInstrument: Sendable {
         record(int: converted.0, double: converted.1, attributes: attributes)
     }
 
+    /// Starts the reader with the instrument's first record (one relaxed load afterwards).
+    @inline(__always)
+    private func noteRecord() {
+        if !recorded.load(ordering: .relaxed) && !recorded.exchange(true, ordering: .acquiringAndReleasing) { startReader() }
+    }
+
     private func record(int: Int64, double: Double, attributes: [Attribute]) {
+        noteRecord()
         ThreadState.withMetricKeyCache { cache in
             cache.withKey(attributes) { key, hash in
                 otel_shim_metric_record(storage, key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count, hash, int, double)
@@ -90,6 +102,7 @@ public final class MetricInstrument: Sendable {
 
     /// Records from C attributes (the C API).
     func record(int: Int64, double: Double, attributes: UnsafePointer<otel_attribute>?, count: Int) {
+        noteRecord()
         otel_shim_metric_record_attributes(storage, attributes, count, int, double)
     }
 }
