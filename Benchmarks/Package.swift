@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel.git", exact: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0", traits: []),
     ],
     targets: [
         .executableTarget(
@@ -21,6 +22,12 @@ let package = Package(
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
+        ),
+        // The encoding comparison: swift-protobuf's generated OTLP messages on otel-bench's batch.
+        .executableTarget(
+            name: "otlp-protobuf-peer",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"]
         ),
     ]
 )

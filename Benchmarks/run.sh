@@ -2,6 +2,7 @@
 # Runs otel-bench and its two peers back to back on this machine, so the
 # figures in docs/performance.md come from one run:
 #   otel-native (otel-bench), swift-otel 1.6.0 (swift-otel-peer, this package),
+#   swift-protobuf 1.39.0 on the OTLP encoding (otlp-protobuf-peer, this package),
 #   OpenTelemetry Python (opentelemetry_python_peer.py, pip opentelemetry-sdk).
 # The first run builds swift-otel in release mode (about 6 minutes on 2 cores).
 set -euo pipefail
@@ -13,5 +14,7 @@ uname -srm; nproc; date -u
 "$root/.build/release/otel-bench"
 echo
 "$root/.build-bench/release/swift-otel-peer"
+echo
+"$root/.build-bench/release/otlp-protobuf-peer"
 echo
 python3 "$here/opentelemetry_python_peer.py"
