@@ -156,6 +156,26 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// A collector that accepts part of each batch: reported once (with what
+    /// it said), however many batches it answers so.
+    func testAPartialSuccessIsReportedOnce() throws {
+        let receiver = try Receiver(scratch: scratch, arguments: ["--partial", "2"])
+        let script = """
+            import sqlite3, time
+            db = sqlite3.connect(':memory:')
+            for i in range(3):
+                db.execute('select %d' % i)
+                time.sleep(0.3)
+            print('done')
+            """
+        let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "100", "python3", "-c", script],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint])
+        XCTAssertEqual(result.stdout, "done\n")
+        XCTAssertGreaterThanOrEqual(receiver.requests("/v1/traces").count, 2, "several batches")
+        XCTAssertEqual(result.stderr,
+                       "otel-native: warning: OTLP traces: the collector accepted part of a batch (2 spans rejected: over quota)\n")
+    }
+
     /// 400: dropped at once, one diagnostic, no retry.
     func testARejectedBatchIsDroppedNotRetried() throws {
         let receiver = try Receiver(scratch: scratch, arguments: ["--statuses", "400"])

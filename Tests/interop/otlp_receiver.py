@@ -52,6 +52,7 @@ arguments.add_argument("--statuses", default="200")
 arguments.add_argument("--retry-after")
 arguments.add_argument("--hang", action="store_true")
 arguments.add_argument("--delay", type=float, default=0, help="seconds to wait before answering each request")
+arguments.add_argument("--partial", type=int, default=0, help="answer 200 with a partial_success rejecting this many items")
 arguments.add_argument("--tls", nargs=2, metavar=("CERTIFICATE", "KEY"), help="serve https with this certificate")
 arguments.add_argument("--client-ca", help="require a client certificate signed by this CA")
 options = arguments.parse_args()
@@ -96,7 +97,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if options.retry_after and status != 200:
             self.send_header("Retry-After", options.retry_after)
-        payload = response_type().SerializeToString() if response_type and status == 200 else b""
+        payload = b""
+        if response_type and status == 200:
+            response = response_type()
+            if options.partial:
+                rejected = {"/v1/traces": "rejected_spans", "/v1/metrics": "rejected_data_points", "/v1/logs": "rejected_log_records"}
+                setattr(response.partial_success, rejected[self.path], options.partial)
+                response.partial_success.error_message = "over quota"
+            payload = response.SerializeToString()
         self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
