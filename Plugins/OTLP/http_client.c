@@ -73,8 +73,7 @@ int otel_otlp_parse_endpoint(const char *url, otel_otlp_endpoint *out, const cha
     return 0;
 }
 
-/* Waits for `events` on `fd` until the deadline; 1 when ready, 0 on timeout, -1 on error. */
-static int wait_for(int fd, short events, uint64_t deadline_ms) {
+int otel_otlp_wait(int fd, short events, uint64_t deadline_ms) {
     for (;;) {
         uint64_t now = otel_otlp_now_ms();
         if (now >= deadline_ms) return 0;
@@ -99,7 +98,7 @@ static int connect_to(const otel_otlp_endpoint *endpoint, uint64_t deadline_ms, 
         if (fd < 0) { error = errno; continue; }
         if (connect(fd, address->ai_addr, address->ai_addrlen) == 0) break;
         error = errno;
-        if (error == EINPROGRESS && wait_for(fd, POLLOUT, deadline_ms) == 1) {
+        if (error == EINPROGRESS && otel_otlp_wait(fd, POLLOUT, deadline_ms) == 1) {
             socklen_t length = sizeof error;
             if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) break;
         } else if (error == EINPROGRESS) {
@@ -137,7 +136,7 @@ static int send_all(const connection *link, const void *data, size_t length, uin
             bytes += sent;
             length -= (size_t)sent;
         } else if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_for(fd, POLLOUT, deadline_ms) != 1) return -1;
+            if (otel_otlp_wait(fd, POLLOUT, deadline_ms) != 1) return -1;
         } else {
             return -1;
         }
@@ -167,7 +166,7 @@ static void read_response(const connection *link, uint64_t deadline_ms, otel_otl
         }
         if (got == 0) break;
         if (errno == EAGAIN || errno == EINTR) {
-            int ready = wait_for(fd, POLLIN, deadline_ms);
+            int ready = otel_otlp_wait(fd, POLLIN, deadline_ms);
             if (ready == 1) continue;
             if (!end) snprintf(response->failure, sizeof response->failure, "no response before the timeout");
         } else if (!end) {

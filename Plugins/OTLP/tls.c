@@ -105,15 +105,7 @@ void *otel_otlp_tls_context(const char *ca_file, const char *client_certificate,
 
 /* Waits for what OpenSSL asked for (read or write) until the deadline; 1 when ready. */
 static int wait_for_tls(int fd, int tls_error, uint64_t deadline_ms) {
-    short events = tls_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
-    for (;;) {
-        uint64_t now = otel_otlp_now_ms();
-        if (now >= deadline_ms) return 0;
-        struct pollfd poller = {.fd = fd, .events = events};
-        int ready = poll(&poller, 1, (int)(deadline_ms - now > 60000 ? 60000 : deadline_ms - now));
-        if (ready > 0) return 1;
-        if (ready < 0 && errno != EINTR) return 0;
-    }
+    return otel_otlp_wait(fd, tls_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline_ms) == 1;
 }
 
 void *otel_otlp_tls_connect(void *context, int fd, const char *host, uint64_t deadline_ms, char *failure, size_t size) {

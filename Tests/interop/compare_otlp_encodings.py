@@ -5,7 +5,6 @@ renderings when they differ.
 
     python3 compare_otlp_encodings.py traces|metrics|logs PROTOBUF_FILE JSON_FILE
 """
-import base64
 import json
 import sys
 
@@ -14,17 +13,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-
-def ids_to_base64(value):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("traceId", "spanId", "parentSpanId") and isinstance(item, str):
-                value[key] = base64.b64encode(bytes.fromhex(item)).decode()
-            else:
-                ids_to_base64(item)
-    elif isinstance(value, list):
-        for item in value:
-            ids_to_base64(item)
+from otlp_json import ids_to_base64
 
 
 kind = {"traces": ExportTraceServiceRequest, "metrics": ExportMetricsServiceRequest, "logs": ExportLogsServiceRequest}[sys.argv[1]]

@@ -18,8 +18,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import base64
-
 from google.protobuf.json_format import MessageToDict, ParseDict
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest, ExportLogsServiceResponse)
@@ -28,23 +26,11 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest, ExportTraceServiceResponse)
 
+from otlp_json import ids_to_base64
+
 MESSAGES = {"/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
             "/v1/metrics": (ExportMetricsServiceRequest, ExportMetricsServiceResponse),
             "/v1/logs": (ExportLogsServiceRequest, ExportLogsServiceResponse)}
-
-def ids_to_base64(value):
-    """The OTLP JSON encoding carries ids as hex; the proto3 JSON mapping the
-    official parser follows wants base64 (OTLP spec, "JSON Protobuf Encoding")."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("traceId", "spanId", "parentSpanId") and isinstance(item, str):
-                value[key] = base64.b64encode(bytes.fromhex(item)).decode()
-            else:
-                ids_to_base64(item)
-    elif isinstance(value, list):
-        for item in value:
-            ids_to_base64(item)
-
 
 arguments = argparse.ArgumentParser()
 arguments.add_argument("output")

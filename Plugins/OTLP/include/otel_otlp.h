@@ -59,6 +59,9 @@ void otel_otlp_tls_close(void *session);
 /* Milliseconds on the monotonic clock. */
 uint64_t otel_otlp_now_ms(void);
 
+/* Waits for `events` (poll's) on `fd` until the deadline: 1 when ready, 0 on timeout, -1 on error. */
+int otel_otlp_wait(int fd, short events, uint64_t deadline_ms);
+
 /* The header lines of an OTEL_EXPORTER_OTLP_HEADERS value (W3C baggage-like
  * `key=value` pairs, values percent-decoded), each "key: value\r\n"; NULL
  * without memory. Pairs that are malformed, or whose key or decoded value
