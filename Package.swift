@@ -45,6 +45,9 @@ let package = Package(
         // The SQLite instrumentation's SQL helpers, for their tests; `make` links the
         // shipped libOTelSQLite3.so (helpers and wrappers) with cc.
         .target(name: "OTelSQLite3", dependencies: ["COTelPlugin"], path: "Plugins/SQLite3", exclude: ["sqlite3_plugin.c"]),
+        // The HTTP semantic-convention helpers shared by the HTTP instrumentations,
+        // for their tests; `make` compiles them into each shipped plugin.
+        .target(name: "OTelHTTPSemconv", path: "Plugins/HTTPSemconv"),
         // The hooking engine: GOT slot patching (issue 4).
         .target(name: "COTelHook", linkerSettings: [.linkedLibrary("dl")]),
         // Internal C helpers: TLS, the id generator, clocks, the span fast path.
@@ -89,6 +92,7 @@ let package = Package(
         .target(name: "OTelTestSupport", path: "Tests/OTelTestSupport"),
         .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore", "OTelTestSupport"]),
         .testTarget(name: "OTelSQLite3Tests", dependencies: ["OTelSQLite3"]),
+        .testTarget(name: "OTelHTTPSemconvTests", dependencies: ["OTelHTTPSemconv"]),
         .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin", "OTelTestSupport"]),
     ]
 )

@@ -6,28 +6,14 @@ import XCTest
 extension OtelInstrumentTests {
     /// A running receiver: its port, and the requests it decoded so far.
     final class Receiver {
-        let process = Process()
-        let port: Int
+        let server: ServerProcess
         let log: URL
+        var port: Int { server.port }
 
         init(scratch: URL, arguments: [String] = []) throws {
             log = scratch.appendingPathComponent("otlp-\(UUID().uuidString).jsonl")
             let script = OtelInstrumentTests.repository.appendingPathComponent("Tests/interop/otlp_receiver.py")
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script.path, log.path] + arguments
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            var line = Data()
-            while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-                line.append(byte)
-            }
-            port = Int(String(decoding: line, as: UTF8.self)) ?? 0
-        }
-
-        deinit {
-            process.terminate()
-            process.waitUntilExit()
+            server = try ServerProcess(["python3", script.path, log.path] + arguments)
         }
 
         var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -193,8 +179,8 @@ extension OtelInstrumentTests {
         let silent = try Receiver(scratch: scratch, arguments: ["--hang"])
         let closedPort = try Receiver(scratch: scratch)
         let closed = closedPort.endpoint
-        closedPort.process.terminate()
-        closedPort.process.waitUntilExit()
+        closedPort.server.process.terminate()
+        closedPort.server.process.waitUntilExit()
         for (endpoint, expected) in [(closed, "cannot connect to the endpoint"), (silent.endpoint, "no response before the timeout")] {
             let start = Date()
             let result = try run(["--traces_exporter", "otlp", "sqlite3", ":memory:", "select 1;"],
