@@ -156,6 +156,7 @@ extension OtelInstrumentTests {
         let server = try startEchoServer()
         let directory = scratch.path
         try compileC("easy", """
+            #define _GNU_SOURCE
             #include <errno.h>
             #include <stdio.h>
             #include <string.h>

@@ -1,0 +1,493 @@
+/* The incremental HTTP/1.x parser (RFC 9112). See otel_http_parser.h. */
+#include "otel_http_parser.h"
+
+#include <string.h>
+
+enum {
+    IDLE,              /* between messages (empty lines skipped, RFC 9112 §2.2) */
+    METHOD,            /* request line */
+    TARGET,
+    REQUEST_VERSION,
+    STATUS_VERSION,    /* status line */
+    STATUS_CODE,
+    REASON,
+    START_LINE_LF,     /* after the start line's CR */
+    HEADER_LINE_START,
+    HEADER_NAME,
+    HEADER_VALUE,
+    HEADERS_END_LF,    /* after the empty line's CR */
+    DONE_PENDING,      /* a message without body: MESSAGE_DONE next */
+    BODY,              /* Content-Length bytes */
+    BODY_UNTIL_CLOSE,
+    CHUNK_SIZE,
+    CHUNK_EXTENSION,
+    CHUNK_DATA,
+    CHUNK_DATA_END,
+    TRAILER_LINE_START,
+    TRAILER_LINE,
+    FAILED,
+};
+
+enum {
+    CAPTURE_NONE,
+    CAPTURE_HOST,
+    CAPTURE_USER_AGENT,
+    CAPTURE_FORWARDED_FOR,
+    CAPTURE_TRACEPARENT,
+    CAPTURE_TRACESTATE,
+    CAPTURE_BAGGAGE,
+    CAPTURE_CONTENT_LENGTH,
+    CAPTURE_TRANSFER_ENCODING,
+};
+
+#define HEADER_LIMIT (64u * 1024u) /* header section (and trailers) of one message */
+#define EXTENSION_LIMIT 4096u      /* chunk extensions of one chunk */
+#define VERSION_PREFIX "HTTP/1."
+
+void otel_http_parser_init(otel_http_parser *parser, bool is_request) {
+    memset(parser, 0, sizeof *parser);
+    parser->is_request = is_request;
+    parser->state = IDLE;
+}
+
+static bool is_token(uint8_t c) { /* RFC 9110 §5.6.2 tchar */
+    if (c >= '0' && c <= '9') return true;
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int hex_value(uint8_t c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/* The fields all share one layout: text, length, truncated. */
+typedef struct field_view {
+    char *text;
+    uint16_t *length;
+    bool *truncated;
+    size_t size;
+} field_view;
+
+#define VIEW(field) ((field_view){(field).text, &(field).length, &(field).truncated, sizeof (field).text})
+
+static void field_append(field_view field, uint8_t c) {
+    if (*field.truncated) return; /* what follows a cut is not kept */
+    if ((size_t)*field.length + 1 < field.size) {
+        field.text[(*field.length)++] = (char)c;
+        field.text[*field.length] = '\0';
+    } else {
+        *field.truncated = true;
+    }
+}
+
+static void field_clear(field_view field) {
+    *field.length = 0;
+    field.text[0] = '\0';
+    *field.truncated = false;
+}
+
+/* Trailing spaces, tabs and a CR are not part of a field value (RFC 9110 §5.5). */
+static void field_trim(field_view field) {
+    while (*field.length && (field.text[*field.length - 1] == ' ' || field.text[*field.length - 1] == '\t' ||
+                             field.text[*field.length - 1] == '\r'))
+        field.text[--(*field.length)] = '\0';
+}
+
+static void begin_message(otel_http_parser *parser) {
+    bool is_request = parser->is_request, no_body = parser->no_body_expected;
+    otel_http_parser_init(parser, is_request);
+    parser->no_body_expected = no_body;
+    parser->state = is_request ? METHOD : STATUS_VERSION;
+}
+
+static bool same_name(const otel_http_parser *parser, const char *name) {
+    size_t length = strlen(name);
+    if (parser->name_too_long || parser->name_length != length) return false;
+    for (size_t i = 0; i < length; i++) {
+        char c = parser->name[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c != name[i]) return false;
+    }
+    return true;
+}
+
+/* Which field the value of the header just named goes to. */
+static int capture_for(const otel_http_parser *parser) {
+    if (same_name(parser, "content-length")) return CAPTURE_CONTENT_LENGTH;
+    if (same_name(parser, "transfer-encoding")) return CAPTURE_TRANSFER_ENCODING;
+    if (!parser->is_request) return CAPTURE_NONE;
+    if (same_name(parser, "host")) return CAPTURE_HOST;
+    if (same_name(parser, "user-agent")) return CAPTURE_USER_AGENT;
+    if (same_name(parser, "x-forwarded-for")) return CAPTURE_FORWARDED_FOR;
+    if (same_name(parser, "traceparent")) return CAPTURE_TRACEPARENT;
+    if (same_name(parser, "tracestate")) return CAPTURE_TRACESTATE;
+    if (same_name(parser, "baggage")) return CAPTURE_BAGGAGE;
+    return CAPTURE_NONE;
+}
+
+static bool captured_view(otel_http_parser *parser, field_view *view) {
+    switch (parser->capture) {
+    case CAPTURE_HOST: *view = VIEW(parser->host); return true;
+    case CAPTURE_USER_AGENT: *view = VIEW(parser->user_agent); return true;
+    case CAPTURE_FORWARDED_FOR: *view = VIEW(parser->forwarded_for); return true;
+    case CAPTURE_TRACEPARENT: *view = VIEW(parser->traceparent); return true;
+    case CAPTURE_TRACESTATE: *view = VIEW(parser->tracestate); return true;
+    case CAPTURE_BAGGAGE: *view = VIEW(parser->baggage); return true;
+    case CAPTURE_CONTENT_LENGTH: case CAPTURE_TRANSFER_ENCODING: *view = VIEW(parser->framing); return true;
+    default: return false;
+    }
+}
+
+/* A header's value begins: lists (tracestate, baggage) continue with a
+ * comma (RFC 9110 §5.3), X-Forwarded-For keeps its first header, others restart. */
+static void begin_value(otel_http_parser *parser) {
+    field_view view;
+    if (!captured_view(parser, &view)) return;
+    if ((parser->capture == CAPTURE_TRACESTATE || parser->capture == CAPTURE_BAGGAGE) && *view.length) {
+        field_append(view, ',');
+    } else if (parser->capture == CAPTURE_FORWARDED_FOR && *view.length) {
+        parser->capture = CAPTURE_NONE;
+    } else {
+        field_clear(view);
+    }
+}
+
+static void capture_byte(otel_http_parser *parser, uint8_t c) {
+    if (parser->capture == CAPTURE_FORWARDED_FOR && c == ',') parser->capture = CAPTURE_NONE; /* its first entry */
+    field_view view;
+    if (!captured_view(parser, &view)) return;
+    /* Control characters (but the tab, and the CR trimmed at the line's end) are not
+     * allowed in a field value (RFC 9110 §5.5): the value is cut there. */
+    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) *view.truncated = true;
+    else field_append(view, c);
+}
+
+static bool ends_with_chunked(const char *text, size_t length) {
+    static const char chunked[] = "chunked";
+    if (length < 7) return false;
+    for (size_t i = 0; i < 7; i++) {
+        char c = text[length - 7 + i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c != chunked[i]) return false;
+    }
+    return length == 7 || text[length - 8] == ' ' || text[length - 8] == ',' || text[length - 8] == '\t';
+}
+
+/* A header line ended; false when its value makes the message unparseable. */
+static bool end_value(otel_http_parser *parser) {
+    field_view view;
+    if (!captured_view(parser, &view)) return true;
+    field_trim(view);
+    if (parser->capture == CAPTURE_CONTENT_LENGTH) {
+        if (parser->framing.truncated || !parser->framing.length || parser->framing.length > 18) return false;
+        uint64_t value = 0;
+        for (size_t i = 0; i < parser->framing.length; i++) {
+            char c = parser->framing.text[i];
+            if (c < '0' || c > '9') return false; /* RFC 9112 §6.3: an invalid length is unrecoverable */
+            value = value * 10 + (uint64_t)(c - '0');
+        }
+        parser->has_length = true;
+        parser->remaining = value;
+    } else if (parser->capture == CAPTURE_TRANSFER_ENCODING) {
+        if (parser->framing.truncated) return false;
+        if (ends_with_chunked(parser->framing.text, parser->framing.length)) parser->chunked = true;
+        else if (parser->is_request) return false; /* RFC 9112 §6.3: a request must then be rejected */
+        else parser->until_close = true;
+    } else if (*view.truncated && (parser->capture == CAPTURE_TRACEPARENT || parser->capture == CAPTURE_TRACESTATE ||
+                                  parser->capture == CAPTURE_BAGGAGE || parser->capture == CAPTURE_HOST)) {
+        field_clear(view); /* a cut context or authority would be wrong: none instead */
+        *view.truncated = true;
+    }
+    parser->capture = CAPTURE_NONE;
+    return true;
+}
+
+/* The header section ended: how the message's body is framed (RFC 9112 §6.3). */
+static void end_headers(otel_http_parser *parser) {
+    parser->capture = CAPTURE_NONE;
+    if (parser->is_request) {
+        if (parser->method.length == 7 && memcmp(parser->method.text, "CONNECT", 7) == 0) parser->upgrade = true;
+        parser->state = parser->chunked ? CHUNK_SIZE : parser->has_length && parser->remaining ? BODY : DONE_PENDING;
+        return;
+    }
+    if (parser->status == 101) parser->upgrade = true;
+    if (parser->status >= 100 && parser->status < 200) {
+        parser->interim = parser->status != 101;
+        parser->state = DONE_PENDING;
+    } else if (parser->no_body_expected || parser->status == 204 || parser->status == 304) {
+        parser->until_close = false;
+        parser->state = DONE_PENDING;
+    } else if (parser->chunked) {
+        parser->until_close = false;
+        parser->state = CHUNK_SIZE;
+    } else if (parser->has_length && !parser->until_close) {
+        parser->state = parser->remaining ? BODY : DONE_PENDING;
+    } else {
+        parser->until_close = true;
+        parser->state = BODY_UNTIL_CLOSE;
+    }
+}
+
+static otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consumed) {
+    parser->state = FAILED;
+    *consumed = at;
+    return OTEL_HTTP_ERROR;
+}
+
+otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
+    *consumed = 0;
+    if (parser->state == FAILED) return OTEL_HTTP_ERROR;
+    if (parser->state == DONE_PENDING) {
+        parser->state = IDLE;
+        parser->no_body_expected = false;
+        return OTEL_HTTP_MESSAGE_DONE;
+    }
+    size_t i = 0;
+    while (i < length) {
+        uint8_t c = data[i];
+        int state = parser->state;
+        /* Start line and header section: bounded. */
+        if (state >= METHOD && state <= HEADERS_END_LF && ++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
+        switch (state) {
+        case IDLE:
+            if (c == '\r' || c == '\n') {
+                i++;
+                break;
+            }
+            begin_message(parser);
+            *consumed = i;
+            return OTEL_HTTP_MESSAGE_BEGIN;
+        case METHOD:
+            if (c == ' ' && parser->method.length) parser->state = TARGET;
+            else if (is_token(c)) field_append(VIEW(parser->method), c);
+            else return fail(parser, i, consumed);
+            i++;
+            break;
+        case TARGET:
+            if (c == ' ' && parser->target.length) {
+                parser->state = REQUEST_VERSION;
+                parser->name_length = 0;
+            } else if (c > ' ' && c != 0x7f) {
+                field_append(VIEW(parser->target), c);
+            } else {
+                return fail(parser, i, consumed); /* HTTP/0.9, or not HTTP */
+            }
+            i++;
+            break;
+        case REQUEST_VERSION: case STATUS_VERSION: {
+            size_t matched = parser->name_length;
+            if (matched < sizeof VERSION_PREFIX - 1) {
+                if (c != (uint8_t)VERSION_PREFIX[matched]) return fail(parser, i, consumed);
+            } else if (matched == sizeof VERSION_PREFIX - 1) {
+                if (c < '0' || c > '9') return fail(parser, i, consumed);
+                parser->version_minor = c - '0';
+            } else if (state == STATUS_VERSION) {
+                if (c != ' ') return fail(parser, i, consumed);
+                parser->state = STATUS_CODE;
+                parser->name_length = 0;
+                i++;
+                break;
+            } else {
+                if (c == '\r') parser->state = START_LINE_LF;
+                else if (c == '\n') parser->state = HEADER_LINE_START;
+                else return fail(parser, i, consumed);
+                i++;
+                break;
+            }
+            parser->name_length++;
+            i++;
+            break;
+        }
+        case STATUS_CODE:
+            if (parser->name_length < 3) {
+                if (c < '0' || c > '9') return fail(parser, i, consumed);
+                parser->status = parser->status * 10 + (c - '0');
+                parser->name_length++;
+            } else if (c == ' ') {
+                parser->state = REASON;
+            } else if (c == '\r') {
+                parser->state = START_LINE_LF;
+            } else if (c == '\n') {
+                parser->state = HEADER_LINE_START;
+            } else {
+                return fail(parser, i, consumed);
+            }
+            i++;
+            break;
+        case REASON:
+            if (c == '\r') parser->state = START_LINE_LF;
+            else if (c == '\n') parser->state = HEADER_LINE_START;
+            i++;
+            break;
+        case START_LINE_LF:
+            if (c != '\n') return fail(parser, i, consumed);
+            parser->state = HEADER_LINE_START;
+            i++;
+            break;
+        case HEADER_LINE_START:
+            if (c == '\r') {
+                parser->state = HEADERS_END_LF;
+                i++;
+                break;
+            }
+            if (c == '\n') {
+                i++;
+                end_headers(parser);
+                *consumed = i;
+                return OTEL_HTTP_HEADERS_DONE;
+            }
+            parser->name_length = 0;
+            parser->name_too_long = false;
+            parser->capture = CAPTURE_NONE;
+            parser->state = HEADER_NAME;
+            break; /* the byte is the name's first */
+        case HEADER_NAME:
+            if (c == ':') {
+                parser->capture = capture_for(parser);
+                parser->value_started = false;
+                begin_value(parser);
+                parser->state = HEADER_VALUE;
+            } else if (c == '\n') {
+                parser->state = HEADER_LINE_START; /* a line without a colon: ignored */
+            } else if (parser->name_length < sizeof parser->name) {
+                parser->name[parser->name_length++] = (char)c;
+            } else {
+                parser->name_too_long = true;
+            }
+            i++;
+            break;
+        case HEADER_VALUE:
+            if (c == '\n') {
+                if (!end_value(parser)) return fail(parser, i, consumed);
+                parser->state = HEADER_LINE_START;
+            } else if (parser->value_started || (c != ' ' && c != '\t')) {
+                parser->value_started = true;
+                capture_byte(parser, c);
+            }
+            i++;
+            break;
+        case HEADERS_END_LF:
+            if (c != '\n') return fail(parser, i, consumed);
+            i++;
+            end_headers(parser);
+            *consumed = i;
+            return OTEL_HTTP_HEADERS_DONE;
+        case BODY: {
+            size_t take = length - i < parser->remaining ? length - i : (size_t)parser->remaining;
+            parser->remaining -= take;
+            i += take;
+            if (!parser->remaining) {
+                parser->state = IDLE;
+                parser->no_body_expected = false;
+                *consumed = i;
+                return OTEL_HTTP_MESSAGE_DONE;
+            }
+            break;
+        }
+        case BODY_UNTIL_CLOSE:
+            i = length;
+            break;
+        case CHUNK_SIZE: {
+            int digit = hex_value(c);
+            if (digit >= 0) {
+                if (++parser->hex_digits > 16) return fail(parser, i, consumed);
+                parser->remaining = parser->remaining * 16 + (uint64_t)digit;
+            } else if (c == ';' || c == ' ' || c == '\t') {
+                parser->name_length = 0;
+                parser->state = CHUNK_EXTENSION;
+            } else if (c == '\n') {
+                if (!parser->hex_digits) return fail(parser, i, consumed);
+                parser->header_bytes = 0;
+                parser->state = parser->remaining ? CHUNK_DATA : TRAILER_LINE_START;
+            } else if (c != '\r') {
+                return fail(parser, i, consumed);
+            }
+            i++;
+            break;
+        }
+        case CHUNK_EXTENSION:
+            if (c == '\n') {
+                if (!parser->hex_digits) return fail(parser, i, consumed);
+                parser->header_bytes = 0;
+                parser->state = parser->remaining ? CHUNK_DATA : TRAILER_LINE_START;
+            } else if (++parser->name_length > EXTENSION_LIMIT) {
+                return fail(parser, i, consumed);
+            }
+            i++;
+            break;
+        case CHUNK_DATA: {
+            size_t take = length - i < parser->remaining ? length - i : (size_t)parser->remaining;
+            parser->remaining -= take;
+            i += take;
+            if (!parser->remaining) parser->state = CHUNK_DATA_END;
+            break;
+        }
+        case CHUNK_DATA_END:
+            if (c == '\n') {
+                parser->hex_digits = 0;
+                parser->remaining = 0;
+                parser->state = CHUNK_SIZE;
+            } else if (c != '\r') {
+                return fail(parser, i, consumed);
+            }
+            i++;
+            break;
+        case TRAILER_LINE_START: case TRAILER_LINE:
+            if (++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
+            i++;
+            if (c == '\n') {
+                if (state == TRAILER_LINE_START) {
+                    parser->state = IDLE;
+                    parser->no_body_expected = false;
+                    *consumed = i;
+                    return OTEL_HTTP_MESSAGE_DONE;
+                }
+                parser->state = TRAILER_LINE_START;
+            } else if (c != '\r') {
+                parser->state = TRAILER_LINE;
+            }
+            break;
+        default:
+            return fail(parser, i, consumed);
+        }
+    }
+    *consumed = length;
+    return OTEL_HTTP_NEED_MORE;
+}
+
+otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
+    *consumed = 0;
+    if (parser->state == DONE_PENDING) {
+        parser->state = IDLE;
+        parser->no_body_expected = false;
+        return OTEL_HTTP_MESSAGE_DONE;
+    }
+    if (!length) return parser->state == FAILED ? OTEL_HTTP_ERROR : OTEL_HTTP_NEED_MORE;
+    if (parser->state == BODY_UNTIL_CLOSE) {
+        *consumed = length;
+        return OTEL_HTTP_NEED_MORE;
+    }
+    if (parser->state != BODY && parser->state != CHUNK_DATA) {
+        parser->state = FAILED;
+        return OTEL_HTTP_ERROR;
+    }
+    uint64_t take = length < parser->remaining ? length : parser->remaining;
+    parser->remaining -= take;
+    *consumed = take;
+    if (parser->remaining) return OTEL_HTTP_NEED_MORE;
+    if (parser->state == CHUNK_DATA) {
+        parser->state = CHUNK_DATA_END;
+        return OTEL_HTTP_NEED_MORE; /* the chunk's CRLF is written after */
+    }
+    parser->state = IDLE;
+    parser->no_body_expected = false;
+    return OTEL_HTTP_MESSAGE_DONE;
+}
+
+bool otel_http_parser_closed(otel_http_parser *parser) {
+    if (parser->state != BODY_UNTIL_CLOSE) return false;
+    parser->state = IDLE;
+    return true;
+}

@@ -1,0 +1,547 @@
+/* The HTTP/1.x server instrumentation over libc sockets: a SERVER span per
+ * request, from its first byte read to its response's last byte written,
+ * following the HTTP semantic conventions (stable, v1.33), the incoming
+ * W3C trace context as parent, and the metric http.server.request.duration.
+ *
+ * Wrapped through the GOT of the program and its libraries (never libc's
+ * calls to itself): accept and accept4 (a connection of a TCP listening
+ * socket is tracked), read, recv, recvfrom, readv, recvmsg (request bytes),
+ * write, send, sendto, writev, sendmsg, sendfile, sendfile64 (response
+ * bytes), close, dup2, dup3 (the connection ends). Other descriptors cost
+ * one table load and one branch. The bytes are only read, never changed:
+ * the program sees exactly what the real call returned, and errno too.
+ *
+ * A thread that reads a request becomes its handler: the request's span is
+ * current on that thread until its response is written, or until the
+ * thread reads another connection (an event loop moving on), so spans made
+ * while handling it (database, HTTP client) are its children. */
+#define _GNU_SOURCE
+#include "otel_http_server.h"
+#include "otel_http_semconv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+OTEL_PLUGIN_DECLARE_ABI();
+
+static const otel_host_api *host;
+static otel_tracer *tracer;
+/* http.server.request.duration (HTTP metrics): seconds, the advised buckets. */
+static otel_instrument *duration;
+
+static int (*real_accept)(int, struct sockaddr *, socklen_t *);
+static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_recv)(int, void *, size_t, int);
+static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+static ssize_t (*real_readv)(int, const struct iovec *, int);
+static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_send)(int, const void *, size_t, int);
+static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+static ssize_t (*real_sendfile)(int, int, off_t *, size_t);
+static ssize_t (*real_sendfile64)(int, int, off_t *, size_t);
+static int (*real_close)(int);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+#define HOOK_COUNT 17
+static void *hooks[HOOK_COUNT];
+
+static uint64_t clock_ns(clockid_t clock) {
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static otel_attribute text_attribute(const char *key, const char *value) {
+    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_STRING};
+    attribute.value.string_value = value;
+    return attribute;
+}
+
+static otel_attribute int_attribute(const char *key, int64_t value) {
+    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_INT};
+    attribute.value.int_value = value;
+    return attribute;
+}
+
+/* ---- the thread's current request ----------------------------------------- */
+
+/* The request whose span this thread made current. */
+static __thread struct {
+    otel_http_connection *connection;
+    otel_context_token token;
+} handling;
+
+static void stop_handling(void) {
+    if (!handling.connection) return;
+    host->context_restore(handling.token);
+    handling.connection = NULL;
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+/* The carrier over a request's captured propagation headers. */
+static const char *request_header(void *user, const char *key) {
+    const otel_http_parser *parser = user;
+    const char *value = NULL;
+    if (strcmp(key, "traceparent") == 0) value = parser->traceparent.text;
+    else if (strcmp(key, "tracestate") == 0) value = parser->tracestate.text;
+    else if (strcmp(key, "baggage") == 0) value = parser->baggage.text;
+    return value && *value ? value : NULL;
+}
+
+/* server.address and server.port from the Host header (HTTP server spans:
+ * the authority the client asked for), else the local socket's. */
+static void server_authority(const otel_http_connection *connection, char *address, size_t size, int *port) {
+    const char *host_header = connection->requests.host.text;
+    *port = connection->local_port;
+    if (!*host_header) {
+        snprintf(address, size, "%s", connection->local_address);
+        return;
+    }
+    const char *end = host_header + strlen(host_header);
+    const char *colon = NULL;
+    if (*host_header == '[') {
+        const char *close = strchr(host_header, ']');
+        if (close && close[1] == ':') colon = close + 1;
+        host_header++;
+        end = close ? close : end;
+    } else {
+        colon = strrchr(host_header, ':');
+        if (colon) end = colon;
+    }
+    if (colon) *port = atoi(colon + 1);
+    size_t length = (size_t)(end - host_header) < size - 1 ? (size_t)(end - host_header) : size - 1;
+    memcpy(address, host_header, length);
+    address[length] = '\0';
+}
+
+/* The request's header section is complete: its span starts, dated from its first byte. */
+static void request_headers_done(otel_http_connection *connection) {
+    const otel_http_parser *parser = &connection->requests;
+    if (connection->pending_count == OTEL_HTTP_PENDING_MAX) return; /* pipelined too deep: not traced */
+    otel_http_request *request = &connection->pending[(connection->pending_first + connection->pending_count++) % OTEL_HTTP_PENDING_MAX];
+    memset(request, 0, sizeof *request);
+    const char *known = otel_http_known_method(parser->method.text, parser->method.length);
+    request->method = known ? known : "_OTHER";
+    request->head = known && strcmp(known, "HEAD") == 0;
+    request->version_minor = parser->version_minor;
+    request->started_monotonic_ns = connection->message_started_monotonic_ns;
+    /* An entry span continues the incoming context or starts a trace: never a
+     * child of what happens to be current on this thread. */
+    otel_carrier carrier = {.user = (void *)parser, .get = request_header};
+    otel_context *parent = host->propagation_extract(host->context_root(), &carrier);
+    host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent, connection->message_started_ns, &request->span);
+    host->context_release(parent);
+    if (host->span_is_recording(&request->span)) {
+        otel_attribute attributes[13];
+        size_t count = 0;
+        attributes[count++] = text_attribute("http.request.method", request->method);
+        if (!known) attributes[count++] = text_attribute("http.request.method_original", parser->method.text);
+        /* url.path and url.query from the target (origin-form, or absolute-form through a proxy). */
+        char path[1024], query[1024];
+        const char *target = parser->target.text;
+        otel_url_parts parts;
+        if (strstr(target, "://") && otel_url_parse(target, &parts)) {
+            snprintf(path, sizeof path, "%.*s", (int)parts.path_length, parts.path_length ? parts.path : "/");
+            if (parts.query) otel_url_query_redacted(parts.query, parts.query_length, query, sizeof query);
+        } else {
+            size_t path_length = strcspn(target, "?#");
+            snprintf(path, sizeof path, "%.*s", (int)path_length, target);
+            parts.query = target[path_length] == '?' ? target + path_length + 1 : NULL;
+            if (parts.query) otel_url_query_redacted(parts.query, strcspn(parts.query, "#"), query, sizeof query);
+        }
+        attributes[count++] = text_attribute("url.path", path);
+        if (parts.query) attributes[count++] = text_attribute("url.query", query);
+        attributes[count++] = text_attribute("url.scheme", "http");
+        char address[256];
+        int port;
+        server_authority(connection, address, sizeof address, &port);
+        if (*address) attributes[count++] = text_attribute("server.address", address);
+        if (port > 0) attributes[count++] = int_attribute("server.port", port);
+        /* client.address: the first X-Forwarded-For entry, else the peer (HTTP server spans). */
+        char forwarded[64];
+        snprintf(forwarded, sizeof forwarded, "%s", parser->forwarded_for.text);
+        char *trimmed = forwarded + strspn(forwarded, " \t");
+        attributes[count++] = text_attribute("client.address", *trimmed ? trimmed : connection->peer_address);
+        attributes[count++] = text_attribute("network.peer.address", connection->peer_address);
+        attributes[count++] = int_attribute("network.peer.port", connection->peer_port);
+        if (parser->user_agent.length) attributes[count++] = text_attribute("user_agent.original", parser->user_agent.text);
+        attributes[count++] = text_attribute("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
+        host->span_set_attributes(&request->span, attributes, count);
+        /* This thread handles the request now (see the top of this file). */
+        if (!handling.connection) {
+            handling.token = host->span_make_current(&request->span);
+            handling.connection = connection;
+        }
+    }
+}
+
+/* Feeds request bytes to the connection's request parser. */
+static void read_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
+    while (!connection->requests_failed) {
+        size_t used;
+        otel_http_event event = otel_http_parse(&connection->requests, data, length, &used);
+        data += used;
+        length -= used;
+        switch (event) {
+        case OTEL_HTTP_MESSAGE_BEGIN:
+            connection->message_started_ns = clock_ns(CLOCK_REALTIME);
+            connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+            connection->sequence++;
+            break;
+        case OTEL_HTTP_HEADERS_DONE:
+            request_headers_done(connection);
+            if (connection->requests.upgrade) connection->requests_failed = true; /* a tunnel follows */
+            break;
+        case OTEL_HTTP_MESSAGE_DONE:
+            break;
+        case OTEL_HTTP_ERROR:
+            connection->requests_failed = true;
+            return;
+        case OTEL_HTTP_NEED_MORE:
+            return;
+        }
+    }
+}
+
+/* ---- responses ------------------------------------------------------------ */
+
+/* Ends the oldest pending request with its response's status (0: none came). */
+static void finish_request(otel_http_connection *connection, int status) {
+    if (!connection->pending_count) return;
+    otel_http_request *request = &connection->pending[connection->pending_first];
+    connection->pending_first = (connection->pending_first + 1) % OTEL_HTTP_PENDING_MAX;
+    connection->pending_count--;
+    char status_text[12];
+    const char *error = otel_http_status_error(status, true, status_text);
+    const char *version = request->version_minor == 0 ? "1.0" : "1.1";
+    if (host->instrument_enabled(duration)) {
+        double seconds = (double)(clock_ns(CLOCK_MONOTONIC) - request->started_monotonic_ns) / 1e9;
+        otel_attribute attributes[5];
+        size_t count = 0;
+        attributes[count++] = text_attribute("http.request.method", request->method);
+        attributes[count++] = text_attribute("url.scheme", "http");
+        if (status) attributes[count++] = int_attribute("http.response.status_code", status);
+        if (error) attributes[count++] = text_attribute("error.type", error);
+        attributes[count++] = text_attribute("network.protocol.version", version);
+        host->instrument_record_double(duration, seconds, attributes, count);
+    }
+    if (host->span_is_recording(&request->span)) {
+        if (status) host->span_set_int(&request->span, "http.response.status_code", status);
+        if (error) {
+            host->span_set_string(&request->span, "error.type", error);
+            /* HTTP server spans, "Status": ERROR for 5xx only (4xx are the client's errors). */
+            host->span_set_status(&request->span, OTEL_STATUS_ERROR, NULL);
+        }
+    }
+    if (handling.connection == connection && !connection->pending_count) stop_handling();
+    otel_plugin_span_end(host, &request->span);
+}
+
+static void response_event(otel_http_connection *connection, otel_http_event event) {
+    otel_http_parser *parser = &connection->responses;
+    switch (event) {
+    case OTEL_HTTP_MESSAGE_BEGIN:
+        parser->no_body_expected = connection->pending_count && connection->pending[connection->pending_first].head;
+        break;
+    case OTEL_HTTP_HEADERS_DONE:
+        if (parser->upgrade) { /* 101: the connection leaves HTTP/1.x */
+            finish_request(connection, parser->status);
+            connection->responses_failed = connection->requests_failed = true;
+        }
+        break;
+    case OTEL_HTTP_MESSAGE_DONE:
+        if (!parser->interim) finish_request(connection, parser->status);
+        break;
+    case OTEL_HTTP_ERROR:
+        connection->responses_failed = true;
+        break;
+    case OTEL_HTTP_NEED_MORE:
+        break;
+    }
+}
+
+static void wrote_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
+    while (!connection->responses_failed) {
+        size_t used;
+        otel_http_event event = otel_http_parse(&connection->responses, data, length, &used);
+        data += used;
+        length -= used;
+        response_event(connection, event);
+        if (event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR) return;
+    }
+}
+
+static void wrote_unseen(otel_http_connection *connection, uint64_t length) {
+    while (!connection->responses_failed) {
+        uint64_t used;
+        otel_http_event event = otel_http_parse_unseen(&connection->responses, length, &used);
+        length -= used;
+        response_event(connection, event);
+        if (event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR) return;
+    }
+}
+
+/* The connection ends: a response read until close is complete; requests
+ * still waiting end without a response. */
+static void connection_closed(otel_http_connection *connection) {
+    if (!connection) return;
+    if (otel_http_parser_closed(&connection->responses)) finish_request(connection, connection->responses.status);
+    while (connection->pending_count) finish_request(connection, 0);
+    if (handling.connection == connection) stop_handling();
+    free(connection);
+}
+
+/* ---- the wrappers ---------------------------------------------------------- */
+
+/* Formats a socket address; returns its port. */
+static int describe_address(const struct sockaddr_storage *address, char *text, size_t size) {
+    text[0] = '\0';
+    if (address->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)address;
+        inet_ntop(AF_INET, &in->sin_addr, text, (socklen_t)size);
+        return ntohs(in->sin_port);
+    }
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)address;
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, (socklen_t)size);
+    return ntohs(in6->sin6_port);
+}
+
+/* Starts tracking an accepted descriptor when it is a TCP connection. */
+static void accepted(int fd) {
+    if (fd < 0 || !host->hook_enter()) {
+        host->hook_exit();
+        return;
+    }
+    int saved = errno;
+    struct sockaddr_storage local, peer;
+    socklen_t local_length = sizeof local, peer_length = sizeof peer;
+    int type = 0;
+    socklen_t type_length = sizeof type;
+    if (getsockname(fd, (struct sockaddr *)&local, &local_length) == 0 && getpeername(fd, (struct sockaddr *)&peer, &peer_length) == 0 &&
+        (local.ss_family == AF_INET || local.ss_family == AF_INET6) &&
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) == 0 && type == SOCK_STREAM) {
+        connection_closed(otel_http_connection_untrack(fd)); /* one closed by a way we did not see */
+        otel_http_connection *connection = otel_http_connection_track(fd);
+        if (connection) {
+            connection->local_port = describe_address(&local, connection->local_address, sizeof connection->local_address);
+            connection->peer_port = describe_address(&peer, connection->peer_address, sizeof connection->peer_address);
+        }
+    }
+    errno = saved;
+    host->hook_exit();
+}
+
+static int wrapped_accept(int socket, struct sockaddr *address, socklen_t *length) {
+    int fd = real_accept(socket, address, length);
+    accepted(fd);
+    return fd;
+}
+
+static int wrapped_accept4(int socket, struct sockaddr *address, socklen_t *length, int flags) {
+    int fd = real_accept4(socket, address, length, flags);
+    accepted(fd);
+    return fd;
+}
+
+/* Runs `body` on a tracked connection's bytes with errno kept and the SDK's
+ * own work untraced; a thread reading another connection stops handling the last. */
+#define ON_CONNECTION(fd, reading, body)                                                        \
+    do {                                                                                        \
+        otel_http_connection *connection = otel_http_connection_of(fd);                         \
+        if (!connection) break;                                                                 \
+        if (host->hook_enter()) {                                                               \
+            int saved = errno;                                                                  \
+            if ((reading) && handling.connection && handling.connection != connection) stop_handling(); \
+            body;                                                                               \
+            errno = saved;                                                                      \
+        }                                                                                       \
+        host->hook_exit();                                                                      \
+    } while (0)
+
+static void read_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {
+    for (int i = 0; i < count && total; i++) {
+        size_t length = vectors[i].iov_len < total ? vectors[i].iov_len : total;
+        read_bytes(connection, vectors[i].iov_base, length);
+        total -= length;
+    }
+}
+
+static void wrote_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {
+    for (int i = 0; i < count && total; i++) {
+        size_t length = vectors[i].iov_len < total ? vectors[i].iov_len : total;
+        wrote_bytes(connection, vectors[i].iov_base, length);
+        total -= length;
+    }
+}
+
+static ssize_t wrapped_read(int fd, void *buffer, size_t count) {
+    ssize_t result = real_read(fd, buffer, count);
+    if (result > 0) ON_CONNECTION(fd, true, read_bytes(connection, buffer, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_recv(int fd, void *buffer, size_t count, int flags) {
+    ssize_t result = real_recv(fd, buffer, count, flags);
+    if (result > 0 && !(flags & MSG_PEEK)) ON_CONNECTION(fd, true, read_bytes(connection, buffer, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_recvfrom(int fd, void *buffer, size_t count, int flags, struct sockaddr *address, socklen_t *length) {
+    ssize_t result = real_recvfrom(fd, buffer, count, flags, address, length);
+    if (result > 0 && !(flags & MSG_PEEK)) ON_CONNECTION(fd, true, read_bytes(connection, buffer, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_readv(int fd, const struct iovec *vectors, int count) {
+    ssize_t result = real_readv(fd, vectors, count);
+    if (result > 0) ON_CONNECTION(fd, true, read_iovec(connection, vectors, count, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_recvmsg(int fd, struct msghdr *message, int flags) {
+    ssize_t result = real_recvmsg(fd, message, flags);
+    if (result > 0 && !(flags & MSG_PEEK))
+        ON_CONNECTION(fd, true, read_iovec(connection, message->msg_iov, (int)message->msg_iovlen, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_write(int fd, const void *buffer, size_t count) {
+    ssize_t result = real_write(fd, buffer, count);
+    if (result > 0) ON_CONNECTION(fd, false, wrote_bytes(connection, buffer, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_send(int fd, const void *buffer, size_t count, int flags) {
+    ssize_t result = real_send(fd, buffer, count, flags);
+    if (result > 0) ON_CONNECTION(fd, false, wrote_bytes(connection, buffer, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_sendto(int fd, const void *buffer, size_t count, int flags, const struct sockaddr *address, socklen_t length) {
+    ssize_t result = real_sendto(fd, buffer, count, flags, address, length);
+    if (result > 0) ON_CONNECTION(fd, false, wrote_bytes(connection, buffer, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_writev(int fd, const struct iovec *vectors, int count) {
+    ssize_t result = real_writev(fd, vectors, count);
+    if (result > 0) ON_CONNECTION(fd, false, wrote_iovec(connection, vectors, count, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_sendmsg(int fd, const struct msghdr *message, int flags) {
+    ssize_t result = real_sendmsg(fd, message, flags);
+    if (result > 0) ON_CONNECTION(fd, false, wrote_iovec(connection, message->msg_iov, (int)message->msg_iovlen, (size_t)result));
+    return result;
+}
+
+static ssize_t wrapped_sendfile(int out, int in, off_t *offset, size_t count) {
+    ssize_t result = real_sendfile(out, in, offset, count);
+    if (result > 0) ON_CONNECTION(out, false, wrote_unseen(connection, (uint64_t)result));
+    return result;
+}
+
+static ssize_t wrapped_sendfile64(int out, int in, off_t *offset, size_t count) {
+    ssize_t result = real_sendfile64(out, in, offset, count);
+    if (result > 0) ON_CONNECTION(out, false, wrote_unseen(connection, (uint64_t)result));
+    return result;
+}
+
+/* Forgets a descriptor before the real call frees its number for reuse. */
+static void forget(int fd) {
+    if (!otel_http_connection_of(fd)) return;
+    int saved = errno;
+    bool entered = host->hook_enter();
+    otel_http_connection *connection = otel_http_connection_untrack(fd);
+    if (entered) connection_closed(connection);
+    else free(connection); /* within the SDK's own work: dropped without ending spans */
+    host->hook_exit();
+    errno = saved;
+}
+
+static int wrapped_close(int fd) {
+    forget(fd);
+    return real_close(fd);
+}
+
+static int wrapped_dup2(int old, int new) {
+    if (old != new) forget(new);
+    return real_dup2(old, new);
+}
+
+static int wrapped_dup3(int old, int new, int flags) {
+    if (old != new) forget(new);
+    return real_dup3(old, new, flags);
+}
+
+static int instrument(void *state, const otel_host_api *the_host) {
+    (void)state;
+    host = the_host;
+    if (host->size < sizeof(otel_host_api) || !host->hook_wrap || !host->meter_get) return 1;
+    const char *schema = "https://opentelemetry.io/schemas/1.33.0";
+    tracer = host->tracer_get("otel-native.http_server", "0.1.0", schema);
+    otel_meter *meter = host->meter_get("otel-native.http_server", "0.1.0", schema);
+    duration = host->instrument_create(meter, OTEL_INSTRUMENT_HISTOGRAM, true, "http.server.request.duration", "s",
+                                       "Duration of HTTP server requests.", otel_http_duration_buckets,
+                                       sizeof otel_http_duration_buckets / sizeof otel_http_duration_buckets[0]);
+    struct { const char *symbol; void *wrapper; void **original; } table[HOOK_COUNT] = {
+        {"accept", (void *)wrapped_accept, (void **)&real_accept},
+        {"accept4", (void *)wrapped_accept4, (void **)&real_accept4},
+        {"read", (void *)wrapped_read, (void **)&real_read},
+        {"recv", (void *)wrapped_recv, (void **)&real_recv},
+        {"recvfrom", (void *)wrapped_recvfrom, (void **)&real_recvfrom},
+        {"readv", (void *)wrapped_readv, (void **)&real_readv},
+        {"recvmsg", (void *)wrapped_recvmsg, (void **)&real_recvmsg},
+        {"write", (void *)wrapped_write, (void **)&real_write},
+        {"send", (void *)wrapped_send, (void **)&real_send},
+        {"sendto", (void *)wrapped_sendto, (void **)&real_sendto},
+        {"writev", (void *)wrapped_writev, (void **)&real_writev},
+        {"sendmsg", (void *)wrapped_sendmsg, (void **)&real_sendmsg},
+        {"sendfile", (void *)wrapped_sendfile, (void **)&real_sendfile},
+        {"sendfile64", (void *)wrapped_sendfile64, (void **)&real_sendfile64},
+        {"close", (void *)wrapped_close, (void **)&real_close},
+        {"dup2", (void *)wrapped_dup2, (void **)&real_dup2},
+        {"dup3", (void *)wrapped_dup3, (void **)&real_dup3},
+    };
+    for (int i = 0; i < HOOK_COUNT; i++) {
+        hooks[i] = host->hook_wrap(table[i].symbol, table[i].wrapper, table[i].original, 0);
+        if (!hooks[i]) return 1;
+    }
+    return 0;
+}
+
+static int uninstrument(void *state, const otel_host_api *the_host) {
+    (void)state;
+    for (int i = 0; i < HOOK_COUNT; i++) {
+        if (hooks[i]) the_host->hook_unwrap(hooks[i]);
+        hooks[i] = NULL;
+    }
+    return 0;
+}
+
+__attribute__((visibility("default")))
+const otel_plugin_descriptor *otel_http_server_entry(const otel_host_api *the_host) {
+    static otel_plugin_descriptor descriptor = {
+        OTEL_PLUGIN_DESCRIPTOR_HEADER,
+        .name = "otel-native-http-server",
+        .version = "0.1.0",
+        .instrument = instrument,
+        .uninstrument = uninstrument,
+    };
+    if (the_host->size < sizeof(otel_host_api)) return NULL;
+    return &descriptor;
+}

@@ -1,0 +1,82 @@
+/* An incremental HTTP/1.x message parser for the bytes a server reads and
+ * writes (RFC 9112): requests on one side, responses on the other.
+ *
+ * It is fed whatever each read or write carried, in any pieces, and stops
+ * at every event (a message begins, its header section ends, it ends), so
+ * pipelined messages in one buffer are reported one after another. It
+ * keeps only what the spans need, in fixed buffers: the method, target
+ * and a few header values (longer ones are cut, or dropped where a cut
+ * value would be wrong). It never reads outside the bytes given, never
+ * allocates, and reports bytes that are not HTTP/1.x as an error once;
+ * limits: 64 KiB of header section, 16 hex digits of chunk size. */
+#ifndef OTEL_HTTP_PARSER_H
+#define OTEL_HTTP_PARSER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum otel_http_event {
+    OTEL_HTTP_NEED_MORE = 0,   /**< every byte given was consumed, no event */
+    OTEL_HTTP_MESSAGE_BEGIN,   /**< the first byte of a message */
+    OTEL_HTTP_HEADERS_DONE,    /**< its header section ended: the fields below are complete */
+    OTEL_HTTP_MESSAGE_DONE,    /**< its last byte */
+    OTEL_HTTP_ERROR,           /**< not HTTP/1.x, or over a limit: parsing stops for good */
+} otel_http_event;
+
+/** A captured header value, NUL-terminated; `truncated` when it was longer. */
+#define OTEL_HTTP_FIELD(name, size) \
+    struct { char text[size]; uint16_t length; bool truncated; } name
+
+typedef struct otel_http_parser {
+    bool is_request;
+    /* For a response: set before its headers end when the request was HEAD
+     * (RFC 9112 §6.3: no body whatever the headers say). */
+    bool no_body_expected;
+
+    /* What the current message said (reset at each MESSAGE_BEGIN). */
+    OTEL_HTTP_FIELD(method, 24);
+    OTEL_HTTP_FIELD(target, 1024);
+    OTEL_HTTP_FIELD(host, 256);
+    OTEL_HTTP_FIELD(user_agent, 256);
+    OTEL_HTTP_FIELD(forwarded_for, 64);
+    OTEL_HTTP_FIELD(traceparent, 64);
+    OTEL_HTTP_FIELD(tracestate, 544);
+    OTEL_HTTP_FIELD(baggage, 1024);
+    int version_minor;  /**< HTTP/1.<minor> */
+    int status;         /**< responses: the status code */
+    bool interim;       /**< responses: 1xx other than 101 (the request goes on) */
+    bool upgrade;       /**< 101, or a CONNECT request: what follows is not HTTP */
+    bool until_close;   /**< responses: the body ends when the connection closes */
+
+    /* Parsing state (private). */
+    int state;
+    int capture;
+    uint32_t header_bytes;
+    uint32_t name_length;
+    char name[20];
+    bool name_too_long;
+    bool chunked;
+    bool has_length;
+    uint64_t remaining;
+    int hex_digits;
+    bool value_started;
+    OTEL_HTTP_FIELD(framing, 48); /* a Content-Length or Transfer-Encoding value */
+} otel_http_parser;
+
+/** Prepares `parser` for one direction of a connection. */
+void otel_http_parser_init(otel_http_parser *parser, bool is_request);
+
+/** Consumes bytes from `data` up to the first event; `*consumed` says how
+ *  many. Call again with the rest after each event. After ERROR, every call
+ *  returns ERROR. */
+otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed);
+
+/** Accounts for `length` bytes sent without being seen (sendfile): they
+ *  can only be body bytes; anywhere else they make the stream unknown
+ *  (ERROR). Returns like otel_http_parse. */
+otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed);
+
+/** Tells a response parser reading until close that the connection closed:
+ *  true when that ended a message. */
+bool otel_http_parser_closed(otel_http_parser *parser);
+#endif

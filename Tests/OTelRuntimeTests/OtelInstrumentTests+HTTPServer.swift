@@ -1,0 +1,210 @@
+import Foundation
+import XCTest
+
+/// The HTTP/1.x server instrumentation on servers nobody here wrote: Python's
+/// http.server and nginx, called by a client that OpenTelemetry Python instruments.
+extension OtelInstrumentTests {
+    /// The environment of a server under otel-instrument whose spans go to `output` soon after they end.
+    func serverEnvironment(_ output: URL) -> [String: String] {
+        ["OTEL_TRACES_EXPORTER": "console", "OTEL_NATIVE_CONSOLE_OUTPUT": output.path, "OTEL_BSP_SCHEDULE_DELAY": "50",
+         "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none", "PATH": "/usr/local/bin:/usr/bin:/bin"]
+    }
+
+    /// The spans printed to `output` once at least `count` satisfy `match` (waits up to 10 s).
+    func awaitSpans(_ output: URL, count: Int, where match: ([String: Any]) -> Bool = { _ in true }) throws -> [[String: Any]] {
+        var spans: [[String: Any]] = []
+        for _ in 0..<200 {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if text.hasSuffix("}\n") { spans = try consoleSpans(text) }
+            if spans.filter(match).count >= count { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return spans
+    }
+
+    /// Tests/interop/urllib_client.py under OpenTelemetry Python: its CLIENT spans, and its "STATUS URL" lines.
+    func instrumentedPythonClient(_ urls: [String]) throws -> (spans: [[String: Any]], statuses: [String]) {
+        let python = Self.repository.appendingPathComponent(".build/interop-python/bin")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python.appendingPathComponent("opentelemetry-instrument").path),
+                          "the Python interop environment is missing: .ci/run creates it in .build/interop-python")
+        let script = Self.repository.appendingPathComponent("Tests/interop/urllib_client.py")
+        let result = try runCommand(python.appendingPathComponent("opentelemetry-instrument").path,
+                                    [python.appendingPathComponent("python").path, script.path] + urls,
+                                    environment: ["OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none",
+                                                  "OTEL_LOGS_EXPORTER": "none", "PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return (try consoleSpans(result.stdout), result.stderr.split(separator: "\n").map(String.init))
+    }
+
+    func spanId(_ span: [String: Any]) -> String? { (span["context"] as? [String: String])?["span_id"] }
+    func traceId(_ span: [String: Any]) -> String? { (span["context"] as? [String: String])?["trace_id"] }
+
+    /// The acceptance for servers: a Python client instrumented by OpenTelemetry
+    /// Python calls `python3 -m http.server` under otel-instrument; our SERVER
+    /// spans are children of its CLIENT spans, with the conventions' attributes.
+    func testPythonsHttpServerContinuesTheTraceOfAnInstrumentedPythonClient() throws {
+        let port = ServerProcess.freePort()
+        let site = scratch.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try "hello\n".write(to: site.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let output = scratch.appendingPathComponent("server-spans.json")
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", "-m", "http.server",
+                                        String(port), "--bind", "127.0.0.1", "--directory", site.path],
+                                       environment: serverEnvironment(output), port: port)
+        let base = "http://127.0.0.1:\(server.port)"
+        let client = try instrumentedPythonClient([base + "/index.html?page=2&sig=secret", base + "/missing"])
+        XCTAssertEqual(client.statuses, ["200 \(base)/index.html?page=2&sig=secret", "404 \(base)/missing"])
+        let spans = try awaitSpans(output, count: 2)
+        XCTAssertEqual(spans.count, 2)
+        XCTAssertEqual(client.spans.count, 2)
+        for (clientSpan, serverSpan) in zip(client.spans, spans) {
+            XCTAssertEqual(serverSpan["kind"] as? String, "SpanKind.SERVER")
+            XCTAssertEqual(serverSpan["name"] as? String, "GET")
+            XCTAssertEqual(traceId(serverSpan), traceId(clientSpan), "one trace across the two SDKs")
+            XCTAssertEqual(serverSpan["parent_id"] as? String, spanId(clientSpan))
+        }
+        let found = attributes(spans[0])
+        XCTAssertEqual(found["http.request.method"] as? String, "GET")
+        XCTAssertEqual(found["url.path"] as? String, "/index.html")
+        XCTAssertEqual(found["url.query"] as? String, "page=2&sig=REDACTED")
+        XCTAssertEqual(found["url.scheme"] as? String, "http")
+        XCTAssertEqual(found["server.address"] as? String, "127.0.0.1")
+        XCTAssertEqual(found["server.port"] as? Int, port)
+        XCTAssertEqual(found["client.address"] as? String, "127.0.0.1")
+        XCTAssertNotNil(found["network.peer.port"] as? Int)
+        XCTAssertTrue((found["user_agent.original"] as? String ?? "").hasPrefix("Python-urllib/"))
+        XCTAssertEqual(found["network.protocol.version"] as? String, "1.1")
+        XCTAssertEqual(found["http.response.status_code"] as? Int, 200)
+        let missing = attributes(spans[1])
+        XCTAssertEqual(missing["http.response.status_code"] as? Int, 404)
+        XCTAssertNil(missing["error.type"], "a 4xx is not the server's error")
+        XCTAssertEqual((spans[1]["status"] as? [String: String])?["status_code"], "UNSET")
+    }
+
+    /// nginx (one process, sendfile on) under otel-instrument: keep-alive, HEAD,
+    /// 404 and a request from an instrumented Python client, each its own span.
+    func testNginxGetsASpanPerRequestAndContinuesIncomingTraces() throws {
+        let nginx = "/usr/sbin/nginx"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: nginx), "nginx is not installed (.ci/run installs it)")
+        let port = ServerProcess.freePort()
+        let root = scratch.appendingPathComponent("nginx")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("www"), withIntermediateDirectories: true)
+        try String(repeating: "static file\n", count: 1000).write(to: root.appendingPathComponent("www/index.html"), atomically: true, encoding: .utf8)
+        let config = root.appendingPathComponent("nginx.conf")
+        try """
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid \(root.path)/nginx.pid;
+            error_log \(root.path)/error.log;
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                sendfile on;
+                client_body_temp_path \(root.path)/body;
+                proxy_temp_path \(root.path)/proxy;
+                fastcgi_temp_path \(root.path)/fastcgi;
+                uwsgi_temp_path \(root.path)/uwsgi;
+                scgi_temp_path \(root.path)/scgi;
+                server {
+                    listen 127.0.0.1:\(port);
+                    root \(root.path)/www;
+                    location /fail { return 503; }
+                }
+            }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let output = scratch.appendingPathComponent("nginx-spans.json")
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", nginx, "-c", config.path, "-e", root.path + "/error.log"],
+                                       environment: serverEnvironment(output), port: port)
+        let base = "http://127.0.0.1:\(server.port)"
+        // One curl, one connection: three requests kept alive, then a HEAD on another.
+        let plain = try run(["curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n",
+                             base + "/index.html", base + "/missing", base + "/fail"], instrumented: false)
+        XCTAssertEqual(plain.stdout, "200 1\n404 0\n503 0\n", "keep-alive: one connection")
+        XCTAssertEqual(try run(["curl", "-s", "-I", "-o", "/dev/null", "-w", "%{http_code}", base + "/index.html"], instrumented: false).stdout, "200")
+        let client = try instrumentedPythonClient([base + "/index.html"])
+        let spans = try awaitSpans(output, count: 5)
+        XCTAssertEqual(spans.map { $0["name"] as? String }, ["GET", "GET", "GET", "HEAD", "GET"])
+        XCTAssertEqual(spans.map { attributes($0)["http.response.status_code"] as? Int }, [200, 404, 503, 200, 200])
+        XCTAssertEqual(spans.map { attributes($0)["url.path"] as? String }, ["/index.html", "/missing", "/fail", "/index.html", "/index.html"])
+        XCTAssertEqual(Set(spans.prefix(3).compactMap { attributes($0)["network.peer.port"] as? Int }).count, 1, "one connection")
+        XCTAssertEqual((spans[2]["status"] as? [String: String])?["status_code"], "ERROR")
+        XCTAssertEqual(attributes(spans[2])["error.type"] as? String, "503")
+        XCTAssertEqual(spans[4]["parent_id"] as? String, try XCTUnwrap(client.spans.first.flatMap(spanId)))
+        XCTAssertEqual(traceId(spans[4]), client.spans.first.flatMap(traceId))
+        XCTAssertTrue(spans.prefix(4).allSatisfy { $0["parent_id"] is NSNull }, "no incoming context: a new trace")
+        // Each span lasts from the request's first byte to the response's last: sendfile'd bodies included.
+        XCTAssertTrue(spans.allSatisfy { ($0["start_time"] as? String ?? "") <= ($0["end_time"] as? String ?? "") })
+    }
+
+    /// A thread-per-request server: the request's span is current while its thread
+    /// handles it, so the SQLite statements it runs are its children.
+    func testStatementsRunWhileHandlingARequestAreItsChildren() throws {
+        let port = ServerProcess.freePort()
+        let output = scratch.appendingPathComponent("app-spans.json")
+        let app = Self.repository.appendingPathComponent("Tests/interop/threaded_sqlite_app.py")
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", app.path, String(port)],
+                                       environment: serverEnvironment(output), port: port)
+        for _ in 0..<2 {
+            XCTAssertEqual(try run(["curl", "-s", "http://127.0.0.1:\(server.port)/count"], instrumented: false).stdout, "1\n")
+        }
+        let spans = try awaitSpans(output, count: 2) { $0["kind"] as? String == "SpanKind.SERVER" }
+        let servers = spans.filter { $0["kind"] as? String == "SpanKind.SERVER" }
+        XCTAssertEqual(servers.count, 2)
+        for server in servers {
+            let children = spans.filter { $0["parent_id"] as? String == spanId(server) }
+            // Python's sqlite3 module begins a transaction before the INSERT.
+            XCTAssertEqual(children.map { $0["name"] as? String }, ["CREATE TABLE hits", "BEGIN", "INSERT hits", "SELECT hits"])
+            XCTAssertTrue(children.allSatisfy { traceId($0) == traceId(server) })
+        }
+        let statements = spans.filter { $0["kind"] as? String == "SpanKind.CLIENT" }
+        XCTAssertEqual(statements.count, 8, "no statement outside a request")
+    }
+
+    /// A server that is not HTTP on its accepted sockets: no span, bytes unchanged.
+    func testAcceptedSocketsThatAreNotHTTPAreLeftAlone() throws {
+        let port = ServerProcess.freePort()
+        let output = scratch.appendingPathComponent("echo-spans.json")
+        let script = """
+            import socket, sys
+            listener = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+            while True:
+                connection, _ = listener.accept()
+                data = connection.recv(65536)
+                connection.sendall(data[::-1])
+                connection.close()
+            """
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", "-c", script, String(port)],
+                                       environment: serverEnvironment(output), port: port)
+        _ = server
+        // TLS-looking bytes, then a request line that is HTTP/2's preface: neither is HTTP/1.x.
+        let tls = try runCommand("/usr/bin/env", ["python3", "-c", """
+            import socket, sys
+            for payload in (b"\\x16\\x03\\x01\\x02\\x00\\x01\\x00", b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n"):
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(payload)
+                print(s.recv(100) == payload[::-1])
+                s.close()
+            """, String(port)])
+        XCTAssertEqual(tls.stdout, "True\nTrue\n")
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try awaitSpans(output, count: 0).count, 0)
+    }
+
+    /// The parser of request and response bytes, replayed over the fuzzing corpus
+    /// (Tests/Fuzz) under AddressSanitizer and UndefinedBehaviorSanitizer.
+    func testTheHTTPParserSurvivesItsFuzzingCorpus() throws {
+        let fuzz = Self.repository.appendingPathComponent("Tests/Fuzz")
+        let replay = scratch.appendingPathComponent("replay").path
+        try compileC("replay", try String(contentsOf: fuzz.appendingPathComponent("http_parser_fuzz.c"), encoding: .utf8),
+                     ["-DREPLAY", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+                      "-I", Self.repository.appendingPathComponent("Plugins/HTTPServer/include").path,
+                      Self.repository.appendingPathComponent("Plugins/HTTPServer/http_parser.c").path, "-o", replay])
+        let corpus = fuzz.appendingPathComponent("corpus/http_parser")
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: corpus.path).sorted().map { corpus.appendingPathComponent($0).path }
+        XCTAssertGreaterThan(inputs.count, 100)
+        let result = try runCommand(replay, inputs)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(result.stdout, "replayed \(inputs.count) inputs\n")
+    }
+}
