@@ -316,11 +316,15 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             }
             i++;
             break;
-        case REASON:
-            if (c == '\r') parser->state = START_LINE_LF;
-            else if (c == '\n') parser->state = HEADER_LINE_START;
-            i++;
+        case REASON: { /* skipped up to the line's end (its CR included) */
+            const uint8_t *line_end = memchr(data + i, '\n', length - i);
+            size_t run = (line_end ? (size_t)(line_end - data) + 1 : length) - i;
+            if (parser->header_bytes - 1 + run > HEADER_LIMIT) return fail(parser, i, consumed);
+            parser->header_bytes += (uint32_t)run - 1;
+            if (line_end) parser->state = HEADER_LINE_START;
+            i += run;
             break;
+        }
         case START_LINE_LF:
             if (c != '\n') return fail(parser, i, consumed);
             parser->state = HEADER_LINE_START;
@@ -358,16 +362,30 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             }
             i++;
             break;
-        case HEADER_VALUE:
+        case HEADER_VALUE: {
             if (c == '\n') {
                 if (!end_value(parser)) return fail(parser, i, consumed);
                 parser->state = HEADER_LINE_START;
-            } else if (parser->value_started || (c != ' ' && c != '\t')) {
-                parser->value_started = true;
-                capture_byte(parser, c);
+                i++;
+                break;
             }
-            i++;
+            /* The rest of the line at once: skipped, or captured (RFC 9110 §5.5: leading
+             * whitespace is not part of the value). Counted against the header limit. */
+            const uint8_t *line_end = memchr(data + i, '\n', length - i);
+            size_t run = (line_end ? (size_t)(line_end - data) : length) - i;
+            if (parser->header_bytes - 1 + run > HEADER_LIMIT) return fail(parser, i, consumed);
+            parser->header_bytes += (uint32_t)run - 1;
+            if (parser->capture != CAPTURE_NONE) {
+                for (size_t j = 0; j < run; j++) {
+                    uint8_t byte = data[i + j];
+                    if (!parser->value_started && (byte == ' ' || byte == '\t')) continue;
+                    parser->value_started = true;
+                    capture_byte(parser, byte);
+                }
+            }
+            i += run;
             break;
+        }
         case HEADERS_END_LF:
             if (c != '\n') return fail(parser, i, consumed);
             i++;

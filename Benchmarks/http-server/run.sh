@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# nginx (one process, a small static file) under wrk on loopback: uninstrumented,
+# then under otel-instrument with spans exported over OTLP/HTTP (to a second,
+# uninstrumented nginx that answers 200 to every export), then with the
+# instrumentation but no exporter. Prints requests/s and nginx's CPU time
+# per request for each (docs/performance.md). Needs nginx and wrk (apt-get).
+#
+#   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+seconds="${1:-10}"
+rounds="${2:-3}"
+work="$(mktemp -d)"
+chmod 755 "$work"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+(cd "$root" && make >/dev/null)
+mkdir -p "$work/www"
+head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html" # nginx's own welcome page is 612 bytes
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+site_port="$(free_port)"
+sink_port="$(free_port)"
+config() { # name, port, server block body
+    cat > "$work/$1.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/$1.pid;
+error_log $work/$1.error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path $work/$1.body;
+    client_max_body_size 64m;
+    proxy_temp_path $work/$1.proxy;
+    fastcgi_temp_path $work/$1.fastcgi;
+    uwsgi_temp_path $work/$1.uwsgi;
+    scgi_temp_path $work/$1.scgi;
+    server { listen 127.0.0.1:$2; $3 }
+}
+CONF
+}
+config site "$site_port" "root $work/www;"
+config sink "$sink_port" "location / { return 200; }"
+/usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
+
+wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One measurement: starts nginx (with the given prefix command), runs wrk, prints req/s and CPU µs per request.
+measure() {
+    "$@" /usr/sbin/nginx -c "$work/site.conf" -e "$work/site.error.log" &
+    local pid=$!
+    wait_for "$site_port"
+    wrk -t1 -c16 -d1s "http://127.0.0.1:$site_port/index.html" >/dev/null # warm-up
+    local before after
+    before="$(cpu_ticks "$pid")"
+    local out
+    out="$(wrk -t1 -c16 -d"${seconds}s" "http://127.0.0.1:$site_port/index.html")"
+    after="$(cpu_ticks "$pid")"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    local requests rate
+    requests="$(echo "$out" | awk '/requests in/ {print $1}')"
+    rate="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+    local hz; hz="$(getconf CLK_TCK)"
+    echo "$rate $(echo "($after - $before) * 1000000 / $hz / $requests" | bc -l | xargs printf '%.1f')"
+}
+
+uname -srm; nproc; date -u; /usr/sbin/nginx -v 2>&1; { wrk --version 2>&1 || true; } | head -1
+instrumented=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none --)
+bare=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --)
+printf '%-40s %12s %18s\n' "configuration" "requests/s" "CPU µs/request"
+for round in $(seq "$rounds"); do
+    read -r rate cpu < <(measure env)
+    printf '%-40s %12s %18s\n' "uninstrumented (round $round)" "$rate" "$cpu"
+    read -r rate cpu < <(measure "${instrumented[@]}")
+    printf '%-40s %12s %18s\n' "otel-instrument, OTLP export (round $round)" "$rate" "$cpu"
+    read -r rate cpu < <(measure "${bare[@]}")
+    printf '%-40s %12s %18s\n' "otel-instrument, no exporter (round $round)" "$rate" "$cpu"
+done
