@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # nginx (one process, a small static file) under wrk on loopback: uninstrumented,
 # then under otel-instrument with spans exported over OTLP/HTTP (to a second,
-# uninstrumented nginx that answers 200 to every export), then with the
-# instrumentation but no exporter. Prints requests/s and nginx's CPU time
-# per request for each (docs/performance.md). Needs nginx and wrk (apt-get).
+# uninstrumented nginx that answers 200 to every export) with every request
+# sampled and with 1 % sampled, then every request sampled but no exporter.
+# Prints requests/s and nginx's CPU time per request for each, in rounds
+# (docs/performance.md). Needs nginx and wrk (apt-get).
 #
 #   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3]
 set -euo pipefail
@@ -47,9 +48,10 @@ config sink "$sink_port" "location / { return 200; }"
 /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
 
 wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # user and system ticks of the whole process
 
-# One measurement: starts nginx (with the given prefix command), runs wrk, prints req/s and CPU µs per request.
+# One measurement: starts nginx (with the given prefix command), runs wrk, prints
+# req/s and nginx's user and system CPU µs per request (all its threads).
 measure() {
     "$@" /usr/sbin/nginx -c "$work/site.conf" -e "$work/site.error.log" &
     local pid=$!
@@ -61,22 +63,30 @@ measure() {
     out="$(wrk -t1 -c16 -d"${seconds}s" "http://127.0.0.1:$site_port/index.html")"
     after="$(cpu_ticks "$pid")"
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    local requests rate
+    local requests rate hz
     requests="$(echo "$out" | awk '/requests in/ {print $1}')"
     rate="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
-    local hz; hz="$(getconf CLK_TCK)"
-    echo "$rate $(echo "($after - $before) * 1000000 / $hz / $requests" | bc -l | xargs printf '%.1f')"
+    hz="$(getconf CLK_TCK)"
+    read -r user_before system_before <<< "$before"
+    read -r user_after system_after <<< "$after"
+    per_request() { echo "($1) * 1000000 / $hz / $requests" | bc -l | xargs printf '%.1f'; }
+    echo "$rate $(per_request "$user_after - $user_before") $(per_request "$system_after - $system_before")"
 }
 
 uname -srm; nproc; date -u; /usr/sbin/nginx -v 2>&1; { wrk --version 2>&1 || true; } | head -1
 instrumented=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none --)
 bare=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --)
-printf '%-40s %12s %18s\n' "configuration" "requests/s" "CPU µs/request"
+sampled=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none
+         --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --)
+printf '%-44s %11s %10s %12s\n' "configuration" "requests/s" "user µs/req" "system µs/req"
 for round in $(seq "$rounds"); do
-    read -r rate cpu < <(measure env)
-    printf '%-40s %12s %18s\n' "uninstrumented (round $round)" "$rate" "$cpu"
-    read -r rate cpu < <(measure "${instrumented[@]}")
-    printf '%-40s %12s %18s\n' "otel-instrument, OTLP export (round $round)" "$rate" "$cpu"
-    read -r rate cpu < <(measure "${bare[@]}")
-    printf '%-40s %12s %18s\n' "otel-instrument, no exporter (round $round)" "$rate" "$cpu"
+    for configuration in uninstrumented instrumented sampled bare; do
+        case "$configuration" in
+        uninstrumented) label="uninstrumented"; read -r rate user system < <(measure env) ;;
+        instrumented) label="OTLP export, every request sampled"; read -r rate user system < <(measure "${instrumented[@]}") ;;
+        sampled) label="OTLP export, 1 % sampled"; read -r rate user system < <(measure "${sampled[@]}") ;;
+        bare) label="every request sampled, no exporter"; read -r rate user system < <(measure "${bare[@]}") ;;
+        esac
+        printf '%-44s %11s %10s %12s\n' "$label (round $round)" "$rate" "$user" "$system"
+    done
 done

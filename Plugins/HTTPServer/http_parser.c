@@ -82,6 +82,17 @@ static void field_append(field_view field, uint8_t c) {
     }
 }
 
+/* Appends `count` bytes, as field_append would one by one. */
+static void field_append_run(field_view field, const uint8_t *bytes, size_t count) {
+    if (*field.truncated || !count) return;
+    size_t room = field.size - 1 - *field.length;
+    size_t taken = count < room ? count : room;
+    memcpy(field.text + *field.length, bytes, taken);
+    *field.length = (uint16_t)(*field.length + taken);
+    field.text[*field.length] = '\0';
+    if (taken < count) *field.truncated = true;
+}
+
 static void field_clear(field_view field) {
     *field.length = 0;
     field.text[0] = '\0';
@@ -265,17 +276,22 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             else return fail(parser, i, consumed);
             i++;
             break;
-        case TARGET:
-            if (c == ' ' && parser->target.length) {
-                parser->state = REQUEST_VERSION;
-                parser->name_length = 0;
-            } else if (c > ' ' && c != 0x7f) {
-                field_append(VIEW(parser->target), c);
-            } else {
-                return fail(parser, i, consumed); /* HTTP/0.9, or not HTTP */
+        case TARGET: {
+            /* A run of target bytes at once; the byte that ends it is handled below, next. */
+            size_t start = i;
+            while (i < length && data[i] > ' ' && data[i] != 0x7f) i++;
+            if (i > start) {
+                field_append_run(VIEW(parser->target), data + start, i - start);
+                parser->header_bytes += (uint32_t)(i - start - 1);
+                if (parser->header_bytes > HEADER_LIMIT) return fail(parser, start, consumed);
+                break;
             }
+            if (c != ' ' || !parser->target.length) return fail(parser, i, consumed); /* HTTP/0.9, or not HTTP */
+            parser->state = REQUEST_VERSION;
+            parser->name_length = 0;
             i++;
             break;
+        }
         case REQUEST_VERSION: case STATUS_VERSION: {
             size_t matched = parser->name_length;
             if (matched < sizeof VERSION_PREFIX - 1) {
@@ -347,21 +363,30 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             parser->capture = CAPTURE_NONE;
             parser->state = HEADER_NAME;
             break; /* the byte is the name's first */
-        case HEADER_NAME:
+        case HEADER_NAME: {
+            /* A run of name bytes at once; the ':' or LF that ends it is handled below, next. */
+            size_t start = i;
+            while (i < length && data[i] != ':' && data[i] != '\n') {
+                if (parser->name_length < sizeof parser->name) parser->name[parser->name_length++] = (char)data[i];
+                else parser->name_too_long = true;
+                i++;
+            }
+            if (i > start) {
+                parser->header_bytes += (uint32_t)(i - start - 1);
+                if (parser->header_bytes > HEADER_LIMIT) return fail(parser, start, consumed);
+                break;
+            }
             if (c == ':') {
                 parser->capture = capture_for(parser);
                 parser->value_started = false;
                 begin_value(parser);
                 parser->state = HEADER_VALUE;
-            } else if (c == '\n') {
-                parser->state = HEADER_LINE_START; /* a line without a colon: ignored */
-            } else if (parser->name_length < sizeof parser->name) {
-                parser->name[parser->name_length++] = (char)c;
             } else {
-                parser->name_too_long = true;
+                parser->state = HEADER_LINE_START; /* a line without a colon: ignored */
             }
             i++;
             break;
+        }
         case HEADER_VALUE: {
             if (c == '\n') {
                 if (!end_value(parser)) return fail(parser, i, consumed);

@@ -142,9 +142,12 @@ static void request_headers_done(otel_http_connection *connection) {
     /* An entry span continues the incoming context or starts a trace: never a
      * child of what happens to be current on this thread. */
     otel_carrier carrier = {.user = (void *)parser, .get = request_header};
-    otel_context *parent = host->propagation_extract(host->context_root(), &carrier);
-    host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent, connection->message_started_ns, &request->span);
-    host->context_release(parent);
+    bool carried = parser->traceparent.length || parser->tracestate.length || parser->baggage.length;
+    /* Without propagation headers the root itself: no context to make, and the core's fast path. */
+    otel_context *parent = carried ? host->propagation_extract(host->context_root(), &carrier) : NULL;
+    host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : host->context_root(),
+                        connection->message_started_ns, &request->span);
+    if (parent) host->context_release(parent);
     if (host->span_is_recording(&request->span)) {
         otel_attribute attributes[13];
         size_t count = 0;

@@ -4,6 +4,7 @@
 
 __thread otel_shim_current_span otel_shim_tls_current_span __attribute__((tls_model("initial-exec")));
 void *otel_shim_default_tracer;
+const void *otel_shim_root_context;
 
 /* A new non-zero span id (W3C trace-context §3.2.2.4: all zeroes is invalid). */
 static inline uint64_t new_span_id(otel_shim_rng *rng) {
@@ -28,10 +29,12 @@ static inline bool leaf_drops(const otel_shim_sampling_leaf *leaf, uint64_t trac
  * `trace_id` for the SDK, whose decision must be about the same id. */
 static inline __attribute__((always_inline)) bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out,
                                  uint64_t trace_id[2]) {
-    if (!tracer || parent) return false;
+    /* The parent is the thread's current span, or (the root context) none: a new trace. */
+    static const otel_shim_current_span no_parent = {.state = OTEL_SHIM_CURRENT_NONE};
+    if (!tracer || (parent && (const void *)parent != __atomic_load_n(&otel_shim_root_context, __ATOMIC_RELAXED))) return false;
     const otel_shim_span_plan *plan = ((const otel_shim_tracer_handle *)tracer)->plan;
     if (!plan || !plan->built_in_ids) return false;
-    const otel_shim_current_span *current = &otel_shim_tls_current_span;
+    const otel_shim_current_span *current = parent ? &no_parent : &otel_shim_tls_current_span;
     const otel_shim_sampling_leaf *leaf;
     uint64_t high, low;
     uint8_t flags;

@@ -233,6 +233,14 @@ static inline void otel_shim_set_default_tracer(void *handle) {
     __atomic_store_n(&otel_shim_default_tracer, handle, __ATOMIC_RELEASE);
 }
 
+/* The root context's handle (what otel_context_root returns), so that a
+ * span started with it as parent, a new trace, takes the fast path too.
+ * Set by OTelCore when it first hands the root context out. */
+extern const void *otel_shim_root_context;
+static inline void otel_shim_set_root_context(const void *root) {
+    __atomic_store_n(&otel_shim_root_context, root, __ATOMIC_RELEASE);
+}
+
 /* The fast path for a span whose parent is the calling thread's current
  * span, for Swift callers: true when `tracer`'s built-in sampler drops it,
  * with `out` filled (no `impl`). False otherwise; then `trace_id` holds the

@@ -164,7 +164,9 @@ public func cContextCurrent() -> OpaquePointer? {
 
 @_cdecl("otel_context_root")
 public func cContextRoot() -> OpaquePointer? {
-    OpaquePointer(Unmanaged.passUnretained(CContextBox.root).toOpaque())
+    let root = Unmanaged.passUnretained(CContextBox.root).toOpaque()
+    otel_shim_set_root_context(root) // spans started with it as parent take the C fast path
+    return OpaquePointer(root)
 }
 
 @_cdecl("otel_context_with_span")
