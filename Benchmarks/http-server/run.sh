@@ -73,11 +73,13 @@ measure() {
     echo "$rate $(per_request "$user_after - $user_before") $(per_request "$system_after - $system_before")"
 }
 
+cc -O2 -I"$root/Plugins/HTTPServer/include" -o "$work/parser_bench" "$here/parser_bench.c" "$root/Plugins/HTTPServer/http_parser.c"
 uname -srm; nproc; date -u; /usr/sbin/nginx -v 2>&1; { wrk --version 2>&1 || true; } | head -1
 instrumented=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none --)
 bare=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --)
 sampled=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none
          --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --)
+"$work/parser_bench"
 printf '%-44s %11s %10s %12s\n' "configuration" "requests/s" "user µs/req" "system µs/req"
 for round in $(seq "$rounds"); do
     for configuration in uninstrumented instrumented sampled bare; do

@@ -106,11 +106,26 @@ static void field_trim(field_view field) {
         field.text[--(*field.length)] = '\0';
 }
 
+/* Forgets the last message: its fields emptied (not the whole buffers, which
+ * would cost a 7 KiB memset per request), its framing and counters reset. */
 static void begin_message(otel_http_parser *parser) {
-    bool is_request = parser->is_request, no_body = parser->no_body_expected;
-    otel_http_parser_init(parser, is_request);
-    parser->no_body_expected = no_body;
-    parser->state = is_request ? METHOD : STATUS_VERSION;
+    field_clear(VIEW(parser->method));
+    field_clear(VIEW(parser->target));
+    field_clear(VIEW(parser->host));
+    field_clear(VIEW(parser->user_agent));
+    field_clear(VIEW(parser->forwarded_for));
+    field_clear(VIEW(parser->traceparent));
+    field_clear(VIEW(parser->tracestate));
+    field_clear(VIEW(parser->baggage));
+    field_clear(VIEW(parser->framing));
+    parser->version_minor = parser->status = 0;
+    parser->interim = parser->upgrade = parser->until_close = false;
+    parser->capture = CAPTURE_NONE;
+    parser->header_bytes = parser->name_length = 0;
+    parser->name_too_long = parser->chunked = parser->has_length = parser->value_started = false;
+    parser->remaining = 0;
+    parser->hex_digits = 0;
+    parser->state = parser->is_request ? METHOD : STATUS_VERSION;
 }
 
 static bool same_name(const otel_http_parser *parser, const char *name) {
@@ -124,18 +139,24 @@ static bool same_name(const otel_http_parser *parser, const char *name) {
     return true;
 }
 
-/* Which field the value of the header just named goes to. */
+/* Which field the value of the header just named goes to (one comparison: by length first). */
 static int capture_for(const otel_http_parser *parser) {
-    if (same_name(parser, "content-length")) return CAPTURE_CONTENT_LENGTH;
-    if (same_name(parser, "transfer-encoding")) return CAPTURE_TRANSFER_ENCODING;
+    switch (parser->name_length) {
+    case 14: return same_name(parser, "content-length") ? CAPTURE_CONTENT_LENGTH : CAPTURE_NONE;
+    case 17: return same_name(parser, "transfer-encoding") ? CAPTURE_TRANSFER_ENCODING : CAPTURE_NONE;
+    default: break;
+    }
     if (!parser->is_request) return CAPTURE_NONE;
-    if (same_name(parser, "host")) return CAPTURE_HOST;
-    if (same_name(parser, "user-agent")) return CAPTURE_USER_AGENT;
-    if (same_name(parser, "x-forwarded-for")) return CAPTURE_FORWARDED_FOR;
-    if (same_name(parser, "traceparent")) return CAPTURE_TRACEPARENT;
-    if (same_name(parser, "tracestate")) return CAPTURE_TRACESTATE;
-    if (same_name(parser, "baggage")) return CAPTURE_BAGGAGE;
-    return CAPTURE_NONE;
+    switch (parser->name_length) {
+    case 4: return same_name(parser, "host") ? CAPTURE_HOST : CAPTURE_NONE;
+    case 7: return same_name(parser, "baggage") ? CAPTURE_BAGGAGE : CAPTURE_NONE;
+    case 10:
+        if (same_name(parser, "user-agent")) return CAPTURE_USER_AGENT;
+        return same_name(parser, "tracestate") ? CAPTURE_TRACESTATE : CAPTURE_NONE;
+    case 11: return same_name(parser, "traceparent") ? CAPTURE_TRACEPARENT : CAPTURE_NONE;
+    case 15: return same_name(parser, "x-forwarded-for") ? CAPTURE_FORWARDED_FOR : CAPTURE_NONE;
+    default: return CAPTURE_NONE;
+    }
 }
 
 static bool captured_view(otel_http_parser *parser, field_view *view) {
@@ -165,14 +186,34 @@ static void begin_value(otel_http_parser *parser) {
     }
 }
 
-static void capture_byte(otel_http_parser *parser, uint8_t c) {
-    if (parser->capture == CAPTURE_FORWARDED_FOR && c == ',') parser->capture = CAPTURE_NONE; /* its first entry */
+/* Captures a run of the current header's value (no line end in it). */
+static void capture_run(otel_http_parser *parser, const uint8_t *bytes, size_t count) {
     field_view view;
     if (!captured_view(parser, &view)) return;
-    /* Control characters (but the tab, and the CR trimmed at the line's end) are not
-     * allowed in a field value (RFC 9110 §5.5): the value is cut there. */
-    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) *view.truncated = true;
-    else field_append(view, c);
+    size_t start = 0;
+    if (!parser->value_started) { /* leading whitespace is not part of the value (RFC 9110 §5.5) */
+        while (start < count && (bytes[start] == ' ' || bytes[start] == '\t')) start++;
+        if (start == count) return;
+        parser->value_started = true;
+    }
+    size_t end = start;
+    while (end < count) {
+        uint8_t c = bytes[end];
+        /* Control characters (but the tab, and the CR trimmed at the line's end) are not
+         * allowed in a field value: the value is cut there. X-Forwarded-For: its first entry. */
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+            field_append_run(view, bytes + start, end - start);
+            *view.truncated = true;
+            return;
+        }
+        if (c == ',' && parser->capture == CAPTURE_FORWARDED_FOR) {
+            field_append_run(view, bytes + start, end - start);
+            parser->capture = CAPTURE_NONE;
+            return;
+        }
+        end++;
+    }
+    field_append_run(view, bytes + start, end - start);
 }
 
 static bool ends_with_chunked(const char *text, size_t length) {
@@ -259,8 +300,8 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
     while (i < length) {
         uint8_t c = data[i];
         int state = parser->state;
-        /* Start line and header section: bounded. */
-        if (state >= METHOD && state <= HEADERS_END_LF && ++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
+        /* Start line and header section are bounded (HEADER_LIMIT): the states that
+         * consume runs count them; the others take a bounded number of bytes each. */
         switch (state) {
         case IDLE:
             if (c == '\r' || c == '\n') {
@@ -272,8 +313,8 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             return OTEL_HTTP_MESSAGE_BEGIN;
         case METHOD:
             if (c == ' ' && parser->method.length) parser->state = TARGET;
-            else if (is_token(c)) field_append(VIEW(parser->method), c);
-            else return fail(parser, i, consumed);
+            else if (is_token(c) && !parser->method.truncated) field_append(VIEW(parser->method), c);
+            else return fail(parser, i, consumed); /* not a token, or no method this long */
             i++;
             break;
         case TARGET: {
@@ -282,7 +323,7 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             while (i < length && data[i] > ' ' && data[i] != 0x7f) i++;
             if (i > start) {
                 field_append_run(VIEW(parser->target), data + start, i - start);
-                parser->header_bytes += (uint32_t)(i - start - 1);
+                parser->header_bytes += (uint32_t)(i - start);
                 if (parser->header_bytes > HEADER_LIMIT) return fail(parser, start, consumed);
                 break;
             }
@@ -335,8 +376,8 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
         case REASON: { /* skipped up to the line's end (its CR included) */
             const uint8_t *line_end = memchr(data + i, '\n', length - i);
             size_t run = (line_end ? (size_t)(line_end - data) + 1 : length) - i;
-            if (parser->header_bytes - 1 + run > HEADER_LIMIT) return fail(parser, i, consumed);
-            parser->header_bytes += (uint32_t)run - 1;
+            if (parser->header_bytes + run > HEADER_LIMIT) return fail(parser, i, consumed);
+            parser->header_bytes += (uint32_t)run;
             if (line_end) parser->state = HEADER_LINE_START;
             i += run;
             break;
@@ -347,6 +388,7 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             i++;
             break;
         case HEADER_LINE_START:
+            if (++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
             if (c == '\r') {
                 parser->state = HEADERS_END_LF;
                 i++;
@@ -366,13 +408,15 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
         case HEADER_NAME: {
             /* A run of name bytes at once; the ':' or LF that ends it is handled below, next. */
             size_t start = i;
+            uint32_t kept = parser->name_length;
             while (i < length && data[i] != ':' && data[i] != '\n') {
-                if (parser->name_length < sizeof parser->name) parser->name[parser->name_length++] = (char)data[i];
+                if (kept < sizeof parser->name) parser->name[kept++] = (char)data[i];
                 else parser->name_too_long = true;
                 i++;
             }
+            parser->name_length = kept;
             if (i > start) {
-                parser->header_bytes += (uint32_t)(i - start - 1);
+                parser->header_bytes += (uint32_t)(i - start);
                 if (parser->header_bytes > HEADER_LIMIT) return fail(parser, start, consumed);
                 break;
             }
@@ -398,16 +442,9 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
              * whitespace is not part of the value). Counted against the header limit. */
             const uint8_t *line_end = memchr(data + i, '\n', length - i);
             size_t run = (line_end ? (size_t)(line_end - data) : length) - i;
-            if (parser->header_bytes - 1 + run > HEADER_LIMIT) return fail(parser, i, consumed);
-            parser->header_bytes += (uint32_t)run - 1;
-            if (parser->capture != CAPTURE_NONE) {
-                for (size_t j = 0; j < run; j++) {
-                    uint8_t byte = data[i + j];
-                    if (!parser->value_started && (byte == ' ' || byte == '\t')) continue;
-                    parser->value_started = true;
-                    capture_byte(parser, byte);
-                }
-            }
+            if (parser->header_bytes + run > HEADER_LIMIT) return fail(parser, i, consumed);
+            parser->header_bytes += (uint32_t)run;
+            if (parser->capture != CAPTURE_NONE) capture_run(parser, data + i, run);
             i += run;
             break;
         }
