@@ -282,6 +282,40 @@ static void end_headers(otel_http_parser *parser) {
     }
 }
 
+/* A whole header line in the buffer at once (the usual case): its name
+ * matched once, its value skipped or captured in one run. Counts it against
+ * the header limit exactly as the byte-by-byte states would (the line's
+ * bytes but its colon and LF; a line without a colon, one more). Returns
+ * false, consuming nothing, when the line ends beyond the buffer; sets the
+ * state FAILED when the line breaks a limit or its value is invalid. */
+static bool header_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
+    const uint8_t *line_end = memchr(line, '\n', available);
+    if (!line_end) return false;
+    size_t length = (size_t)(line_end - line);
+    const uint8_t *colon = memchr(line, ':', length);
+    /* The first byte was counted on entering the line; the byte-by-byte states count it twice. */
+    uint64_t total = (uint64_t)parser->header_bytes + (colon ? length - 1 : length);
+    if (total > HEADER_LIMIT) {
+        parser->state = FAILED;
+        return true;
+    }
+    parser->header_bytes = (uint32_t)total;
+    *position += length + 1;
+    parser->state = HEADER_LINE_START;
+    if (!colon) return true; /* a line without a colon: ignored */
+    size_t name_length = (size_t)(colon - line);
+    size_t kept = name_length < sizeof parser->name ? name_length : sizeof parser->name;
+    memcpy(parser->name, line, kept);
+    parser->name_length = (uint32_t)kept;
+    parser->name_too_long = name_length > sizeof parser->name;
+    parser->capture = capture_for(parser);
+    parser->value_started = false;
+    begin_value(parser);
+    if (parser->capture != CAPTURE_NONE) capture_run(parser, colon + 1, length - name_length - 1);
+    if (!end_value(parser)) parser->state = FAILED;
+    return true;
+}
+
 static otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consumed) {
     parser->state = FAILED;
     *consumed = at;
@@ -403,7 +437,11 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             parser->name_length = 0;
             parser->name_too_long = false;
             parser->capture = CAPTURE_NONE;
-            parser->state = HEADER_NAME;
+            if (header_line(parser, data + i, length - i, &i)) {
+                if (parser->state == FAILED) return fail(parser, i, consumed);
+                break;
+            }
+            parser->state = HEADER_NAME; /* the line goes on past this buffer: byte by byte */
             break; /* the byte is the name's first */
         case HEADER_NAME: {
             /* A run of name bytes at once; the ':' or LF that ends it is handled below, next. */
