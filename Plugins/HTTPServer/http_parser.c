@@ -128,35 +128,40 @@ static void begin_message(otel_http_parser *parser) {
     parser->state = parser->is_request ? METHOD : STATUS_VERSION;
 }
 
-static bool same_name(const otel_http_parser *parser, const char *name) {
-    size_t length = strlen(name);
-    if (parser->name_too_long || parser->name_length != length) return false;
+/* Whether `bytes` spell the lower-case header name `lower`, in any case. */
+static bool same_name(const uint8_t *bytes, const char *lower, size_t length) {
     for (size_t i = 0; i < length; i++) {
-        char c = parser->name[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
-        if (c != name[i]) return false;
+        uint8_t c = bytes[i];
+        if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
+        if (c != (uint8_t)lower[i]) return false;
     }
     return true;
 }
 
-/* Which field the value of the header just named goes to (one comparison: by length first). */
-static int capture_for(const otel_http_parser *parser) {
-    switch (parser->name_length) {
-    case 14: return same_name(parser, "content-length") ? CAPTURE_CONTENT_LENGTH : CAPTURE_NONE;
-    case 17: return same_name(parser, "transfer-encoding") ? CAPTURE_TRANSFER_ENCODING : CAPTURE_NONE;
+/* Which field the value of the header named `name` goes to (one comparison: by length first). */
+static int capture_for_name(bool is_request, const uint8_t *name, size_t length) {
+#define NAMED(lower, capture) (same_name(name, lower, sizeof lower - 1) ? (capture) : CAPTURE_NONE)
+    switch (length) {
+    case 14: return NAMED("content-length", CAPTURE_CONTENT_LENGTH);
+    case 17: return NAMED("transfer-encoding", CAPTURE_TRANSFER_ENCODING);
     default: break;
     }
-    if (!parser->is_request) return CAPTURE_NONE;
-    switch (parser->name_length) {
-    case 4: return same_name(parser, "host") ? CAPTURE_HOST : CAPTURE_NONE;
-    case 7: return same_name(parser, "baggage") ? CAPTURE_BAGGAGE : CAPTURE_NONE;
-    case 10:
-        if (same_name(parser, "user-agent")) return CAPTURE_USER_AGENT;
-        return same_name(parser, "tracestate") ? CAPTURE_TRACESTATE : CAPTURE_NONE;
-    case 11: return same_name(parser, "traceparent") ? CAPTURE_TRACEPARENT : CAPTURE_NONE;
-    case 15: return same_name(parser, "x-forwarded-for") ? CAPTURE_FORWARDED_FOR : CAPTURE_NONE;
+    if (!is_request) return CAPTURE_NONE;
+    switch (length) {
+    case 4: return NAMED("host", CAPTURE_HOST);
+    case 7: return NAMED("baggage", CAPTURE_BAGGAGE);
+    case 10: return same_name(name, "user-agent", 10) ? CAPTURE_USER_AGENT : NAMED("tracestate", CAPTURE_TRACESTATE);
+    case 11: return NAMED("traceparent", CAPTURE_TRACEPARENT);
+    case 15: return NAMED("x-forwarded-for", CAPTURE_FORWARDED_FOR);
     default: return CAPTURE_NONE;
     }
+#undef NAMED
+}
+
+/* The same for the name gathered byte by byte (a line split across reads). */
+static int capture_for(const otel_http_parser *parser) {
+    if (parser->name_too_long) return CAPTURE_NONE;
+    return capture_for_name(parser->is_request, (const uint8_t *)parser->name, parser->name_length);
 }
 
 static bool captured_view(otel_http_parser *parser, field_view *view) {
@@ -304,15 +309,63 @@ static bool header_line(otel_http_parser *parser, const uint8_t *line, size_t av
     parser->state = HEADER_LINE_START;
     if (!colon) return true; /* a line without a colon: ignored */
     size_t name_length = (size_t)(colon - line);
-    size_t kept = name_length < sizeof parser->name ? name_length : sizeof parser->name;
-    memcpy(parser->name, line, kept);
-    parser->name_length = (uint32_t)kept;
-    parser->name_too_long = name_length > sizeof parser->name;
-    parser->capture = capture_for(parser);
+    parser->capture = capture_for_name(parser->is_request, line, name_length);
+    if (parser->capture == CAPTURE_NONE) return true; /* most lines: nothing kept */
     parser->value_started = false;
     begin_value(parser);
     if (parser->capture != CAPTURE_NONE) capture_run(parser, colon + 1, length - name_length - 1);
     if (!end_value(parser)) parser->state = FAILED;
+    return true;
+}
+
+/* A whole request line in the buffer (the usual case): method, target and
+ * version taken at once, with what the byte-by-byte states would keep and
+ * count. Returns false, changing nothing, for anything else (a line split
+ * across reads, a method too long, bytes that are not HTTP/1.x): those
+ * states then decide, error included. */
+static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
+    const uint8_t *line_end = memchr(line, '\n', available);
+    if (!line_end) return false;
+    size_t length = (size_t)(line_end - line);
+    size_t method = 0;
+    while (method < length && is_token(line[method])) method++;
+    if (!method || method > sizeof parser->method.text - 1 || method == length || line[method] != ' ') return false;
+    size_t target_start = method + 1, target_end = target_start;
+    while (target_end < length && line[target_end] > ' ' && line[target_end] != 0x7f) target_end++;
+    size_t target = target_end - target_start, digit = target_end + sizeof VERSION_PREFIX;
+    if (!target || target > HEADER_LIMIT || digit >= length || line[target_end] != ' ' ||
+        memcmp(line + target_end + 1, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 ||
+        line[digit] < '0' || line[digit] > '9' || !(length == digit + 1 || (length == digit + 2 && line[digit + 1] == '\r')))
+        return false;
+    field_append_run(VIEW(parser->method), line, method);
+    field_append_run(VIEW(parser->target), line + target_start, target);
+    parser->header_bytes += (uint32_t)target;
+    parser->version_minor = line[digit] - '0';
+    parser->state = HEADER_LINE_START;
+    *position += length + 1;
+    return true;
+}
+
+/* A whole status line in the buffer, as request_line. */
+static bool status_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
+    const uint8_t *line_end = memchr(line, '\n', available);
+    if (!line_end) return false;
+    size_t length = (size_t)(line_end - line);
+    if (length < 12 || memcmp(line, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 || line[8] != ' ') return false;
+    for (size_t i = 9; i < 12; i++)
+        if (line[i] < '0' || line[i] > '9') return false;
+    if (line[7] < '0' || line[7] > '9') return false;
+    if (length == 12 || (length == 13 && line[12] == '\r')) {
+        /* no reason phrase */
+    } else if (line[12] == ' ' && length - 12 <= HEADER_LIMIT) {
+        parser->header_bytes += (uint32_t)(length - 12); /* the reason phrase and its line end, as REASON counts */
+    } else {
+        return false;
+    }
+    parser->version_minor = line[7] - '0';
+    parser->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    parser->state = HEADER_LINE_START;
+    *position += length + 1;
     return true;
 }
 
@@ -346,6 +399,7 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             *consumed = i;
             return OTEL_HTTP_MESSAGE_BEGIN;
         case METHOD:
+            if (!parser->method.length && !parser->method.truncated && request_line(parser, data + i, length - i, &i)) break;
             if (c == ' ' && parser->method.length) parser->state = TARGET;
             else if (is_token(c) && !parser->method.truncated) field_append(VIEW(parser->method), c);
             else return fail(parser, i, consumed); /* not a token, or no method this long */
@@ -369,6 +423,7 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
         }
         case REQUEST_VERSION: case STATUS_VERSION: {
             size_t matched = parser->name_length;
+            if (state == STATUS_VERSION && !matched && status_line(parser, data + i, length - i, &i)) break;
             if (matched < sizeof VERSION_PREFIX - 1) {
                 if (c != (uint8_t)VERSION_PREFIX[matched]) return fail(parser, i, consumed);
             } else if (matched == sizeof VERSION_PREFIX - 1) {
