@@ -2,15 +2,16 @@
  * request, both directions, as the server instrumentation parses them. */
 #include "otel_http_parser.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 static const char req[] = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:18094\r\n\r\n";
 static const char resp[] = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Wed, 25 Nov 2026 18:06:28 GMT\r\nContent-Type: text/html\r\nContent-Length: 612\r\nLast-Modified: Wed, 25 Nov 2026 18:06:27 GMT\r\nConnection: keep-alive\r\nETag: \"6b0723a3-264\"\r\nAccept-Ranges: bytes\r\n\r\n";
-int main(void) {
+int main(int argc, char **argv) {
     static otel_http_parser a, b;
     otel_http_parser_init(&a, true); otel_http_parser_init(&b, false);
     struct timespec t0, t1; clock_gettime(CLOCK_MONOTONIC, &t0);
-    int n = 2000000; unsigned events = 0;
+    int n = argc > 1 ? atoi(argv[1]) : 2000000; unsigned events = 0;
     for (int k = 0; k < n; k++) {
         size_t off = 0, used; const uint8_t *d = (const uint8_t *)req; size_t len = sizeof req - 1;
         for (;;) { int e = otel_http_parse(&a, d + off, len - off, &used); off += used; if (e == 0 || e == 4) break; events++; }

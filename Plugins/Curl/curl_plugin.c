@@ -221,7 +221,7 @@ static otel_attribute int_attribute(const char *key, int64_t value) {
  * an unknown one, HTTP spans, "Name"), with the request's attributes. */
 static void start_transfer_span(const request_facts *facts, otel_span *span) {
     host->span_start(tracer, facts->original_method ? "HTTP" : facts->method, OTEL_SPAN_KIND_CLIENT, NULL, span);
-    if (!host->span_is_recording(span)) return;
+    if (!otel_plugin_span_is_recording(host, span)) return;
     char full[2048];
     char address[256];
     otel_attribute attributes[6];
@@ -339,7 +339,7 @@ static void finish_transfer(CURL *handle, const request_facts *facts, otel_span 
         if (protocol) attributes[count++] = text_attribute("network.protocol.version", protocol);
         host->instrument_record_double(duration, seconds, attributes, count);
     }
-    if (host->span_is_recording(span)) {
+    if (otel_plugin_span_is_recording(host, span)) {
         otel_attribute attributes[5];
         size_t count = 0;
         if (status) attributes[count++] = int_attribute("http.response.status_code", status);
@@ -370,7 +370,7 @@ static CURLcode wrapped_perform(CURL *handle) {
     start_transfer_span(&facts, &span);
     struct curl_slist *injected = inject_headers(handle, record, &span);
     uint64_t started = host->instrument_enabled(duration) ? monotonic_now() : 0;
-    bool current = host->span_is_recording(&span);
+    bool current = otel_plugin_span_is_recording(host, &span);
     otel_context_token token = current ? host->span_make_current(&span) : 0;
     host->hook_exit();
     errno = saved;

@@ -56,6 +56,14 @@ static bool is_token(uint8_t c) { /* RFC 9110 §5.6.2 tchar */
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* Bytes a captured field value may hold (RFC 9110 §5.5): not the control
+ * characters, but the tab, and the CR that the line's end trims. */
+static const bool value_byte[256] = {
+    ['\t'] = true, ['\r'] = true,
+    [0x20 ... 0x7e] = true,
+    [0x80 ... 0xff] = true,
+};
+
 static int hex_value(uint8_t c) {
     if (c >= '0' && c <= '9') return c - '0';
     if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
@@ -202,16 +210,22 @@ static void capture_run(otel_http_parser *parser, const uint8_t *bytes, size_t c
         parser->value_started = true;
     }
     size_t end = start;
+    if (parser->capture != CAPTURE_FORWARDED_FOR) { /* the usual case: only a stray control byte stops it */
+        while (end < count && value_byte[bytes[end]]) end++;
+        field_append_run(view, bytes + start, end - start);
+        if (end < count) *view.truncated = true;
+        return;
+    }
     while (end < count) {
         uint8_t c = bytes[end];
         /* Control characters (but the tab, and the CR trimmed at the line's end) are not
          * allowed in a field value: the value is cut there. X-Forwarded-For: its first entry. */
-        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+        if (!value_byte[c]) {
             field_append_run(view, bytes + start, end - start);
             *view.truncated = true;
             return;
         }
-        if (c == ',' && parser->capture == CAPTURE_FORWARDED_FOR) {
+        if (c == ',') {
             field_append_run(view, bytes + start, end - start);
             parser->capture = CAPTURE_NONE;
             return;

@@ -148,7 +148,7 @@ static void request_headers_done(otel_http_connection *connection) {
     host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : host->context_root(),
                         connection->message_started_ns, &request->span);
     if (parent) host->context_release(parent);
-    if (host->span_is_recording(&request->span)) {
+    if (otel_plugin_span_is_recording(host, &request->span)) {
         otel_attribute attributes[13];
         size_t count = 0;
         attributes[count++] = text_attribute("http.request.method", request->method);
@@ -243,7 +243,7 @@ static void finish_request(otel_http_connection *connection, int status) {
         attributes[count++] = text_attribute("url.scheme", "http");
         host->instrument_record_double(duration, seconds, attributes, count);
     }
-    if (host->span_is_recording(&request->span)) {
+    if (otel_plugin_span_is_recording(host, &request->span)) {
         if (status) host->span_set_int(&request->span, "http.response.status_code", status);
         if (error) {
             host->span_set_string(&request->span, "error.type", error);

@@ -237,7 +237,7 @@ static void record_duration(uint64_t started, const statement_name *name, sqlite
  * values). Records the operation's duration when it was timed. */
 static void finish(otel_span *span, int code, sqlite3 *db, const statement_name *name, uint64_t started) {
     record_duration(started, name, db, code);
-    if (failed(code) && host->span_is_recording(span)) {
+    if (failed(code) && otel_plugin_span_is_recording(host, span)) {
         char number[16];
         snprintf(number, sizeof number, "%d", code);
         host->span_set_string(span, "db.response.status_code", number);
@@ -315,7 +315,7 @@ static int wrapped_step(sqlite3_stmt *stmt) {
     statement_name name;
     otel_span span;
     start_statement_span(sql, &name, &span);
-    if (host->span_is_recording(&span)) {
+    if (otel_plugin_span_is_recording(host, &span)) {
         describe(&span, &name, sql, lib.bind_parameter_count && lib.bind_parameter_count(stmt) > 0, lib.db_handle(stmt));
     }
     uint64_t started = duration_start();
@@ -323,7 +323,7 @@ static int wrapped_step(sqlite3_stmt *stmt) {
     errno = saved;
     int code = real_step(stmt);
     saved = errno;
-    if (code != SQLITE_ROW || (!(span.impl && host->span_is_recording(&span)) && !started) || !remember(stmt, &span, started))
+    if (code != SQLITE_ROW || (!otel_plugin_span_is_recording(host, &span) && !started) || !remember(stmt, &span, started))
         finish(&span, code, lib.db_handle(stmt), &name, code == SQLITE_ROW ? 0 : started);
     errno = saved;
     return code;
@@ -346,7 +346,7 @@ static int wrapped_finalize(sqlite3_stmt *stmt) { return end_open_span(stmt, rea
 static int exec_with_span(otel_span *span, const statement_name *name, sqlite3 *db, const char *sql,
                           int (*callback)(void *, int, char **, char **), void *argument, char **error) {
     int saved = errno;
-    if (host->span_is_recording(span)) describe(span, name, sql, 0, db);
+    if (otel_plugin_span_is_recording(host, span)) describe(span, name, sql, 0, db);
     uint64_t started = duration_start();
     errno = saved;
     int code = real_exec(db, sql, callback, argument, error);
@@ -375,7 +375,7 @@ static int wrapped_exec(sqlite3 *db, const char *sql, int (*callback)(void *, in
     statement_name name; /* of the first statement (the one otel_sql_summarize reads) */
     otel_span span;
     start_statement_span(sql, &name, &span);
-    int traced = (host->span_is_recording(&span) || host->instrument_enabled(duration)) && resolve_library((void *)real_exec);
+    int traced = (otel_plugin_span_is_recording(host, &span) || host->instrument_enabled(duration)) && resolve_library((void *)real_exec);
     host->hook_exit();
     if (!traced) {
         otel_plugin_span_end(host, &span);
@@ -432,7 +432,7 @@ static void prepare_failed(sqlite3 *db, const char *sql, int length, int code) {
     statement_name name;
     otel_span span;
     start_statement_span(text, &name, &span);
-    if (host->span_is_recording(&span)) describe(&span, &name, text, 0, db);
+    if (otel_plugin_span_is_recording(host, &span)) describe(&span, &name, text, 0, db);
     free(text);
     finish(&span, code, db, &name, 0); /* not timed: the duration metric counts executions */
     host->hook_exit();

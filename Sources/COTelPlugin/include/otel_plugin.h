@@ -127,6 +127,13 @@ typedef struct otel_host_api {
     void *reserved_logs[14];
 } otel_host_api;
 
+/** Whether `span` records, with no call at all for a span that holds
+ *  nothing (`impl` NULL): the question every wrapper asks of a span that
+ *  is usually not sampled. */
+static inline bool otel_plugin_span_is_recording(const otel_host_api *host, const otel_span *span) {
+    return span->impl && host->span_is_recording(span);
+}
+
 /** Ends `span` through `host`, with no call at all for a span that holds
  *  nothing (`impl` NULL, otel_core.h): a wrapper's span that is not sampled. */
 static inline void otel_plugin_span_end(const otel_host_api *host, otel_span *span) {

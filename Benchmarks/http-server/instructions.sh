@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Instructions nginx executes in user space per request (callgrind: exact and
+# repeatable, where timings on a shared 2-CPU machine are not), uninstrumented
+# and under otel-instrument, and which functions the added ones are in
+# (docs/performance.md). A request is one keep-alive GET of a 612-byte file;
+# the per-request figure is the difference between 1 000 and 5 000 requests,
+# which removes start-up and exit. Needs nginx and valgrind (apt-get).
+#
+#   Benchmarks/http-server/instructions.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+work="$(mktemp -d)"
+chmod 755 "$work"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+(cd "$root" && make >/dev/null && make install-files CONFIG=release PREFIX="$work/prefix" >/dev/null)
+# Valgrind 3.19 cannot read the DWARF 5 that Swift writes: a copy without debug information.
+strip --strip-debug "$work/prefix/lib/otel-native/"*.so
+mkdir -p "$work/www"
+head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+cat > "$work/site.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/site.pid;
+error_log $work/site.error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    fastcgi_temp_path $work/fastcgi;
+    uwsgi_temp_path $work/uwsgi;
+    scgi_temp_path $work/scgi;
+    server { listen 127.0.0.1:$port; root $work/www; }
+}
+CONF
+
+# Runs nginx under callgrind for N requests; the profile goes to $work/out.LABEL.N.
+profile() { # label, requests, prefix command...
+    local label="$1" requests="$2"
+    shift 2
+    "$@" valgrind --tool=callgrind --callgrind-out-file="$work/out.$label.$requests" \
+        /usr/sbin/nginx -c "$work/site.conf" -e "$work/site.error.log" 2>"$work/valgrind.log" &
+    local pid=$!
+    for _ in $(seq 300); do (echo > /dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+    python3 - "$port" "$requests" <<'PY'
+import http.client, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for _ in range(int(sys.argv[2])):
+    connection.request("GET", "/index.html")
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200
+PY
+    kill -QUIT "$(cat "$work/site.pid")"
+    wait "$pid" || true
+}
+
+instrument=("$work/prefix/bin/otel-instrument" --metrics_exporter otlp --logs_exporter none
+            --exporter_otlp_endpoint http://127.0.0.1:9 --)
+for configuration in uninstrumented unsampled sampled; do
+    case "$configuration" in
+    uninstrumented) prefix=(env) ;;
+    unsampled) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_sampler always_off --) ;;
+    sampled) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_exporter none --) ;;
+    esac
+    profile "$configuration" 1000 "${prefix[@]}"
+    profile "$configuration" 5000 "${prefix[@]}"
+done
+
+python3 - "$work" <<'PY'
+import re, subprocess, sys
+work = sys.argv[1]
+def functions(path):
+    text = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
+    counts = {}
+    for line in text.splitlines():
+        match = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:.*?:)?(\S+) \[(.*)\]$", line)
+        if match:
+            name = f"{match.group(2)} ({match.group(3).rsplit('/', 1)[-1]})"
+            counts[name] = counts.get(name, 0) + int(match.group(1).replace(",", ""))
+    return counts
+def per_request(label):
+    few, many = functions(f"{work}/out.{label}.1000"), functions(f"{work}/out.{label}.5000")
+    return {name: (many.get(name, 0) - few.get(name, 0)) / 4000 for name in set(few) | set(many)}
+base = per_request("uninstrumented")
+print(f"{'uninstrumented':<46} {sum(base.values()):8.0f} instructions per request")
+for label, title in (("unsampled", "instrumented, span not sampled, metric on"), ("sampled", "instrumented, every span sampled, no exporter")):
+    counts = per_request(label)
+    added = {name: counts.get(name, 0) - base.get(name, 0) for name in set(counts) | set(base)}
+    print(f"{title:<46} {sum(counts.values()):8.0f} (+{sum(added.values()):.0f}); most added:")
+    for name, count in sorted(added.items(), key=lambda item: -item[1])[:12]:
+        print(f"    {count:7.0f}  {name}")
+PY
