@@ -38,6 +38,8 @@ preload:
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/HTTPServer/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelHTTPServer.so \
 		Plugins/HTTPServer/http_server_plugin.c Plugins/HTTPServer/connections.c Plugins/HTTPServer/http_parser.c \
 		Plugins/HTTPSemconv/http_semconv.c
+	$(CC) $(PLUGIN_FLAGS) -IPlugins/Process/include -o $(BUILD)/libOTelProcess.so Plugins/Process/process_plugin.c \
+		Plugins/Process/child_environment.c
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/OTLP/include -o $(BUILD)/libOTelOTLP.so Plugins/OTLP/otlp_exporter.c Plugins/OTLP/http_client.c Plugins/OTLP/tls.c -ldl -lpthread
 
 test:
@@ -52,6 +54,6 @@ install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/otel-native $(DESTDIR)$(PREFIX)/include/otel-native \
 		$(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d
 	install -m 755 $(BUILD)/otel-instrument $(BUILD)/otel-instrument-tool $(DESTDIR)$(PREFIX)/bin/
-	install -m 755 $(BUILD)/libotel_preload.so $(BUILD)/libOTelRuntime.so $(BUILD)/libOTelDistro.so $(BUILD)/libOTelSQLite3.so $(BUILD)/libOTelCurl.so $(BUILD)/libOTelHTTPServer.so $(BUILD)/libOTelOTLP.so $(DESTDIR)$(PREFIX)/lib/otel-native/
+	install -m 755 $(BUILD)/libotel_preload.so $(BUILD)/libOTelRuntime.so $(BUILD)/libOTelDistro.so $(BUILD)/libOTelSQLite3.so $(BUILD)/libOTelCurl.so $(BUILD)/libOTelHTTPServer.so $(BUILD)/libOTelProcess.so $(BUILD)/libOTelOTLP.so $(DESTDIR)$(PREFIX)/lib/otel-native/
 	install -m 644 Sources/COTelCore/include/otel_core.h Sources/COTelPlugin/include/otel_plugin.h $(DESTDIR)$(PREFIX)/include/otel-native/
 	install -m 644 plugins.d/*.ini $(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d/

@@ -5,6 +5,30 @@
 __thread otel_shim_current_span otel_shim_tls_current_span __attribute__((tls_model("initial-exec")));
 void *otel_shim_default_tracer;
 const void *otel_shim_root_context;
+otel_shim_current_span otel_shim_process_parent;
+
+/* Entry spans begin a unit of work that arrives from outside (a request, a
+ * message): they continue what their caller sent, never the process span. */
+static inline bool is_entry(otel_span_kind kind) {
+    return kind == OTEL_SPAN_KIND_SERVER || kind == OTEL_SPAN_KIND_CONSUMER;
+}
+
+bool otel_shim_current_traceparent(char out[56]) {
+    const otel_shim_current_span *current = otel_shim_implicit_parent(false);
+    if (current->state == OTEL_SHIM_CURRENT_NONE) return false;
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    *p++ = '0'; *p++ = '0'; *p++ = '-';
+    uint64_t words[3] = {current->trace_id_high, current->trace_id_low, current->span_id};
+    for (int w = 0; w < 3; w++) {
+        for (int shift = 60; shift >= 0; shift -= 4) *p++ = hex[(words[w] >> shift) & 0xf];
+        if (w > 0) *p++ = '-'; /* the trace id is both high and low words */
+    }
+    *p++ = hex[current->trace_flags >> 4 & 0xf];
+    *p++ = hex[current->trace_flags & 0xf];
+    *p = '\0';
+    return true;
+}
 
 /* A new non-zero span id (W3C trace-context §3.2.2.4: all zeroes is invalid). */
 static inline uint64_t new_span_id(otel_shim_rng *rng) {
@@ -27,14 +51,15 @@ static inline bool leaf_drops(const otel_shim_sampling_leaf *leaf, uint64_t trac
 /* Fills `out` with a dropped span when the plan decides so from C alone.
  * When it returns false after making a new trace's id, that id is left in
  * `trace_id` for the SDK, whose decision must be about the same id. */
-static inline __attribute__((always_inline)) bool start_dropped(const otel_tracer *tracer, const otel_context *parent, otel_span *out,
-                                 uint64_t trace_id[2]) {
-    /* The parent is the thread's current span, or (the root context) none: a new trace. */
+static inline __attribute__((always_inline)) bool start_dropped(const otel_tracer *tracer, otel_span_kind kind, const otel_context *parent,
+                                                                otel_span *out, uint64_t trace_id[2]) {
+    /* The parent is the implicit one (the thread's current span, else the
+     * process's), or (the root context) none: a new trace. */
     static const otel_shim_current_span no_parent = {.state = OTEL_SHIM_CURRENT_NONE};
     if (!tracer || (parent && (const void *)parent != __atomic_load_n(&otel_shim_root_context, __ATOMIC_RELAXED))) return false;
     const otel_shim_span_plan *plan = ((const otel_shim_tracer_handle *)tracer)->plan;
     if (!plan || !plan->built_in_ids) return false;
-    const otel_shim_current_span *current = parent ? &no_parent : &otel_shim_tls_current_span;
+    const otel_shim_current_span *current = parent ? &no_parent : otel_shim_implicit_parent(is_entry(kind));
     const otel_shim_sampling_leaf *leaf;
     uint64_t high, low;
     uint8_t flags;
@@ -78,8 +103,8 @@ static inline __attribute__((always_inline)) bool start_dropped(const otel_trace
     return true;
 }
 
-bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span *out, uint64_t trace_id[2]) {
-    return start_dropped(tracer, NULL, out, trace_id);
+bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span_kind kind, otel_span *out, uint64_t trace_id[2]) {
+    return start_dropped(tracer, kind, NULL, out, trace_id);
 }
 
 /* The body of otel_span_start(_at), inlined into both. */
@@ -88,7 +113,7 @@ static inline void start_span(otel_tracer *tracer, const char *name, otel_span_k
     if (!out) return;
     if (!tracer) tracer = __atomic_load_n(&otel_shim_default_tracer, __ATOMIC_ACQUIRE);
     uint64_t trace_id[2] = {0, 0};
-    if (start_dropped(tracer, parent, out, trace_id)) return;
+    if (start_dropped(tracer, kind, parent, out, trace_id)) return;
     otel_core_span_start_slow(tracer, name, kind, parent, start_time_ns, trace_id[0], trace_id[1], out);
 }
 

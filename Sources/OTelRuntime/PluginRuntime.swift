@@ -169,6 +169,10 @@ public enum PluginRuntime {
         }
         let registry = components(of: catalog, load: { loader.body($0) }, diagnostics: diagnostics)
         OTelSDK.initialize(environment: environment, registry: registry, diagnostics: diagnostics)
+        // The process span, before any instrumentation can start a span under it; it
+        // ends at exit before the SDK's own exit flush (atexit runs handlers in reverse).
+        ProcessSpan.start(config: config)
+        atexit { ProcessSpan.end() }
         // 3. Hooks and instrumentors.
         for entry in catalog.entries(in: .preInstrument) { run(entry, \.configure, "configure") }
         // The instrumentors' hooks are applied together, in one pass over the loaded objects.

@@ -183,19 +183,48 @@ typedef struct otel_shim_current_span {
     uint8_t is_remote;
     uint64_t trace_id_high;
     uint64_t trace_id_low;
+    uint64_t span_id;
 } otel_shim_current_span;
 extern __thread otel_shim_current_span otel_shim_tls_current_span __attribute__((tls_model("initial-exec")));
 
 /* Records the calling thread's current span context (OTelCore's ThreadState). */
 static inline void otel_shim_set_current_span(uint8_t state, uint8_t trace_flags, uint8_t is_remote,
-                                              uint64_t trace_id_high, uint64_t trace_id_low) {
+                                              uint64_t trace_id_high, uint64_t trace_id_low, uint64_t span_id) {
     otel_shim_current_span *current = &otel_shim_tls_current_span;
     current->state = state;
     current->trace_flags = trace_flags;
     current->is_remote = is_remote;
     current->trace_id_high = trace_id_high;
     current->trace_id_low = trace_id_low;
+    current->span_id = span_id;
 }
+
+/* The process's default parent (OTelCore's ProcessContext): what a span
+ * started on a thread with nothing current continues, unless it is an entry
+ * span (SERVER, CONSUMER). The process span, or the context the process was
+ * started with (TRACEPARENT); state NONE when neither. Written once, before
+ * the program's threads exist. */
+extern otel_shim_current_span otel_shim_process_parent;
+static inline void otel_shim_set_process_parent(uint8_t state, uint8_t trace_flags, uint8_t is_remote,
+                                                uint64_t trace_id_high, uint64_t trace_id_low, uint64_t span_id) {
+    otel_shim_process_parent = (otel_shim_current_span){state, trace_flags, is_remote, trace_id_high, trace_id_low, span_id};
+}
+
+/* The span context a span started now on this thread with an implicit
+ * parent would continue: the thread's current one, else the process's
+ * default (none for an entry span). */
+static inline const otel_shim_current_span *otel_shim_implicit_parent(bool entry) {
+    const otel_shim_current_span *current = &otel_shim_tls_current_span;
+    if (current->state != OTEL_SHIM_CURRENT_NONE || entry) return current;
+    return &otel_shim_process_parent;
+}
+
+/* Writes the W3C traceparent of the calling thread's implicit parent
+ * (W3C trace-context §3.2: version 00) into `out` (56 bytes: 55 and a NUL);
+ * false when there is no valid span context. Reads only this thread's
+ * mirror and the process default: no lock, no allocation, so it is safe in
+ * a vfork child. */
+bool otel_shim_current_traceparent(char out[56]);
 
 /* A built-in sampler as data (the C twin of OTelCore's SamplingPlan). */
 enum {
@@ -246,7 +275,7 @@ static inline void otel_shim_set_root_context(const void *root) {
  * with `out` filled (no `impl`). False otherwise; then `trace_id` holds the
  * id C drew for a new trace ({0, 0} when the span continues one), which the
  * SDK must use so that its decision is about the same id. */
-bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span *out, uint64_t trace_id[2]);
+bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span_kind kind, otel_span *out, uint64_t trace_id[2]);
 
 /* The SDK's span start and end (OTelCore), for the spans C does not decide.
  * A non-zero trace id is the one C made for a new trace (built-in ids). */

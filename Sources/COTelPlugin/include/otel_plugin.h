@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define OTEL_PLUGIN_ABI_MAJOR 1
-#define OTEL_PLUGIN_ABI_MINOR 2
+#define OTEL_PLUGIN_ABI_MINOR 3
 /** major << 16 | minor */
 #define OTEL_PLUGIN_ABI_VERSION ((uint32_t)((OTEL_PLUGIN_ABI_MAJOR << 16) | OTEL_PLUGIN_ABI_MINOR))
 
@@ -108,7 +108,19 @@ typedef struct otel_host_api {
     /* Lifecycle (ABI 1.2): true once the process has begun to exit (the SDK's
      * exit flush runs): an exporter then makes one bounded attempt, no retries. */
     bool (*process_exiting)(void);
-    void *reserved_hooking[11];
+    /* Processes (ABI 1.3). process_traceparent: the W3C traceparent of the
+     * calling thread's current span (the process's when none is), for a child
+     * process's TRACEPARENT; takes no lock and allocates nothing, so it is
+     * safe in a vfork child; false when there is none. process_exit_status:
+     * the status the process is about to exit with (exit, _exit, main's
+     * return), for its process span. process_ending: the process image is
+     * about to end without its exit handlers (exec, _exit): the process span
+     * ends and pending telemetry is exported, bounded; it does nothing in a
+     * process the runtime did not start in (a vfork or fork child). */
+    bool (*process_traceparent)(char out[56]);
+    void (*process_exit_status)(int status);
+    void (*process_ending)(void);
+    void *reserved_hooking[8];
 
     /* Metrics (ABI 1.2): the functions of otel_core.h. */
     otel_meter *(*meter_get)(const char *name, const char *version, const char *schema_url);

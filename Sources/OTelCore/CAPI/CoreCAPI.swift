@@ -22,8 +22,8 @@ public func cSpanStartSlow(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar
                            _ out: UnsafeMutablePointer<otel_span>?) {
     guard let out else { return }
     let madeInC = TraceId(high: traceIdHigh, low: traceIdLow)
-    let parentContext = parent == nil ? ThreadState.currentSpanContextOfThisThread : CContextBox.context(parent).parentSpanContext
     let kind = SpanKind(rawValue: Int(kind.rawValue)) ?? .internal
+    let parentContext = parent == nil ? ThreadState.implicitParent(for: kind) : CContextBox.context(parent).parentSpanContext
     func start(_ tracer: Tracer) {
         tracer.startSpan(kind: kind, parentContext: parentContext, newTraceId: madeInC.isValid ? madeInC : nil, attributes: [], links: [],
                          startTime: startTime == 0 ? nil : startTime, name: { name.map { String(cString: $0) } ?? "" },

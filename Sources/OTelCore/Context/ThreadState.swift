@@ -32,13 +32,22 @@ final class ThreadState {
         }
     }
 
-    /// The calling thread's current span context, read without creating
-    /// the thread's state or touching reference counts (the span-start path).
+    /// The span context a span of `kind` started now on this thread without
+    /// an explicit parent continues: the thread's current one, else the
+    /// process's (ProcessContext; never for an entry span). Read without
+    /// creating the thread's state or touching reference counts.
     @inline(__always)
-    static var currentSpanContextOfThisThread: SpanContext? {
-        guard let pointer = otel_shim_thread_state() else { return nil }
-        return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.currentSpanContext }
+    static func implicitParent(for kind: SpanKind) -> SpanContext? {
+        if let pointer = otel_shim_thread_state(),
+           let current = Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef({ $0.currentSpanContext }) {
+            return current
+        }
+        return ProcessContext.isEntry(kind) ? nil : ProcessContext.spanContext
     }
+
+    /// The span context current on this thread (the process's when none is).
+    @inline(__always)
+    static var currentSpanContextOfThisThread: SpanContext? { implicitParent(for: .internal) }
 
     /// Runs `body` with this thread's metric attribute-set cache (borrowed: no reference counting).
     static func withMetricKeyCache<Result>(_ body: (AttributeSetKeyCache) -> Result) -> Result {
@@ -57,10 +66,10 @@ final class ThreadState {
     /// reads it; a context with trace state is left to the SDK.
     @inline(__always)
     private static func mirrorForC(_ context: SpanContext?) {
-        guard let context else { return otel_shim_set_current_span(UInt8(OTEL_SHIM_CURRENT_NONE), 0, 0, 0, 0) }
+        guard let context else { return otel_shim_set_current_span(UInt8(OTEL_SHIM_CURRENT_NONE), 0, 0, 0, 0, 0) }
         otel_shim_set_current_span(UInt8(context.traceState.storage == nil ? OTEL_SHIM_CURRENT_SIMPLE : OTEL_SHIM_CURRENT_OTHER),
                                    context.traceFlags.rawValue, context.isRemote ? 1 : 0,
-                                   context.traceId.high, context.traceId.low)
+                                   context.traceId.high, context.traceId.low, context.spanId.value)
     }
 
     @inline(never)
@@ -73,9 +82,9 @@ final class ThreadState {
         return state
     }
 
-    /// The current context, root when nothing is attached.
+    /// The current context, the process's (ProcessContext) when nothing is attached.
     var currentContext: Context {
-        stack.last ?? .root
+        stack.last ?? ProcessContext.current
     }
 
     /// Pushes `context`; the token is the depth before the push.

@@ -84,7 +84,7 @@ public enum ResourceDetection {
     }
 
     /// The running executable's path from /proc/self/exe.
-    static func executablePath() -> String? {
+    public static func executablePath() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { return nil }

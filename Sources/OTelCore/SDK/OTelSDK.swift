@@ -111,6 +111,20 @@ public enum OTelSDK {
         }
     }
 
+    /// Exports what is pending without stopping anything, bounded by the
+    /// configured shutdown timeout (before the process image is replaced).
+    public static func flush() {
+        let state = state
+        let deadline = monotonicDeadline(after: state.shutdownTimeoutNanoseconds)
+        func remaining() -> UInt64 {
+            let now = monotonicDeadline(after: 0)
+            return deadline > now ? deadline - now : 0
+        }
+        _ = state.tracerProvider?.forceFlush(timeoutNanoseconds: remaining())
+        _ = state.loggerProvider?.forceFlush(timeoutNanoseconds: remaining())
+        _ = state.meterProvider?.forceFlush(timeoutNanoseconds: remaining())
+    }
+
     /// Exports what is pending and stops the SDK, once; bounded by the
     /// configured shutdown timeout.
     public static func shutdown() {

@@ -42,14 +42,15 @@ public final class Tracer: Sendable {
         var dropped = otel_span()
         var newTrace: (UInt64, UInt64) = (0, 0)
         let decided = withUnsafeMutableBytes(of: &newTrace) {
-            otel_shim_start_dropped(OpaquePointer(cHandle), &dropped, $0.baseAddress!.assumingMemoryBound(to: UInt64.self))
+            otel_shim_start_dropped(OpaquePointer(cHandle), otel_span_kind(rawValue: UInt32(kind.rawValue)), &dropped,
+                                    $0.baseAddress!.assumingMemoryBound(to: UInt64.self))
         }
         if decided {
             return Span(nonRecording: SpanContext(traceId: TraceId(high: dropped.trace_id_high, low: dropped.trace_id_low),
                                                   spanId: SpanId(dropped.span_id), traceFlags: TraceFlags(rawValue: dropped.trace_flags)))
         }
         let newTraceId = TraceId(high: newTrace.0, low: newTrace.1)
-        return startSpan(kind: kind, parentContext: ThreadState.currentSpanContextOfThisThread,
+        return startSpan(kind: kind, parentContext: ThreadState.implicitParent(for: kind),
                          newTraceId: newTraceId.isValid ? newTraceId : nil, attributes: attributes, links: links,
                          startTime: startTime, name: { name }, dropped: { Span(nonRecording: $0) }, started: { $0 })
     }

@@ -60,6 +60,9 @@ public enum HostTable {
         host.hook_enter = otel_hook_enter
         host.hook_exit = otel_hook_exit
         host.process_exiting = { otel_shim_is_process_exiting() }
+        host.process_traceparent = otel_shim_current_traceparent
+        host.process_exit_status = { ProcessSpan.recordExitStatus($0) }
+        host.process_ending = { ProcessSpan.imageEnding() }
         host.meter_get = otel_meter_get
         host.instrument_create = otel_instrument_create
         host.instrument_record_int = otel_instrument_record_int

@@ -1,0 +1,283 @@
+/* Process trees (issue 7): children started by exec or posix_spawn get the
+ * trace context of the span current when they were started, in their
+ * environment (context/env-carriers.md), and keep our preload, so that
+ * their own spans (their process span first) join the same trace; the exit
+ * status goes to the process span; the process span ends and pending
+ * telemetry is exported before the image is replaced (exec) or ends without
+ * exit handlers (_exit).
+ *
+ * Wrapped through the GOT of the program and its libraries: execve, execv,
+ * execvp, execvpe, execl, execlp, execle, fexecve, posix_spawn,
+ * posix_spawnp; exit, _exit, _Exit; and __libc_start_main in the executable,
+ * so that main's return value is seen.
+ *
+ * exec may run in a vfork child, on its parent's memory and stack: nothing
+ * here allocates, locks or writes outside the stack on that path (the
+ * environment is built on the stack, or in a fresh mapping when it is too
+ * big for it), and the per-thread wrapper guard is not used (a successful
+ * exec would leave it set in the parent). */
+#define _GNU_SOURCE
+#include "otel_child_environment.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "otel_plugin.h"
+
+OTEL_PLUGIN_DECLARE_ABI();
+
+extern char **environ;
+
+static const otel_host_api *host;
+static otel_child_inheritance inheritance;
+
+static int (*real_execve)(const char *, char *const[], char *const[]);
+/* The engine's record of the originals of the wrappers that call another
+ * function (execv and execl through execve, execvp and execlp through
+ * execvpe, with the child's environment). */
+static void *original_execv, *original_execvp, *original_execl, *original_execlp, *original_execle;
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
+static int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                               char *const[], char *const[]);
+static int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                                char *const[], char *const[]);
+static void (*real_exit)(int);
+static void (*real__exit)(int);
+static void (*real__Exit)(int);
+typedef int (*main_function)(int, char **, char **);
+static int (*real_libc_start_main)(main_function, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+static main_function real_main;
+
+/* ---- the child's environment ------------------------------------------------ */
+
+/* What a wrapper does once the child's environment is ready. */
+typedef struct launch {
+    int (*call)(const struct launch *launch, char *const environment[]);
+    const char *path;
+    char *const *argv;
+    int fd;
+    pid_t *pid;
+    const posix_spawn_file_actions_t *actions;
+    const posix_spawnattr_t *attributes;
+    bool replaces_image; /* exec: the process span ends first */
+} launch;
+
+#define STACK_SLOTS 512
+#define STACK_TEXT 8192
+
+/* Calls `launch` with the child environment of `environment`; errno is what the call left. */
+static int with_child_environment(const launch *launch, char *const environment[]) {
+    char traceparent[56];
+    const char *context = host->process_traceparent && host->process_traceparent(traceparent) ? traceparent : NULL;
+    size_t text_bytes;
+    size_t slots = otel_child_environment_slots(&inheritance, environment, &text_bytes);
+    if (launch->replaces_image && host->process_ending) host->process_ending();
+    if (slots <= STACK_SLOTS && text_bytes <= STACK_TEXT) {
+        char *slot_space[STACK_SLOTS];
+        char text_space[STACK_TEXT];
+        return launch->call(launch, otel_child_environment_build(&inheritance, environment, context, slot_space, text_space));
+    }
+    /* A large environment: a mapping of its own (mmap takes no user-space lock). */
+    size_t size = slots * sizeof(char *) + text_bytes;
+    void *mapping = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) return launch->call(launch, environment); /* as the program asked, untraced */
+    char **built = otel_child_environment_build(&inheritance, environment, context, mapping, (char *)mapping + slots * sizeof(char *));
+    int result = launch->call(launch, built);
+    int saved = errno;
+    munmap(mapping, size);
+    errno = saved;
+    return result;
+}
+
+static int call_execve(const launch *launch, char *const environment[]) {
+    return real_execve(launch->path, launch->argv, environment);
+}
+
+static int call_execvpe(const launch *launch, char *const environment[]) {
+    return real_execvpe(launch->path, launch->argv, environment);
+}
+
+static int call_fexecve(const launch *launch, char *const environment[]) {
+    return real_fexecve(launch->fd, launch->argv, environment);
+}
+
+static int call_posix_spawn(const launch *launch, char *const environment[]) {
+    return real_posix_spawn(launch->pid, launch->path, launch->actions, launch->attributes, launch->argv, environment);
+}
+
+static int call_posix_spawnp(const launch *launch, char *const environment[]) {
+    return real_posix_spawnp(launch->pid, launch->path, launch->actions, launch->attributes, launch->argv, environment);
+}
+
+/* ---- the wrappers ------------------------------------------------------------ */
+
+static int wrapped_execve(const char *path, char *const argv[], char *const envp[]) {
+    launch launch = {.call = call_execve, .path = path, .argv = argv, .replaces_image = true};
+    return with_child_environment(&launch, envp);
+}
+
+static int wrapped_execv(const char *path, char *const argv[]) {
+    launch launch = {.call = call_execve, .path = path, .argv = argv, .replaces_image = true};
+    return with_child_environment(&launch, environ);
+}
+
+static int wrapped_execvp(const char *file, char *const argv[]) {
+    launch launch = {.call = call_execvpe, .path = file, .argv = argv, .replaces_image = true};
+    return with_child_environment(&launch, environ);
+}
+
+static int wrapped_execvpe(const char *file, char *const argv[], char *const envp[]) {
+    launch launch = {.call = call_execvpe, .path = file, .argv = argv, .replaces_image = true};
+    return with_child_environment(&launch, envp);
+}
+
+static int wrapped_fexecve(int fd, char *const argv[], char *const envp[]) {
+    launch launch = {.call = call_fexecve, .fd = fd, .argv = argv, .replaces_image = true};
+    return with_child_environment(&launch, envp);
+}
+
+/* execl, execlp, execle: the arguments gathered into an array on the stack, as glibc does. */
+#define GATHER_ARGUMENTS(first, arguments, ...)                                  \
+    do {                                                                         \
+        va_list count_list;                                                      \
+        va_start(count_list, first);                                             \
+        size_t count = 1;                                                        \
+        while (va_arg(count_list, char *)) count++;                              \
+        va_end(count_list);                                                      \
+        char *arguments[count + 1];                                              \
+        va_list list;                                                            \
+        va_start(list, first);                                                   \
+        arguments[0] = (char *)(first);                                          \
+        for (size_t i = 1; i <= count; i++) arguments[i] = va_arg(list, char *); \
+        __VA_ARGS__                                                              \
+    } while (0)
+
+static int wrapped_execl(const char *path, const char *arg, ...) {
+    GATHER_ARGUMENTS(arg, arguments, {
+        va_end(list);
+        launch launch = {.call = call_execve, .path = path, .argv = arguments, .replaces_image = true};
+        return with_child_environment(&launch, environ);
+    });
+}
+
+static int wrapped_execlp(const char *file, const char *arg, ...) {
+    GATHER_ARGUMENTS(arg, arguments, {
+        va_end(list);
+        launch launch = {.call = call_execvpe, .path = file, .argv = arguments, .replaces_image = true};
+        return with_child_environment(&launch, environ);
+    });
+}
+
+static int wrapped_execle(const char *path, const char *arg, ...) {
+    GATHER_ARGUMENTS(arg, arguments, {
+        char *const *envp = va_arg(list, char *const *); /* after the NULL that ends the arguments */
+        va_end(list);
+        launch launch = {.call = call_execve, .path = path, .argv = arguments, .replaces_image = true};
+        return with_child_environment(&launch, envp);
+    });
+}
+
+static int wrapped_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                               const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
+    launch launch = {.call = call_posix_spawn, .pid = pid, .path = path, .actions = actions, .attributes = attributes, .argv = argv};
+    return with_child_environment(&launch, envp);
+}
+
+static int wrapped_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+                                const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
+    launch launch = {.call = call_posix_spawnp, .pid = pid, .path = file, .actions = actions, .attributes = attributes, .argv = argv};
+    return with_child_environment(&launch, envp);
+}
+
+__attribute__((noreturn)) static void wrapped_exit(int status) {
+    host->process_exit_status(status);
+    real_exit(status);
+    __builtin_unreachable();
+}
+
+/* _exit and _Exit skip the exit handlers: what is pending is exported first. */
+__attribute__((noreturn)) static void wrapped__exit(int status) {
+    host->process_exit_status(status);
+    host->process_ending();
+    real__exit(status);
+    __builtin_unreachable();
+}
+
+__attribute__((noreturn)) static void wrapped__Exit(int status) {
+    host->process_exit_status(status);
+    host->process_ending();
+    real__Exit(status);
+    __builtin_unreachable();
+}
+
+/* main's return value is the exit status __libc_start_main passes to exit inside libc. */
+static int main_returning(int argc, char **argv, char **envp) {
+    int status = real_main(argc, argv, envp);
+    host->process_exit_status(status);
+    return status;
+}
+
+static int wrapped_libc_start_main(main_function main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                                   void (*rtld_fini)(void), void *stack_end) {
+    real_main = main;
+    return real_libc_start_main(main_returning, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* ---- the plugin ------------------------------------------------------------------ */
+
+#define HOOK_COUNT 14
+static void *hooks[HOOK_COUNT];
+
+static int instrument(void *state, const otel_host_api *the_host) {
+    (void)state;
+    host = the_host;
+    otel_child_inheritance_take(&inheritance, environ);
+    struct { const char *symbol; void *wrapper; void **original; } table[HOOK_COUNT] = {
+        {"execve", (void *)wrapped_execve, (void **)&real_execve},
+        {"execv", (void *)wrapped_execv, &original_execv},
+        {"execvp", (void *)wrapped_execvp, &original_execvp},
+        {"execvpe", (void *)wrapped_execvpe, (void **)&real_execvpe},
+        {"execl", (void *)wrapped_execl, &original_execl},
+        {"execlp", (void *)wrapped_execlp, &original_execlp},
+        {"execle", (void *)wrapped_execle, &original_execle},
+        {"fexecve", (void *)wrapped_fexecve, (void **)&real_fexecve},
+        {"posix_spawn", (void *)wrapped_posix_spawn, (void **)&real_posix_spawn},
+        {"posix_spawnp", (void *)wrapped_posix_spawnp, (void **)&real_posix_spawnp},
+        {"exit", (void *)wrapped_exit, (void **)&real_exit},
+        {"_exit", (void *)wrapped__exit, (void **)&real__exit},
+        {"_Exit", (void *)wrapped__Exit, (void **)&real__Exit},
+        {"__libc_start_main", (void *)wrapped_libc_start_main, (void **)&real_libc_start_main},
+    };
+    for (int i = 0; i < HOOK_COUNT; i++) {
+        hooks[i] = host->hook_wrap(table[i].symbol, table[i].wrapper, table[i].original, 0);
+        if (!hooks[i]) return 1;
+    }
+    return 0;
+}
+
+static int uninstrument(void *state, const otel_host_api *the_host) {
+    (void)state;
+    for (int i = 0; i < HOOK_COUNT; i++) {
+        if (hooks[i]) the_host->hook_unwrap(hooks[i]);
+        hooks[i] = NULL;
+    }
+    return 0;
+}
+
+__attribute__((visibility("default")))
+const otel_plugin_descriptor *otel_process_entry(const otel_host_api *the_host) {
+    static otel_plugin_descriptor descriptor = {
+        OTEL_PLUGIN_DESCRIPTOR_HEADER,
+        .name = "otel-native-process",
+        .version = "0.1.0",
+        .instrument = instrument,
+        .uninstrument = uninstrument,
+    };
+    if (the_host->size < sizeof(otel_host_api)) return NULL;
+    return &descriptor;
+}

@@ -1,0 +1,158 @@
+import Foundation
+import XCTest
+
+/// Process trees: every instrumented process has a span from start to exit,
+/// and a child continues the span current in its parent (TRACEPARENT in its
+/// environment), so a script, a build or a program spawning others is one trace.
+extension OtelInstrumentTests {
+    /// Runs `command` under otel-instrument with process spans on (the
+    /// default) and the console exporter writing to a file: its result and
+    /// the spans of every process of the tree.
+    func tracedTree(_ command: [String], environment: [String: String] = [:])
+        throws -> (result: (status: Int32, stdout: String, stderr: String), spans: [[String: Any]]) {
+        let output = scratch.appendingPathComponent("tree-\(UUID().uuidString).json").path
+        let result = try run(["--traces_exporter", "console", "--console_output", output] + command,
+                             environment: ["OTEL_NATIVE_PROCESS_SPANS": "true"].merging(environment) { $1 })
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return (result, try consoleSpans(text))
+    }
+
+    /// The process spans among `spans`, by executable name.
+    func processSpans(_ spans: [[String: Any]]) -> [String: [[String: Any]]] {
+        Dictionary(grouping: spans.filter { attributes($0)["process.pid"] != nil }) { $0["name"] as? String ?? "" }
+    }
+
+    func parentId(_ span: [String: Any]) -> String? { span["parent_id"] as? String }
+
+    func testAShellScriptIsOneTraceOfItsProcesses() throws {
+        let server = try startEchoServer()
+        let script = scratch.appendingPathComponent("job.sh")
+        try """
+            #!/bin/sh
+            sqlite3 :memory: "create table t(x); insert into t values (1); select count(*) from t;"
+            sqlite3 :memory: "select nosuch;" 2>/dev/null
+            curl -s -o /dev/null -w "%{http_code}\\n" http://127.0.0.1:\(server.port)/report
+            exit 3
+            """.write(to: script, atomically: true, encoding: .utf8)
+        chmod(script.path, 0o755)
+        let plain = try run([script.path], instrumented: false)
+        let traced = try tracedTree([script.path])
+        XCTAssertEqual(traced.result.status, 3)
+        XCTAssertEqual(traced.result.status, plain.status)
+        XCTAssertEqual(traced.result.stdout, plain.stdout, "the script's own output, unchanged")
+        XCTAssertEqual(traced.result.stderr, plain.stderr)
+
+        let spans = traced.spans
+        XCTAssertEqual(Set(spans.compactMap(traceId)).count, 1, "one trace: \(spans.map { $0["name"] ?? "" })")
+        let processes = processSpans(spans)
+        let shell = try XCTUnwrap(processes["dash"]?.first ?? processes["sh"]?.first, "\(processes.keys)")
+        XCTAssertNil(parentId(shell), "the script's process is the root")
+        XCTAssertEqual(shell["kind"] as? String, "SpanKind.INTERNAL")
+        XCTAssertEqual(attributes(shell)["process.exit.code"] as? Int, 3)
+        XCTAssertEqual((shell["status"] as? [String: String])?["status_code"], "ERROR")
+        XCTAssertEqual(attributes(shell)["process.executable.path"] as? String, "/usr/bin/dash")
+        XCTAssertNil(attributes(shell)["process.command_args"], "command lines only when opted in")
+
+        let databases = try XCTUnwrap(processes["sqlite3"])
+        XCTAssertEqual(databases.count, 2)
+        XCTAssertEqual(databases.map(parentId), [spanId(shell), spanId(shell)])
+        XCTAssertEqual(Set(databases.compactMap { attributes($0)["process.exit.code"] as? Int }), [0, 1])
+        XCTAssertEqual(databases.compactMap { attributes($0)["process.parent_pid"] as? Int },
+                       databases.map { _ in attributes(shell)["process.pid"] as? Int ?? -1 })
+        let statements = spans.filter { ($0["kind"] as? String) == "SpanKind.CLIENT" && attributes($0)["db.system.name"] != nil }
+        XCTAssertEqual(statements.count, 4, "\(statements.map { $0["name"] ?? "" })")
+        XCTAssertTrue(statements.allSatisfy { statement in databases.contains { parentId(statement) == spanId($0) } },
+                      "each statement is a child of its sqlite3 process")
+
+        let transfer = try XCTUnwrap(processes["curl"]?.first)
+        XCTAssertEqual(parentId(transfer), spanId(shell))
+        let request = try XCTUnwrap(spans.first { ($0["name"] as? String) == "GET" })
+        XCTAssertEqual(parentId(request), spanId(transfer))
+    }
+
+    /// make -j2 starting its recipes (directly, or through a shell when a line
+    /// needs one): a span per recipe process, in one trace under make's.
+    func testMakeRecipesAreProcessSpansOfOneTrace() throws {
+        let project = scratch.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        try """
+            all: one two three
+            one:
+            \tsqlite3 :memory: "select 1;"
+            two:
+            \ttrue
+            three:
+            \techo three | cat > three.txt
+
+            """.write(to: project.appendingPathComponent("Makefile"), atomically: true, encoding: .utf8)
+        let traced = try tracedTree(["make", "-s", "--no-print-directory", "-C", project.path, "-j2"])
+        XCTAssertEqual(traced.result.status, 0, traced.result.stderr)
+        XCTAssertEqual(try String(contentsOf: project.appendingPathComponent("three.txt"), encoding: .utf8), "three\n")
+        let spans = traced.spans
+        XCTAssertEqual(Set(spans.compactMap(traceId)).count, 1, "one trace")
+        let processes = processSpans(spans)
+        let make = try XCTUnwrap(processes["make"]?.first)
+        XCTAssertNil(parentId(make))
+        // "two" runs directly; "one" (quotes) and "three" (a pipe) through a shell each. The
+        // first shell replaces itself with sqlite3 (exec), so its span ends where sqlite3's begins.
+        XCTAssertEqual(processes["true"]?.map(parentId), [spanId(make)])
+        let shells = try XCTUnwrap(processes["dash"], "\(processes.keys)")
+        XCTAssertEqual(shells.map(parentId), [spanId(make), spanId(make)])
+        let database = try XCTUnwrap(processes["sqlite3"]?.first)
+        let pipeline = try XCTUnwrap(processes["cat"]?.first)
+        XCTAssertTrue(shells.contains { spanId($0) == parentId(database) })
+        XCTAssertTrue(shells.contains { spanId($0) == parentId(pipeline) })
+        XCTAssertNotEqual(parentId(database), parentId(pipeline))
+        let statement = try XCTUnwrap(spans.first { ($0["name"] as? String) == "SELECT" })
+        XCTAssertEqual(parentId(statement), spanId(database))
+    }
+
+    /// Python's subprocess starts children by vfork and exec: the exec runs on
+    /// the parent's memory, and the child still continues the parent's span.
+    func testAChildStartedByPythonsSubprocessContinuesItsTrace() throws {
+        let traced = try tracedTree(["python3", "-c", "import subprocess; subprocess.run(['sqlite3', ':memory:', 'select 1;'], check=True); print('done')"])
+        XCTAssertEqual(traced.result.status, 0, traced.result.stderr)
+        XCTAssertEqual(traced.result.stdout, "1\ndone\n")
+        let processes = processSpans(traced.spans)
+        let python = try XCTUnwrap(processes.first { $0.key.hasPrefix("python3") }?.value.first, "\(processes.keys)")
+        XCTAssertEqual(processes["sqlite3"]?.map(parentId), [spanId(python)])
+        XCTAssertEqual(attributes(python)["process.exit.code"] as? Int, 0, "the parent's status, not its vfork child's")
+    }
+
+    /// A process started with TRACEPARENT continues that trace; without
+    /// process spans its spans are direct children of that context.
+    func testTheContextInTheEnvironmentIsTheParent() throws {
+        let inherited = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        let withSpan = try tracedTree(["sqlite3", ":memory:", "select 1;"], environment: ["TRACEPARENT": inherited])
+        let process = try XCTUnwrap(processSpans(withSpan.spans)["sqlite3"]?.first)
+        XCTAssertEqual(traceId(process), "0x0af7651916cd43dd8448eb211c80319c")
+        XCTAssertEqual(parentId(process), "0xb7ad6b7169203331")
+        let statement = try XCTUnwrap(withSpan.spans.first { ($0["name"] as? String) == "SELECT" })
+        XCTAssertEqual(parentId(statement), spanId(process))
+
+        let without = try tracedTree(["sqlite3", ":memory:", "select 1;"],
+                                     environment: ["TRACEPARENT": inherited, "OTEL_NATIVE_PROCESS_SPANS": "false"])
+        XCTAssertEqual(without.spans.count, 1)
+        XCTAssertEqual(without.spans.first.flatMap(parentId), "0xb7ad6b7169203331")
+
+        let arguments = try tracedTree(["sqlite3", ":memory:", "select 1;"], environment: ["OTEL_NATIVE_PROCESS_COMMAND_ARGS": "true"])
+        let described = try XCTUnwrap(processSpans(arguments.spans)["sqlite3"]?.first)
+        XCTAssertEqual(attributes(described)["process.command_args"] as? [String], ["sqlite3", ":memory:", "select 1;"])
+    }
+
+    /// An entry span (a request arriving at a server) never takes the process
+    /// span as parent: each request is its own trace.
+    func testARequestToAServerIsNotAChildOfTheServersProcess() throws {
+        let port = ServerProcess.freePort()
+        let output = scratch.appendingPathComponent("server-spans.json")
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", "-m", "http.server",
+                                        String(port), "--bind", "127.0.0.1", "--directory", scratch.path],
+                                       environment: serverEnvironment(output).merging(["OTEL_NATIVE_PROCESS_SPANS": "true"]) { $1 },
+                                       port: port)
+        let fetched = try run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(server.port)/"], instrumented: false)
+        XCTAssertEqual(fetched.stdout, "200")
+        let spans = try awaitSpans(output, count: 1) { ($0["kind"] as? String) == "SpanKind.SERVER" }
+        let request = try XCTUnwrap(spans.first { ($0["kind"] as? String) == "SpanKind.SERVER" })
+        XCTAssertNil(parentId(request), "a new trace, not the server process's")
+    }
+}
