@@ -3,6 +3,7 @@
  * for each other, keyed by a canonical encoding of the attribute set. */
 #include "otel_core_shims.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -143,6 +144,7 @@ typedef struct otel_shim_metric_shard {
 } otel_shim_metric_shard;
 
 struct otel_shim_metric_storage {
+    otel_shim_metric_storage *next, *previous; /* every live storage, for fork */
     uint8_t kind;
     bool is_double;
     size_t boundary_count;
@@ -177,6 +179,10 @@ static inline void otel_shim_shard_unlock(otel_shim_metric_shard *shard) {
     atomic_store_explicit(&shard->locked, false, memory_order_release);
 }
 
+/* Every live storage, so that a forked child can repair them all. */
+static pthread_mutex_t otel_shim_storages_lock = PTHREAD_MUTEX_INITIALIZER;
+static otel_shim_metric_storage *otel_shim_storages;
+
 otel_shim_metric_storage *otel_shim_metric_storage_create(uint8_t kind, bool is_double, const double *boundaries,
                                                           size_t boundary_count, size_t cardinality_limit) {
     otel_shim_metric_storage *storage = aligned_alloc(64, (sizeof *storage + 63) & ~(size_t)63);
@@ -191,6 +197,11 @@ otel_shim_metric_storage *otel_shim_metric_storage_create(uint8_t kind, bool is_
         memcpy(storage->boundaries, boundaries, boundary_count * sizeof *boundaries);
         storage->boundary_count = boundary_count;
     }
+    pthread_mutex_lock(&otel_shim_storages_lock);
+    storage->next = otel_shim_storages;
+    if (otel_shim_storages) otel_shim_storages->previous = storage;
+    otel_shim_storages = storage;
+    pthread_mutex_unlock(&otel_shim_storages_lock);
     return storage;
 }
 
@@ -352,6 +363,11 @@ void otel_shim_metric_collect(otel_shim_metric_storage *storage, bool reset, voi
 
 void otel_shim_metric_storage_destroy(otel_shim_metric_storage *storage) {
     if (!storage) return;
+    pthread_mutex_lock(&otel_shim_storages_lock);
+    if (storage->previous) storage->previous->next = storage->next;
+    else otel_shim_storages = storage->next;
+    if (storage->next) storage->next->previous = storage->previous;
+    pthread_mutex_unlock(&otel_shim_storages_lock);
     for (size_t s = 0; s < OTEL_SHIM_METRIC_SHARDS; s++) {
         otel_shim_metric_shard *shard = &storage->shards[s];
         for (size_t i = 0; i < shard->capacity; i++) free(shard->table[i]);
@@ -359,4 +375,25 @@ void otel_shim_metric_storage_destroy(otel_shim_metric_storage *storage) {
     }
     free(storage->boundaries);
     free(storage);
+}
+
+void otel_shim_metric_storages_after_fork(void) {
+    /* One thread now: the list's lock may have been held by a parent thread. */
+    pthread_mutex_init(&otel_shim_storages_lock, NULL);
+    for (otel_shim_metric_storage *storage = otel_shim_storages; storage; storage = storage->next) {
+        for (size_t s = 0; s < OTEL_SHIM_METRIC_SHARDS; s++) {
+            otel_shim_metric_shard *shard = &storage->shards[s];
+            atomic_store_explicit(&shard->locked, false, memory_order_relaxed);
+            for (size_t i = 0; i < shard->capacity; i++) {
+                otel_shim_metric_cell *cell = shard->table[i];
+                if (!cell) continue;
+                cell->recorded = false;
+                cell->int_value = 0;
+                cell->double_value = 0;
+                cell->count = 0;
+                cell->min = cell->max = 0;
+                memset(cell->buckets, 0, cell->bucket_count * sizeof cell->buckets[0]);
+            }
+        }
+    }
 }

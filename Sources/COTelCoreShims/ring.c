@@ -70,3 +70,13 @@ size_t otel_shim_ring_count(const otel_shim_ring *ring) {
     size_t dequeued = atomic_load_explicit(&((otel_shim_ring *)ring)->dequeue_position, memory_order_acquire);
     return enqueued > dequeued ? enqueued - dequeued : 0;
 }
+
+void otel_shim_ring_reset(otel_shim_ring *ring) {
+    if (!ring) return;
+    for (size_t i = 0; i < ring->capacity; i++) {
+        atomic_store_explicit(&ring->cells[i].sequence, i, memory_order_relaxed);
+        ring->cells[i].item = NULL;
+    }
+    atomic_store_explicit(&ring->enqueue_position, 0, memory_order_relaxed);
+    atomic_store_explicit(&ring->dequeue_position, 0, memory_order_release);
+}

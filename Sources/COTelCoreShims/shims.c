@@ -17,9 +17,28 @@ __thread void *otel_shim_tls_thread_state __attribute__((tls_model("initial-exec
 uint64_t otel_shim_fork_generation = 1;
 
 static pthread_once_t otel_shim_atfork_once = PTHREAD_ONCE_INIT;
+static void otel_shim_register_atfork(void);
+
+/* What runs in a forked child, in registration order (written once each,
+ * while the SDK initialises). */
+#define OTEL_SHIM_FORK_CALLBACKS 8
+static void (*otel_shim_fork_callbacks[OTEL_SHIM_FORK_CALLBACKS])(void);
+static unsigned otel_shim_fork_callback_count;
 
 static void otel_shim_after_fork_in_child(void) {
     __atomic_add_fetch(&otel_shim_fork_generation, 1, __ATOMIC_RELAXED);
+    otel_shim_metric_storages_after_fork();
+    unsigned count = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < count; i++) otel_shim_fork_callbacks[i]();
+}
+
+bool otel_shim_on_fork_child(void (*callback)(void)) {
+    pthread_once(&otel_shim_atfork_once, otel_shim_register_atfork);
+    unsigned at = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_RELAXED);
+    if (at == OTEL_SHIM_FORK_CALLBACKS) return false;
+    otel_shim_fork_callbacks[at] = callback;
+    __atomic_store_n(&otel_shim_fork_callback_count, at + 1, __ATOMIC_RELEASE);
+    return true;
 }
 
 static void otel_shim_register_atfork(void) {

@@ -435,7 +435,13 @@ static void *otel_hook_dlvsym(void *handle, const char *symbol, const char *vers
     return otel_hook_wrapper_for(address);
 }
 
+/* A forked child has one thread: the engine's lock is free again, whoever held it. */
+static void otel_hook_after_fork_in_child(void) {
+    pthread_mutex_init(&otel_hook_lock, NULL);
+}
+
 static void otel_hook_follow_dlopen(void) {
+    pthread_atfork(NULL, NULL, otel_hook_after_fork_in_child);
     otel_hook_wrap("dlopen", (void *)otel_hook_dlopen, (void **)&otel_hook_real_dlopen, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
     otel_hook_wrap("dlmopen", (void *)otel_hook_dlmopen, (void **)&otel_hook_real_dlmopen, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
     otel_hook_wrap("dlsym", (void *)otel_hook_dlsym, (void **)&otel_hook_real_dlsym, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);

@@ -67,6 +67,7 @@ public enum KnownSettings {
         .init(variable: "OTEL_NATIVE_DISABLED_INSTRUMENTATIONS", defaultValue: nil, summary: "instrumentor names not to load, comma-separated; * for all", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_ENABLED_INSTRUMENTATIONS", defaultValue: nil, summary: "when set, only these instrumentors load", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_PROCESS_SPANS", defaultValue: "true", summary: "a span per process from start to exit, parent of its other work", group: "otel-native"),
+        .init(variable: "OTEL_NATIVE_FLUSH_ON_SIGNAL", defaultValue: "false", summary: "true exports before a SIGTERM or SIGINT the program does not handle ends it", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_PROCESS_COMMAND_ARGS", defaultValue: "false", summary: "true records process.command_args on process spans (they can hold secrets)", group: "otel-native"),
     ]
 }

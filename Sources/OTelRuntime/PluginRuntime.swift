@@ -173,6 +173,10 @@ public enum PluginRuntime {
         // ends at exit before the SDK's own exit flush (atexit runs handlers in reverse).
         ProcessSpan.start(config: config)
         atexit { ProcessSpan.end() }
+        if config.bool("OTEL_NATIVE_FLUSH_ON_SIGNAL"),
+           otel_shim_flush_on_signal({ ProcessSpan.killed(by: $0) }, Int32(clamping: OTelSDK.state.shutdownTimeoutNanoseconds / 1_000_000 + 1000)) < 0 {
+            diagnostics.warn("OTEL_NATIVE_FLUSH_ON_SIGNAL: the signal helper thread could not start; a fatal signal will not export")
+        }
         // 3. Hooks and instrumentors.
         for entry in catalog.entries(in: .preInstrument) { run(entry, \.configure, "configure") }
         // The instrumentors' hooks are applied together, in one pass over the loaded objects.

@@ -22,6 +22,9 @@ public enum ProcessSpan {
     nonisolated(unsafe) private static var span: Span?
     /// The process the span belongs to: a forked or vforked child never ends it.
     nonisolated(unsafe) private static var owner: pid_t = 0
+    /// Set in a forked child (the SDK's fork handler ran there; it does not in
+    /// a vfork child, which shares its parent's memory and must not export).
+    nonisolated(unsafe) private static var forkedChild: pid_t = 0
     private static let ended = Atomic<Bool>(false)
     private static let unknownStatus = Int64.min
     private static let exitStatus = Atomic<Int64>(unknownStatus)
@@ -32,6 +35,7 @@ public enum ProcessSpan {
         let state = OTelSDK.state
         let inherited = state.propagator.extract(from: EnvironmentCarrier(), into: .root)
         owner = getpid()
+        _ = otel_shim_on_fork_child { ProcessSpan.forkedChild = getpid() }
         guard config.bool("OTEL_NATIVE_PROCESS_SPANS", default: true),
               let tracer = OTelSDK.tracer(name: "otel-native.process", version: otelNativeVersion) else {
             ProcessContext.install(inherited)
@@ -53,8 +57,10 @@ public enum ProcessSpan {
         ProcessContext.install(inherited.with(span: processSpan))
     }
 
-    /// Records the status the process is about to exit with.
+    /// Records the status the process is about to exit with (a vfork child's
+    /// is its own, not its parent's: ignored).
     static func recordExitStatus(_ status: Int32) {
+        guard getpid() == owner else { return }
         exitStatus.store(Int64(status), ordering: .relaxed)
     }
 
@@ -70,12 +76,29 @@ public enum ProcessSpan {
         span.end()
     }
 
+    /// A fatal SIGTERM or SIGINT is ending the process (OTEL_NATIVE_FLUSH_ON_SIGNAL,
+    /// on the signal helper thread): the span ends in ERROR, everything is exported.
+    static func killed(by signal: Int32) {
+        if getpid() == owner, let span, !ended.exchange(true, ordering: .acquiringAndReleasing) {
+            let name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)"
+            span.setStatus(SpanStatus(code: .error, description: "terminated by \(name)"))
+            span.end()
+        }
+        OTelSDK.shutdown()
+    }
+
     /// The process image ends without its exit handlers (exec, _exit): the
-    /// span ends and what is pending is exported, bounded.
+    /// span ends and what is pending is exported, bounded. A forked child
+    /// exports what it made itself (its parent's span is not its to end); a
+    /// vfork child nothing, since it runs on its parent's memory.
     static func imageEnding() {
-        guard getpid() == owner else { return }
-        end()
-        OTelSDK.flush()
+        let pid = getpid()
+        if pid == owner {
+            end()
+            OTelSDK.flush()
+        } else if pid == forkedChild {
+            OTelSDK.flush()
+        }
     }
 
     /// The command line from /proc/self/cmdline (NUL-separated arguments).

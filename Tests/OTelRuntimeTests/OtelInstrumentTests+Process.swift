@@ -156,3 +156,69 @@ extension OtelInstrumentTests {
         XCTAssertNil(parentId(request), "a new trace, not the server process's")
     }
 }
+
+extension OtelInstrumentTests {
+    /// A multi-threaded program forks 100 times while its other threads make
+    /// spans (Tests/interop/fork_while_tracing.c): no deadlock, each child's
+    /// span exported once, by the child, with its own pid; the parent's spans
+    /// exported once each, never again by a child.
+    func testForkingWhileOtherThreadsTraceExportsEverySpanOnce() throws {
+        let program = scratch.appendingPathComponent("fork_while_tracing").path
+        let built = try runCommand("/usr/bin/env", ["cc", "-O2", "-pthread", "-I", Self.repository.appendingPathComponent("Sources/COTelCore/include").path,
+                                                    "-o", program, Self.repository.appendingPathComponent("Tests/interop/fork_while_tracing.c").path, "-ldl"])
+        XCTAssertEqual(built.status, 0, built.output)
+        let output = scratch.appendingPathComponent("fork-spans.json").path
+        // timeout(1) turns a deadlock into a failure (status 124) instead of a hung suite.
+        let result = try run(["/usr/bin/timeout", "120", products.appendingPathComponent("otel-instrument").path,
+                              "--traces_exporter", "console", "--console_output", output, "--bsp_schedule_delay", "100",
+                              "--bsp_max_queue_size", "100000", program],
+                             environment: ["OTEL_NATIVE_PROCESS_SPANS": "true"], instrumented: false)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let made = try XCTUnwrap(Int(result.stdout.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), result.stdout)
+        let spans = try consoleSpans(String(contentsOfFile: output, encoding: .utf8))
+        XCTAssertEqual(Set(spans.compactMap(spanId)).count, spans.count, "no span exported twice")
+        func pid(_ span: [String: Any]) -> Int? { ((span["resource"] as? [String: Any])?["attributes"] as? [String: Any])?["process.pid"] as? Int }
+        let parentWork = spans.filter { ($0["name"] as? String) == "parent work" }
+        XCTAssertEqual(parentWork.count, made, "every span the parent's threads made, once")
+        XCTAssertEqual(Set(parentWork.compactMap(pid)).count, 1, "all exported by the parent")
+        let children = spans.filter { ($0["name"] as? String)?.hasPrefix("child ") == true }
+        XCTAssertEqual(Set(children.compactMap { $0["name"] as? String }).count, 100, "every child's span, by exit and by _exit")
+        XCTAssertEqual(children.count, 100)
+        XCTAssertEqual(Set(children.compactMap(pid)).count, 100, "each with its child's pid in the resource")
+        XCTAssertFalse(children.contains { pid($0) == parentWork.first.flatMap(pid) })
+        XCTAssertEqual(processSpans(spans)["fork_while_tracing"]?.count, 1, "the parent's process span, once")
+    }
+
+    /// A program killed by SIGTERM, which it does not handle: with
+    /// OTEL_NATIVE_FLUSH_ON_SIGNAL its spans arrive, and it still dies of SIGTERM.
+    func testATerminatedProgramExportsWhenAskedAndStillDiesOfTheSignal() throws {
+        func terminated(flush: Bool) throws -> (reason: Process.TerminationReason, status: Int32, spans: [[String: Any]]) {
+            let output = scratch.appendingPathComponent("signal-\(flush).json")
+            let process = Process()
+            process.executableURL = products.appendingPathComponent("otel-instrument")
+            process.arguments = ["--traces_exporter", "console", "--console_output", output.path, "--metrics_exporter", "none",
+                                 "--logs_exporter", "none", "--flush_on_signal", flush ? "true" : "false", "/usr/bin/python3", "-c",
+                                 "import sqlite3, time; sqlite3.connect(':memory:').execute('select 1'); print('ready', flush=True); time.sleep(60)"]
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": scratch.path]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let ready = try out.fileHandleForReading.read(upToCount: 6)
+            XCTAssertEqual(ready.map { String(decoding: $0, as: UTF8.self) }, "ready\n")
+            process.terminate() // SIGTERM
+            process.waitUntilExit()
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            return (process.terminationReason, process.terminationStatus, try consoleSpans(text))
+        }
+        let flushed = try terminated(flush: true)
+        XCTAssertEqual(flushed.reason, .uncaughtSignal)
+        XCTAssertEqual(flushed.status, SIGTERM, "killed by SIGTERM as without otel-native")
+        XCTAssertEqual(flushed.spans.filter { ($0["name"] as? String) == "SELECT" }.count, 1)
+        let process = try XCTUnwrap(processSpans(flushed.spans).first { $0.key.hasPrefix("python3") }?.value.first)
+        XCTAssertEqual(process["status"] as? [String: String], ["status_code": "ERROR", "description": "terminated by SIGTERM"])
+        let lost = try terminated(flush: false)
+        XCTAssertEqual(lost.reason, .uncaughtSignal)
+        XCTAssertEqual(lost.status, SIGTERM)
+        XCTAssertTrue(lost.spans.isEmpty, "without the flag a fatal signal loses what was pending")
+    }
+}

@@ -32,6 +32,20 @@ extern __thread otel_shim_rng otel_shim_tls_rng __attribute__((tls_model("initia
 extern __thread void *otel_shim_tls_thread_state __attribute__((tls_model("initial-exec")));
 extern uint64_t otel_shim_fork_generation;
 
+/* OTEL_NATIVE_FLUSH_ON_SIGNAL: for SIGTERM and SIGINT where the program
+ * left the default action, a handler that has `flush` run on a helper
+ * thread (waiting at most `timeout_milliseconds`), then restores the default
+ * action and raises the signal again, so the process ends as it would have.
+ * A handler the program installs later replaces ours. Returns how many
+ * signals got the handler, -1 when the helper could not be started. */
+int otel_shim_flush_on_signal(void (*flush)(int signal_number), int timeout_milliseconds);
+
+/* Adds `callback` to what runs in a forked child (pthread_atfork's child
+ * handler), after the C state below is repaired: metric storages unlocked
+ * and emptied (the parent's points are the parent's to export). At most 8;
+ * false when full. Call while initialising, before other threads. */
+bool otel_shim_on_fork_child(void (*callback)(void));
+
 /* Seeds the calling thread's generator (slow path, out of line). */
 void otel_shim_rng_seed(otel_shim_rng *rng);
 
@@ -82,6 +96,9 @@ bool otel_shim_ring_push(otel_shim_ring *ring, void *item);
 void *otel_shim_ring_pop(otel_shim_ring *ring);
 /* The number of items (exact when no push or pop is in progress). */
 size_t otel_shim_ring_count(const otel_shim_ring *ring);
+/* Empties the ring for a forked child (one thread): what is left in it is
+ * dropped unreleased, including a slot a parent thread was filling at fork. */
+void otel_shim_ring_reset(otel_shim_ring *ring);
 
 /* Run first on every thread the SDK starts (export threads, the metric
  * reader): the runtime points it at the hooking engine's suppression, so that
@@ -143,6 +160,9 @@ typedef struct otel_shim_metric_storage otel_shim_metric_storage;
 otel_shim_metric_storage *otel_shim_metric_storage_create(uint8_t kind, bool is_double, const double *boundaries,
                                                           size_t boundary_count, size_t cardinality_limit);
 void otel_shim_metric_storage_destroy(otel_shim_metric_storage *storage);
+/* In a forked child: every storage's shards unlocked (a parent thread may
+ * have held one) and their points dropped (the parent exports them). */
+void otel_shim_metric_storages_after_fork(void);
 /* The histogram boundaries of `storage`. */
 size_t otel_shim_metric_storage_boundaries(const otel_shim_metric_storage *storage, const double **boundaries);
 

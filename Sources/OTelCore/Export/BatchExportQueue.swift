@@ -142,6 +142,21 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
         return drained
     }
 
+    /// In a forked child (one thread): what the parent had queued is dropped
+    /// (the parent exports it; nothing is sent twice), and the export thread,
+    /// which does not survive a fork, starts again with the child's first item.
+    func resetAfterFork() {
+        lock.reinitializeAfterFork()
+        while let pointer = otel_shim_ring_pop(queue) {
+            Unmanaged<Item>.fromOpaque(pointer).release()
+        }
+        otel_shim_ring_reset(queue) // a slot a parent thread was filling at fork, too
+        workerExited = false
+        flushRequested = 0
+        flushCompleted = 0
+        workerState.store(0, ordering: .releasing)
+    }
+
     /// Starts the export thread once (the first caller wins).
     private func startWorker() {
         guard workerState.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }

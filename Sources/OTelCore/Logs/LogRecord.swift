@@ -51,6 +51,13 @@ public protocol LogRecordProcessor: AnyObject, Sendable {
     func onEmit(_ record: LogRecordData)
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool
     func shutdown(timeoutNanoseconds: UInt64) -> Bool
+    /// In a forked child: forget what the parent had pending (SpanProcessor's twin).
+    func afterForkInChild()
+}
+
+extension LogRecordProcessor {
+    /// Nothing to repair by default.
+    public func afterForkInChild() {}
 }
 
 /// Exports batches of records (logs SDK, "LogRecordExporter"). Called by one thread at a time.
@@ -65,6 +72,8 @@ public protocol LogRecordExporter: AnyObject, Sendable {
 public final class BatchLogRecordProcessor: LogRecordProcessor, @unchecked Sendable {
     let exporter: any LogRecordExporter
     private let queue: BatchExportQueue<LogRecordData>
+
+    public func afterForkInChild() { queue.resetAfterFork() }
 
     public init(exporter: any LogRecordExporter, configuration: BatchConfiguration, diagnostics: Diagnostics) {
         self.exporter = exporter

@@ -34,7 +34,10 @@ public final class Logger: Sendable {
 /// The entry point of the logs SDK: resource, limits, processors, loggers
 /// (logs SDK, "LoggerProvider").
 public final class LoggerProvider: Sendable {
-    public let resource: Resource
+    /// The resource of every record (process.pid renewed in a forked child).
+    public var resource: Resource { storedResource }
+    /// Written only in a forked child's fork handler, while it has one thread.
+    nonisolated(unsafe) private var storedResource: Resource
     public let limits: LogRecordLimits
     let processors: [any LogRecordProcessor]
     let diagnostics: Diagnostics
@@ -43,10 +46,16 @@ public final class LoggerProvider: Sendable {
 
     public init(resource: Resource, limits: LogRecordLimits = LogRecordLimits(), processors: [any LogRecordProcessor],
                 diagnostics: Diagnostics) {
-        self.resource = resource
+        storedResource = resource
         self.limits = limits
         self.processors = processors
         self.diagnostics = diagnostics
+    }
+
+    /// In a forked child: the child's pid in the resource, the processors repaired.
+    func afterForkInChild() {
+        storedResource = storedResource.withCurrentProcessId()
+        for processor in processors { processor.afterForkInChild() }
     }
 
     /// The logger of a scope; the same scope always yields the same logger.

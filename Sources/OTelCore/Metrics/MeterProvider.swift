@@ -5,7 +5,10 @@ import Synchronization
 /// every meter, and the reader that collects and exports them (metrics SDK,
 /// "MeterProvider").
 public final class MeterProvider: Sendable {
-    public let resource: Resource
+    /// The resource of every point (process.pid renewed in a forked child).
+    public var resource: Resource { storedResource }
+    /// Written only in a forked child's fork handler, while it has one thread.
+    nonisolated(unsafe) private var storedResource: Resource
     let diagnostics: Diagnostics
     /// Nil without exporters: instruments then record nothing.
     private let reader: PeriodicMetricReader?
@@ -27,7 +30,7 @@ public final class MeterProvider: Sendable {
     public init(resource: Resource, exporters: [any MetricExporter], intervalNanoseconds: UInt64 = 60_000_000_000,
                 timeoutNanoseconds: UInt64 = 30_000_000_000, temporality: TemporalityPreference = .cumulative,
                 cardinalityLimit: Int = 2000, diagnostics: Diagnostics) {
-        self.resource = resource
+        storedResource = resource
         self.diagnostics = diagnostics
         self.temporality = temporality
         self.cardinalityLimit = cardinalityLimit
@@ -43,6 +46,16 @@ public final class MeterProvider: Sendable {
     private func startReader() {
         guard let reader, !readerStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
         reader.start(resource: resource, collecting: { [weak self] in self?.collect() ?? [] })
+    }
+
+    /// In a forked child: the child's pid in the resource, and the reader's
+    /// thread (gone with the fork) starting again with the child's first
+    /// record; the points the parent recorded were dropped with the C storage's.
+    func afterForkInChild() {
+        storedResource = storedResource.withCurrentProcessId()
+        reader?.resetAfterFork()
+        readerStarted.store(false, ordering: .releasing)
+        lastCollection.store(otel_shim_realtime_ns(), ordering: .releasing)
     }
 
     /// The meter of a scope; the same scope always yields the same meter.

@@ -24,6 +24,15 @@ final class PeriodicMetricReader: @unchecked Sendable {
         self.diagnostics = diagnostics
     }
 
+    /// In a forked child (one thread): the locks as new and no thread running,
+    /// until `start` is called again.
+    func resetAfterFork() {
+        lock.reinitializeAfterFork()
+        exportLock.reinitializeAfterFork()
+        stopping = false
+        workerExited = true
+    }
+
     /// Starts the export thread, collecting with `collect`.
     func start(resource: Resource, collecting collect: @escaping () -> [MetricData]) {
         lock.withLock {

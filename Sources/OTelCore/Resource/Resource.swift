@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The entity producing telemetry, as attributes (resource/sdk.md).
 public struct Resource: Sendable, Equatable {
     public var attributes: Attributes
@@ -9,6 +13,15 @@ public struct Resource: Sendable, Equatable {
         for attribute in attributes { kept.set(attribute.key, attribute.value) }
         self.attributes = kept
         self.schemaURL = schemaURL
+    }
+
+    /// This resource with `process.pid` (when it has one) set to the calling
+    /// process's: what a forked child's telemetry must say.
+    public func withCurrentProcessId() -> Resource {
+        guard attributes["process.pid"] != nil else { return self }
+        var updated = self
+        updated.attributes.set("process.pid", .int(Int64(getpid())))
+        return updated
     }
 
     /// This resource updated by `other`: its values win (resource/sdk.md, "Merge").

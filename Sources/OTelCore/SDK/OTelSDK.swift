@@ -108,7 +108,20 @@ public enum OTelSDK {
         otel_shim_set_default_tracer(state.defaultTracer.map { UnsafeMutableRawPointer($0.cHandle) })
         if !exitHandlerRegistered.exchange(true, ordering: .relaxed) {
             atexit { OTelSDK.shutdown() }
+            _ = otel_shim_on_fork_child { OTelSDK.afterForkInChild() }
         }
+    }
+
+    /// In a forked child, from pthread_atfork's child handler while the child
+    /// has one thread: the installed SDK forgets what the parent had pending
+    /// (never sent twice), gets the child's pid, and restarts its threads on
+    /// demand (OpenTelemetry Python's batch processors do the same through
+    /// os.register_at_fork).
+    static func afterForkInChild() {
+        let state = state
+        state.tracerProvider?.afterForkInChild()
+        state.loggerProvider?.afterForkInChild()
+        state.meterProvider?.afterForkInChild()
     }
 
     /// Exports what is pending without stopping anything, bounded by the

@@ -27,6 +27,17 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// In a forked child (one thread): the mutex and condition as new, whichever
+    /// parent thread held or waited on them when the process forked.
+    func reinitializeAfterFork() {
+        pthread_mutex_init(mutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
 

@@ -22,6 +22,8 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
         }
     }
 
+    public func afterForkInChild() { queue.resetAfterFork() }
+
     /// Spans dropped so far because the queue was full.
     public var droppedSpans: Int { queue.droppedCount }
 

@@ -11,6 +11,14 @@ public protocol SpanProcessor: AnyObject, Sendable {
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool
     /// Flushes and stops, waiting at most `timeoutNanoseconds`.
     func shutdown(timeoutNanoseconds: UInt64) -> Bool
+    /// In a forked child, before anything else runs there: forget what the
+    /// parent had pending and be ready to work without the parent's threads.
+    func afterForkInChild()
+}
+
+extension SpanProcessor {
+    /// Nothing to repair by default (a processor without threads or locks).
+    public func afterForkInChild() {}
 }
 
 extension SpanProcessor {

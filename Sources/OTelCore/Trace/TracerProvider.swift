@@ -5,7 +5,10 @@ import Synchronization
 /// generator, limits and processors, and hands out tracers (trace SDK,
 /// "Tracer Provider").
 public final class TracerProvider: Sendable {
-    public let resource: Resource
+    /// The resource of everything this provider records (process.pid renewed in a forked child).
+    public var resource: Resource { storedResource }
+    /// Written only in a forked child's fork handler, while it has one thread.
+    nonisolated(unsafe) private var storedResource: Resource
     public let sampler: any Sampler
     public let idGenerator: any IdGenerator
     public let limits: SpanLimits
@@ -22,10 +25,16 @@ public final class TracerProvider: Sendable {
     private let shutdownFlag = Atomic<Bool>(false)
     private let tracers = ScopedInstances<Tracer>(kind: "tracer")
 
+    /// In a forked child: the child's pid in the resource, the processors repaired.
+    func afterForkInChild() {
+        storedResource = storedResource.withCurrentProcessId()
+        for processor in processors { processor.afterForkInChild() }
+    }
+
     public init(resource: Resource, sampler: any Sampler = ParentBasedSampler(root: AlwaysOnSampler()),
                 idGenerator: any IdGenerator = RandomIdGenerator(), limits: SpanLimits = SpanLimits(),
                 processors: [any SpanProcessor], diagnostics: Diagnostics) {
-        self.resource = resource
+        storedResource = resource
         self.sampler = sampler
         self.idGenerator = idGenerator
         self.limits = limits
