@@ -8,8 +8,11 @@
  *
  * Wrapped through the GOT of the program and its libraries: execve, execv,
  * execvp, execvpe, execl, execlp, execle, fexecve, posix_spawn,
- * posix_spawnp; exit, _exit, _Exit; and __libc_start_main in the executable,
- * so that main's return value is seen.
+ * posix_spawnp; system, popen and pclose (glibc starts their shell through
+ * its internal posix_spawn, out of any GOT's reach, so they are done here as
+ * glibc does them, through posix_spawn with the child's environment); exit,
+ * _exit, _Exit; and __libc_start_main in the executable, so that main's
+ * return value is seen.
  *
  * exec may run in a vfork child, on its parent's memory and stack: nothing
  * here allocates, locks or writes outside the stack on that path (the
@@ -20,10 +23,16 @@
 #include "otel_child_environment.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "otel_plugin.h"
@@ -46,6 +55,10 @@ static int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_act
                                char *const[], char *const[]);
 static int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
                                 char *const[], char *const[]);
+/* The engine's record of system's original: ours starts the shell itself. */
+static void *original_system;
+static FILE *(*real_popen)(const char *, const char *);
+static int (*real_pclose)(FILE *);
 static void (*real_exit)(int);
 static void (*real__exit)(int);
 static void (*real__Exit)(int);
@@ -194,6 +207,143 @@ static int wrapped_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_
     return with_child_environment(&launch, envp);
 }
 
+/* ---- system, popen, pclose (POSIX; as glibc does them) ------------------------- */
+
+/* system() ignores SIGINT and SIGQUIT while a command runs; concurrent calls share that. */
+static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned system_callers;
+static struct sigaction saved_interrupt, saved_quit;
+
+/* Runs `/bin/sh -c command` with the child's environment; 0 or an errno value. */
+static int spawn_shell(pid_t *pid, const char *command, const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attributes) {
+    char *argv[] = {"sh", "-c", (char *)command, NULL};
+    launch launch = {.call = call_posix_spawn, .pid = pid, .path = "/bin/sh", .actions = actions, .attributes = attributes, .argv = argv};
+    return with_child_environment(&launch, environ);
+}
+
+static int wrapped_system(const char *command) {
+    if (!command) return wrapped_system("exit 0") == 0; /* whether a shell exists, as glibc asks it */
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    pthread_mutex_lock(&system_lock);
+    if (system_callers++ == 0) {
+        sigaction(SIGINT, &ignore, &saved_interrupt);
+        sigaction(SIGQUIT, &ignore, &saved_quit);
+    }
+    pthread_mutex_unlock(&system_lock);
+    sigset_t child_signal, previous_mask;
+    sigemptyset(&child_signal);
+    sigaddset(&child_signal, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &child_signal, &previous_mask);
+    /* The shell gets the caller's mask and SIGINT/SIGQUIT as they were before we ignored them. */
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    if (saved_interrupt.sa_handler != SIG_IGN) sigaddset(&defaults, SIGINT);
+    if (saved_quit.sa_handler != SIG_IGN) sigaddset(&defaults, SIGQUIT);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setsigmask(&attributes, &previous_mask);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid;
+    int status;
+    int error = spawn_shell(&pid, command, NULL, &attributes);
+    posix_spawnattr_destroy(&attributes);
+    if (error == 0) {
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) {
+                status = -1;
+                break;
+            }
+        }
+    } else {
+        status = W_EXITCODE(127, 0); /* as glibc: the shell could not be started */
+    }
+    int saved = errno;
+    pthread_mutex_lock(&system_lock);
+    if (--system_callers == 0) {
+        sigaction(SIGINT, &saved_interrupt, NULL);
+        sigaction(SIGQUIT, &saved_quit, NULL);
+    }
+    pthread_mutex_unlock(&system_lock);
+    sigprocmask(SIG_SETMASK, &previous_mask, NULL);
+    errno = saved;
+    return status;
+}
+
+/* The streams popen returned and not yet pclose'd, with their shells. */
+typedef struct piped {
+    FILE *stream;
+    pid_t pid;
+    struct piped *next;
+} piped;
+static pthread_mutex_t piped_lock = PTHREAD_MUTEX_INITIALIZER;
+static piped *piped_streams;
+
+static FILE *wrapped_popen(const char *command, const char *mode) {
+    bool reading = mode && mode[0] == 'r', writing = mode && mode[0] == 'w';
+    if (!command || (!reading && !writing)) return real_popen(command, mode); /* its own errors */
+    bool close_on_exec = strchr(mode + 1, 'e') != NULL;
+    piped *entry = malloc(sizeof *entry);
+    int ends[2];
+    if (!entry || pipe2(ends, O_CLOEXEC) != 0) {
+        int saved = errno;
+        free(entry);
+        errno = entry ? saved : ENOMEM;
+        return NULL;
+    }
+    int ours = reading ? ends[0] : ends[1], theirs = reading ? ends[1] : ends[0], target = reading ? STDOUT_FILENO : STDIN_FILENO;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    /* dup2 onto itself clears close-on-exec (glibc 2.29), for a pipe end that is already 0 or 1. */
+    posix_spawn_file_actions_adddup2(&actions, theirs, target);
+    pthread_mutex_lock(&piped_lock);
+    /* POSIX: streams of earlier popen calls still open are closed in the new child. */
+    for (piped *earlier = piped_streams; earlier; earlier = earlier->next)
+        posix_spawn_file_actions_addclose(&actions, fileno(earlier->stream));
+    int error = spawn_shell(&entry->pid, command, &actions, NULL);
+    posix_spawn_file_actions_destroy(&actions);
+    close(theirs);
+    FILE *stream = NULL;
+    if (error == 0) {
+        if (!close_on_exec) fcntl(ours, F_SETFD, 0); /* without 'e', children of the caller inherit it, as with glibc */
+        stream = fdopen(ours, reading ? "r" : "w");
+        if (!stream) error = errno;
+    }
+    if (!stream) {
+        close(ours);
+        if (error == 0) waitpid(entry->pid, NULL, 0);
+        pthread_mutex_unlock(&piped_lock);
+        free(entry);
+        errno = error;
+        return NULL;
+    }
+    entry->stream = stream;
+    entry->next = piped_streams;
+    piped_streams = entry;
+    pthread_mutex_unlock(&piped_lock);
+    return stream;
+}
+
+static int wrapped_pclose(FILE *stream) {
+    pthread_mutex_lock(&piped_lock);
+    piped **link = &piped_streams;
+    while (*link && (*link)->stream != stream) link = &(*link)->next;
+    piped *entry = *link;
+    if (entry) *link = entry->next;
+    pthread_mutex_unlock(&piped_lock);
+    if (!entry) return real_pclose(stream); /* a stream the real popen made */
+    pid_t pid = entry->pid;
+    free(entry);
+    fclose(stream);
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    return status;
+}
+
 __attribute__((noreturn)) static void wrapped_exit(int status) {
     host->process_exit_status(status);
     real_exit(status);
@@ -230,7 +380,7 @@ static int wrapped_libc_start_main(main_function main, int argc, char **argv, vo
 
 /* ---- the plugin ------------------------------------------------------------------ */
 
-#define HOOK_COUNT 14
+#define HOOK_COUNT 17
 static void *hooks[HOOK_COUNT];
 
 static int instrument(void *state, const otel_host_api *the_host) {
@@ -248,6 +398,9 @@ static int instrument(void *state, const otel_host_api *the_host) {
         {"fexecve", (void *)wrapped_fexecve, (void **)&real_fexecve},
         {"posix_spawn", (void *)wrapped_posix_spawn, (void **)&real_posix_spawn},
         {"posix_spawnp", (void *)wrapped_posix_spawnp, (void **)&real_posix_spawnp},
+        {"system", (void *)wrapped_system, &original_system},
+        {"popen", (void *)wrapped_popen, (void **)&real_popen},
+        {"pclose", (void *)wrapped_pclose, (void **)&real_pclose},
         {"exit", (void *)wrapped_exit, (void **)&real_exit},
         {"_exit", (void *)wrapped__exit, (void **)&real__exit},
         {"_Exit", (void *)wrapped__Exit, (void **)&real__Exit},

@@ -222,3 +222,29 @@ extension OtelInstrumentTests {
         XCTAssertTrue(lost.spans.isEmpty, "without the flag a fatal signal loses what was pending")
     }
 }
+
+extension OtelInstrumentTests {
+    /// popen (reading and writing), pclose and system, which glibc starts
+    /// through a posix_spawn no GOT reaches, are done by the plugin: the same
+    /// results for the program, and their shells continue its trace.
+    func testSystemAndPopenChildrenContinueTheTrace() throws {
+        let program = scratch.appendingPathComponent("system_and_popen").path
+        let built = try runCommand("/usr/bin/env", ["cc", "-o", program, Self.repository.appendingPathComponent("Tests/interop/system_and_popen.c").path])
+        XCTAssertEqual(built.status, 0, built.output)
+        let plain = try run([program], instrumented: false)
+        let traced = try tracedTree([program])
+        XCTAssertEqual(traced.result.status, plain.status)
+        XCTAssertEqual(traced.result.stdout, plain.stdout, "what popen, pclose and system gave back, unchanged")
+        XCTAssertTrue(plain.stdout.contains("read: 42\n") && plain.stdout.contains("system: exited 1, status 3\n"), plain.stdout)
+        XCTAssertEqual(traced.result.stderr, plain.stderr)
+        XCTAssertEqual(Set(traced.spans.compactMap(traceId)).count, 1, "one trace, system(NULL)'s shell included")
+        let processes = processSpans(traced.spans)
+        let root = try XCTUnwrap(processes["system_and_popen"]?.first)
+        let shells = try XCTUnwrap(processes["dash"])
+        XCTAssertEqual(shells.count, 4, "two popen, two system")
+        XCTAssertTrue(shells.allSatisfy { parentId($0) == spanId(root) })
+        XCTAssertEqual(processes["sqlite3"]?.count, 2)
+        XCTAssertTrue(processes["sqlite3"]?.allSatisfy { database in shells.contains { spanId($0) == parentId(database) } } ?? false)
+        XCTAssertEqual(processes["cat"]?.map(parentId).allSatisfy { parent in shells.contains { spanId($0) == parent } }, true)
+    }
+}
