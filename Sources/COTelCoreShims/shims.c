@@ -19,30 +19,45 @@ uint64_t otel_shim_fork_generation = 1;
 static pthread_once_t otel_shim_atfork_once = PTHREAD_ONCE_INIT;
 static void otel_shim_register_atfork(void);
 
-/* What runs in a forked child, in registration order (written once each,
- * while the SDK initialises). */
+/* What runs around fork, in registration order (prepare in reverse), each
+ * slot written once while the SDK initialises. */
 #define OTEL_SHIM_FORK_CALLBACKS 8
-static void (*otel_shim_fork_callbacks[OTEL_SHIM_FORK_CALLBACKS])(void);
+static struct { void (*prepare)(void), (*parent)(void), (*child)(void); } otel_shim_fork_callbacks[OTEL_SHIM_FORK_CALLBACKS];
 static unsigned otel_shim_fork_callback_count;
+
+static void otel_shim_before_fork(void) {
+    unsigned count = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_ACQUIRE);
+    for (unsigned i = count; i-- > 0;)
+        if (otel_shim_fork_callbacks[i].prepare) otel_shim_fork_callbacks[i].prepare();
+}
+
+static void otel_shim_after_fork_in_parent(void) {
+    unsigned count = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < count; i++)
+        if (otel_shim_fork_callbacks[i].parent) otel_shim_fork_callbacks[i].parent();
+}
 
 static void otel_shim_after_fork_in_child(void) {
     __atomic_add_fetch(&otel_shim_fork_generation, 1, __ATOMIC_RELAXED);
     otel_shim_metric_storages_after_fork();
     unsigned count = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_ACQUIRE);
-    for (unsigned i = 0; i < count; i++) otel_shim_fork_callbacks[i]();
+    for (unsigned i = 0; i < count; i++)
+        if (otel_shim_fork_callbacks[i].child) otel_shim_fork_callbacks[i].child();
 }
 
-bool otel_shim_on_fork_child(void (*callback)(void)) {
+bool otel_shim_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
     pthread_once(&otel_shim_atfork_once, otel_shim_register_atfork);
     unsigned at = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_RELAXED);
     if (at == OTEL_SHIM_FORK_CALLBACKS) return false;
-    otel_shim_fork_callbacks[at] = callback;
+    otel_shim_fork_callbacks[at].prepare = prepare;
+    otel_shim_fork_callbacks[at].parent = parent;
+    otel_shim_fork_callbacks[at].child = child;
     __atomic_store_n(&otel_shim_fork_callback_count, at + 1, __ATOMIC_RELEASE);
     return true;
 }
 
 static void otel_shim_register_atfork(void) {
-    pthread_atfork(NULL, NULL, otel_shim_after_fork_in_child);
+    pthread_atfork(otel_shim_before_fork, otel_shim_after_fork_in_parent, otel_shim_after_fork_in_child);
 }
 
 static uint64_t otel_shim_splitmix64(uint64_t *x) {

@@ -35,7 +35,7 @@ public enum ProcessSpan {
         let state = OTelSDK.state
         let inherited = state.propagator.extract(from: EnvironmentCarrier(), into: .root)
         owner = getpid()
-        _ = otel_shim_on_fork_child { ProcessSpan.forkedChild = getpid() }
+        _ = otel_shim_on_fork(nil, nil) { ProcessSpan.forkedChild = getpid() }
         guard config.bool("OTEL_NATIVE_PROCESS_SPANS", default: true),
               let tracer = OTelSDK.tracer(name: "otel-native.process", version: otelNativeVersion) else {
             ProcessContext.install(inherited)

@@ -40,11 +40,13 @@ extern uint64_t otel_shim_fork_generation;
  * signals got the handler, -1 when the helper could not be started. */
 int otel_shim_flush_on_signal(void (*flush)(int signal_number), int timeout_milliseconds);
 
-/* Adds `callback` to what runs in a forked child (pthread_atfork's child
- * handler), after the C state below is repaired: metric storages unlocked
- * and emptied (the parent's points are the parent's to export). At most 8;
- * false when full. Call while initialising, before other threads. */
-bool otel_shim_on_fork_child(void (*callback)(void));
+/* Adds callbacks to pthread_atfork's handlers (any may be NULL): `prepare`
+ * before fork (those registered later first), `parent` after it in the
+ * parent, `child` in the forked child once the C state below is repaired
+ * (metric storages unlocked and emptied: the parent's points are the
+ * parent's to export). At most 8; false when full. Call while
+ * initialising, before other threads. */
+bool otel_shim_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
 /* Seeds the calling thread's generator (slow path, out of line). */
 void otel_shim_rng_seed(otel_shim_rng *rng);

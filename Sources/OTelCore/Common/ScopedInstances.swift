@@ -5,13 +5,17 @@ import Synchronization
 /// Tracer/Meter/Logger": the same scope yields the same object; an empty name
 /// is allowed but reported).
 final class ScopedInstances<Value: AnyObject & Sendable>: Sendable {
-    private let instances = Mutex<[InstrumentationScope: Value]>([:])
+    private let instances = ForkSafeMutex<[InstrumentationScope: Value]>([:])
     /// "tracer", "meter", "logger": for the diagnostic.
     private let kind: String
 
     init(kind: String) {
         self.kind = kind
     }
+
+    /// Around fork (ForkSafeMutex): taken before, given back after.
+    func lockForFork() { instances.lockForFork() }
+    func unlockAfterFork() { instances.unlockAfterFork() }
 
     func get(name: String, version: String?, schemaURL: String?, diagnostics: Diagnostics,
              make: (InstrumentationScope) -> Value) -> Value {

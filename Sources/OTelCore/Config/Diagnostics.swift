@@ -41,7 +41,11 @@ public final class Diagnostics: Sendable {
     /// Messages below this level are not printed.
     public let level: DiagnosticLevel
     private let sink: @Sendable (String) -> Void
-    private let printed = Mutex<Set<String>>([])
+    private let printed = ForkSafeMutex<Set<String>>([])
+
+    /// Around fork (ForkSafeMutex): taken before, given back after.
+    func lockForFork() { printed.lockForFork() }
+    func unlockAfterFork() { printed.unlockAfterFork() }
 
     /// Diagnostics at `level` written to `sink` (stderr by default).
     public init(level: DiagnosticLevel = .info, sink: @escaping @Sendable (String) -> Void = Diagnostics.writeToStandardError) {

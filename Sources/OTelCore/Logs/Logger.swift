@@ -53,6 +53,12 @@ public final class LoggerProvider: Sendable {
     }
 
     /// In a forked child: the child's pid in the resource, the processors repaired.
+    /// Before fork: its table taken, so that the child gets it whole.
+    func lockForFork() { loggers.lockForFork() }
+
+    /// After fork, in both processes.
+    func unlockAfterFork() { loggers.unlockAfterFork() }
+
     func afterForkInChild() {
         storedResource = storedResource.withCurrentProcessId()
         for processor in processors { processor.afterForkInChild() }

@@ -16,7 +16,7 @@ public final class MeterProvider: Sendable {
     let cardinalityLimit: Int
     private let meters = ScopedInstances<Meter>(kind: "meter")
     /// Instruments in creation order (the order they are exported in).
-    private let instruments = Mutex<[MetricInstrument]>([])
+    private let instruments = ForkSafeMutex<[MetricInstrument]>([])
     private let shutdownFlag = Atomic<Bool>(false)
     /// Delta points start where the previous collection ended.
     private let lastCollection: Atomic<UInt64>
@@ -51,6 +51,18 @@ public final class MeterProvider: Sendable {
     /// In a forked child: the child's pid in the resource, and the reader's
     /// thread (gone with the fork) starting again with the child's first
     /// record; the points the parent recorded were dropped with the C storage's.
+    /// Before fork: its tables taken, so that the child gets them whole.
+    func lockForFork() {
+        meters.lockForFork()
+        instruments.lockForFork()
+    }
+
+    /// After fork, in both processes.
+    func unlockAfterFork() {
+        instruments.unlockAfterFork()
+        meters.unlockAfterFork()
+    }
+
     func afterForkInChild() {
         storedResource = storedResource.withCurrentProcessId()
         reader?.resetAfterFork()

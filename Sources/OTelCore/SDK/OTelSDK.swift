@@ -108,8 +108,28 @@ public enum OTelSDK {
         otel_shim_set_default_tracer(state.defaultTracer.map { UnsafeMutableRawPointer($0.cHandle) })
         if !exitHandlerRegistered.exchange(true, ordering: .relaxed) {
             atexit { OTelSDK.shutdown() }
-            _ = otel_shim_on_fork_child { OTelSDK.afterForkInChild() }
+            _ = otel_shim_on_fork({ OTelSDK.beforeFork() }, { OTelSDK.afterForkInParent() }, { OTelSDK.afterForkInChild() })
         }
+    }
+
+    /// Before fork: the SDK's shared tables taken (outer ones first, as they
+    /// nest), so that no thread is changing one when the process is copied.
+    static func beforeFork() {
+        let state = state
+        state.tracerProvider?.lockForFork()
+        state.loggerProvider?.lockForFork()
+        state.meterProvider?.lockForFork()
+        state.diagnostics.lockForFork()
+    }
+
+    /// After fork, in the parent: the tables given back.
+    static func afterForkInParent() { unlockAfterFork(state) }
+
+    private static func unlockAfterFork(_ state: SDKState) {
+        state.diagnostics.unlockAfterFork()
+        state.meterProvider?.unlockAfterFork()
+        state.loggerProvider?.unlockAfterFork()
+        state.tracerProvider?.unlockAfterFork()
     }
 
     /// In a forked child, from pthread_atfork's child handler while the child
@@ -119,6 +139,7 @@ public enum OTelSDK {
     /// os.register_at_fork).
     static func afterForkInChild() {
         let state = state
+        unlockAfterFork(state)
         state.tracerProvider?.afterForkInChild()
         state.loggerProvider?.afterForkInChild()
         state.meterProvider?.afterForkInChild()

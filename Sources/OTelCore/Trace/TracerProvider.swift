@@ -26,6 +26,12 @@ public final class TracerProvider: Sendable {
     private let tracers = ScopedInstances<Tracer>(kind: "tracer")
 
     /// In a forked child: the child's pid in the resource, the processors repaired.
+    /// Before fork: its table taken, so that the child gets it whole.
+    func lockForFork() { tracers.lockForFork() }
+
+    /// After fork, in both processes.
+    func unlockAfterFork() { tracers.unlockAfterFork() }
+
     func afterForkInChild() {
         storedResource = storedResource.withCurrentProcessId()
         for processor in processors { processor.afterForkInChild() }
