@@ -6,7 +6,8 @@
 #
 #   make                    release build: .build/release/{otel-instrument,libOTelRuntime.so,libotel_preload.so,…}
 #   make test               debug build, then the whole test suite
-#   make install PREFIX=…   bin/, lib/otel-native/, include/otel-native/, etc/otel-native/plugins.d/
+#   make install PREFIX=…   bin/, lib/otel-native/, include/otel-native/, share/otel-native/plugins.d/ (every
+#                           manifest), etc/otel-native/plugins.d/ (the defaults; otel-bootstrap enables more)
 #   make install-files PREFIX=… [CONFIG=debug]   the same, from an existing build
 
 PREFIX ?= /usr/local
@@ -50,10 +51,15 @@ install: build
 	$(MAKE) install-files CONFIG=$(CONFIG) PREFIX=$(PREFIX)
 
 # Copies an existing build into PREFIX (the tests use it on their debug build).
+# Every plugin's manifest is available in share/; the defaults are enabled in
+# etc/plugins.d, the instrumentations of particular libraries by otel-bootstrap.
+DEFAULT_MANIFESTS := plugins.d/otel-native.ini plugins.d/distro.ini plugins.d/otlp.ini plugins.d/process.ini
+
 install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/otel-native $(DESTDIR)$(PREFIX)/include/otel-native \
-		$(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d
-	install -m 755 $(BUILD)/otel-instrument $(BUILD)/otel-instrument-tool $(DESTDIR)$(PREFIX)/bin/
+		$(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d $(DESTDIR)$(PREFIX)/share/otel-native/plugins.d
+	install -m 755 $(BUILD)/otel-instrument $(BUILD)/otel-instrument-tool $(BUILD)/otel-bootstrap $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(BUILD)/libotel_preload.so $(BUILD)/libOTelRuntime.so $(BUILD)/libOTelDistro.so $(BUILD)/libOTelSQLite3.so $(BUILD)/libOTelCurl.so $(BUILD)/libOTelHTTPServer.so $(BUILD)/libOTelProcess.so $(BUILD)/libOTelOTLP.so $(DESTDIR)$(PREFIX)/lib/otel-native/
 	install -m 644 Sources/COTelCore/include/otel_core.h Sources/COTelPlugin/include/otel_plugin.h $(DESTDIR)$(PREFIX)/include/otel-native/
-	install -m 644 plugins.d/*.ini $(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d/
+	install -m 644 plugins.d/*.ini $(DESTDIR)$(PREFIX)/share/otel-native/plugins.d/
+	install -m 644 $(DEFAULT_MANIFESTS) $(DESTDIR)$(PREFIX)/etc/otel-native/plugins.d/

@@ -22,6 +22,7 @@ let package = Package(
         // libOTelRuntime.so: dlopened by the preload shim (which `make` builds with cc).
         .library(name: "OTelRuntime", type: .dynamic, targets: ["OTelRuntimeLibrary"]),
         .executable(name: "otel-instrument-tool", targets: ["otel-instrument-tool"]),
+        .executable(name: "otel-bootstrap", targets: ["otel-bootstrap"]),
         .executable(name: "otel-example", targets: ["otel-example"]),
         .executable(name: "otel-bench", targets: ["otel-bench"]),
     ],
@@ -84,6 +85,14 @@ let package = Package(
             dependencies: ["OTelRuntime", "OTelCore"],
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
+        // otel-bootstrap: which plugins a program needs, from its ELF dependencies
+        // read without running it; enabling and disabling them (docs/bootstrap.md).
+        .target(name: "OTelBootstrap", dependencies: ["OTelRuntime"]),
+        .executableTarget(
+            name: "otel-bootstrap",
+            dependencies: ["OTelBootstrap", "OTelRuntime"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
         // A small program that emits spans through the core (the README's main job for now).
         .executableTarget(name: "otel-example", dependencies: ["OTelCore", "COTelCore"]),
         // Micro-benchmarks of the core's hot paths (docs/performance.md).
@@ -93,6 +102,6 @@ let package = Package(
         .testTarget(name: "OTelCoreTests", dependencies: ["OTelCore", "COTelCore", "OTelTestSupport"]),
         .testTarget(name: "OTelSQLite3Tests", dependencies: ["OTelSQLite3"]),
         .testTarget(name: "OTelHTTPSemconvTests", dependencies: ["OTelHTTPSemconv"]),
-        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin", "OTelTestSupport"]),
+        .testTarget(name: "OTelRuntimeTests", dependencies: ["OTelRuntime", "OTelCore", "COTelPlugin", "OTelTestSupport", "OTelBootstrap"]),
     ]
 )

@@ -96,4 +96,25 @@ final class ManifestParserTests: XCTestCase {
         XCTAssertNil(Version(""))
         XCTAssertNil(Version("1..2"))
     }
+
+    /// The keys otel-bootstrap reads, and what is wrong with bad ones.
+    func testBootstrapKeys() {
+        let (manifest, problems) = ManifestParser.parse("""
+            [distribution]
+            name = detected
+            version_symbol = libsqlite3.so.0:sqlite3_version
+            version_prefix = libcurl.so.4:libcurl/
+            detect_imports = accept, accept4
+            may_dlopen = python3* $ORIGIN/../lib/python3*/lib-dynload/_sqlite3*.so
+            version_symbol = libsqlite3.so.0:not-an-identifier
+            detect_imports = accept(
+            may_dlopen = python3* relative/module.so
+            """, path: "detected.ini")
+        XCTAssertEqual(manifest.detection.versionSymbols, ["libsqlite3.so.0": "sqlite3_version"])
+        XCTAssertEqual(manifest.detection.versionPrefixes, ["libcurl.so.4": "libcurl/"])
+        XCTAssertEqual(manifest.detection.imports, ["accept", "accept4"])
+        XCTAssertEqual(manifest.detection.dlopened, [DlopenedModules(program: "python3*", module: "$ORIGIN/../lib/python3*/lib-dynload/_sqlite3*.so")])
+        XCTAssertEqual(problems.map(\.location.line), [7, 8, 9])
+        XCTAssertEqual(problems.first?.message, "expected `version_symbol = library.so.N:symbol`, found `libsqlite3.so.0:not-an-identifier`")
+    }
 }

@@ -120,6 +120,39 @@ public struct Manifest: Sendable {
     public let versionFunctions: [String: String]
     public let entries: [PluginEntry]
     public let variables: [DeclaredVariable]
+    /// How otel-bootstrap recognises, without running a program, that it needs this plugin.
+    public var detection = Detection()
+}
+
+/// What a manifest tells otel-bootstrap besides `instruments` (docs/bootstrap.md).
+public struct Detection: Sendable {
+    /// soname → an exported C string holding the library's version, read from
+    /// the file (`version_symbol = libsqlite3.so.0:sqlite3_version`).
+    public var versionSymbols: [String: String] = [:]
+    /// soname → the text its version follows in the library's file
+    /// (`version_prefix = libcurl.so.4:libcurl/`).
+    public var versionPrefixes: [String: String] = [:]
+    /// A program needs the plugin when it, or a library it loads, imports one
+    /// of these functions (`detect_imports = accept, accept4`).
+    public var imports: [String] = []
+    /// Modules a program may dlopen, which otel-bootstrap reads as if it
+    /// needed them (`may_dlopen = python3* $ORIGIN/../lib/python3*/lib-dynload/_sqlite3*.so`).
+    public var dlopened: [DlopenedModules] = []
+
+    public init() {}
+}
+
+/// Modules that programs whose file name matches `program` (a glob) may
+/// dlopen: the files matching `module` (a glob; `$ORIGIN` is the program's
+/// directory).
+public struct DlopenedModules: Sendable, Equatable {
+    public let program: String
+    public let module: String
+
+    public init(program: String, module: String) {
+        self.program = program
+        self.module = module
+    }
 }
 
 /// A problem found while reading a manifest; the line or entry it names is skipped.

@@ -19,6 +19,7 @@ public enum ManifestParser {
         var version: String?
         var instruments: [InstrumentedLibrary] = []
         var versionFunctions: [String: String] = [:]
+        var detection = Detection()
         var entries: [PluginEntry] = []
         var variables: [DeclaredVariable] = []
         var firstLineOfEntry: [String: Int] = [:]
@@ -88,8 +89,30 @@ public enum ManifestParser {
                         continue
                     }
                     versionFunctions[parts[0]] = parts[1]
+                case "version_symbol", "version_prefix":
+                    let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                    guard parts.count == 2, isSharedObjectName(parts[0]), !parts[1].isEmpty,
+                          key == "version_prefix" || isCIdentifier(parts[1]) else {
+                        problem("expected `\(key) = library.so.N:\(key == "version_symbol" ? "symbol" : "text")`, found `\(value)`")
+                        continue
+                    }
+                    if key == "version_symbol" { detection.versionSymbols[parts[0]] = parts[1] } else { detection.versionPrefixes[parts[0]] = parts[1] }
+                case "detect_imports":
+                    let names = value.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }
+                    guard !names.isEmpty, names.allSatisfy(isCIdentifier) else {
+                        problem("expected `detect_imports = function[, function…]`, found `\(value)`")
+                        continue
+                    }
+                    detection.imports += names
+                case "may_dlopen":
+                    let parts = value.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                    guard parts.count == 2, !parts[0].contains("/"), parts[1].hasPrefix("/") || parts[1].hasPrefix("$ORIGIN/") else {
+                        problem("expected `may_dlopen = program-glob /path/or/$ORIGIN/module-glob`, found `\(value)`")
+                        continue
+                    }
+                    detection.dlopened.append(DlopenedModules(program: parts[0], module: parts[1]))
                 default:
-                    problem("unknown key `\(key)` in [distribution]; expected name, version, instruments or version_function")
+                    problem("unknown key `\(key)` in [distribution]; expected name, version, instruments, version_function, version_symbol, version_prefix, detect_imports or may_dlopen")
                 }
             case .group(.environmentVariables):
                 guard isVariableName(key) else {
@@ -135,8 +158,9 @@ public enum ManifestParser {
             problems.append(ManifestProblem(location: SourceLocation(file: path, line: 1),
                                             message: "no `name` in [distribution]; using `\(distributionName)` from the file name"))
         }
-        let manifest = Manifest(path: path, distributionName: distributionName, distributionVersion: version,
+        var manifest = Manifest(path: path, distributionName: distributionName, distributionVersion: version,
                                 instruments: instruments, versionFunctions: versionFunctions, entries: entries, variables: variables)
+        manifest.detection = detection
         return (manifest, problems)
     }
 
