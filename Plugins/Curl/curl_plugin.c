@@ -464,26 +464,22 @@ static int instrument(void *state, const otel_host_api *the_host) {
     duration = host->instrument_create(meter, OTEL_INSTRUMENT_HISTOGRAM, true, "http.client.request.duration", "s",
                                        "Duration of HTTP client requests.", otel_http_duration_buckets,
                                        sizeof otel_http_duration_buckets / sizeof otel_http_duration_buckets[0]);
-    hooks[0] = host->hook_wrap("curl_easy_setopt", (void *)wrapped_setopt, (void **)&real_setopt, 0);
-    hooks[1] = host->hook_wrap("curl_easy_perform", (void *)wrapped_perform, (void **)&real_perform, 0);
-    hooks[2] = host->hook_wrap("curl_easy_reset", (void *)wrapped_reset, (void **)&real_reset, 0);
-    hooks[3] = host->hook_wrap("curl_easy_cleanup", (void *)wrapped_cleanup, (void **)&real_cleanup, 0);
-    hooks[4] = host->hook_wrap("curl_easy_duphandle", (void *)wrapped_duphandle, (void **)&real_duphandle, 0);
-    hooks[5] = host->hook_wrap("curl_multi_add_handle", (void *)wrapped_multi_add_handle, (void **)&real_multi_add_handle, 0);
-    hooks[6] = host->hook_wrap("curl_multi_remove_handle", (void *)wrapped_multi_remove_handle, (void **)&real_multi_remove_handle, 0);
-    hooks[7] = host->hook_wrap("curl_multi_info_read", (void *)wrapped_multi_info_read, (void **)&real_multi_info_read, 0);
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        if (!hooks[i]) return 1;
-    }
-    return 0;
+    static const otel_plugin_hook table[HOOK_COUNT] = {
+        {"curl_easy_setopt", (void *)wrapped_setopt, (void **)&real_setopt},
+        {"curl_easy_perform", (void *)wrapped_perform, (void **)&real_perform},
+        {"curl_easy_reset", (void *)wrapped_reset, (void **)&real_reset},
+        {"curl_easy_cleanup", (void *)wrapped_cleanup, (void **)&real_cleanup},
+        {"curl_easy_duphandle", (void *)wrapped_duphandle, (void **)&real_duphandle},
+        {"curl_multi_add_handle", (void *)wrapped_multi_add_handle, (void **)&real_multi_add_handle},
+        {"curl_multi_remove_handle", (void *)wrapped_multi_remove_handle, (void **)&real_multi_remove_handle},
+        {"curl_multi_info_read", (void *)wrapped_multi_info_read, (void **)&real_multi_info_read},
+    };
+    return otel_plugin_wrap_all(host, table, HOOK_COUNT, hooks);
 }
 
 static int uninstrument(void *state, const otel_host_api *the_host) {
     (void)state;
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        if (hooks[i]) the_host->hook_unwrap(hooks[i]);
-        hooks[i] = NULL;
-    }
+    otel_plugin_unwrap_all(the_host, hooks, HOOK_COUNT);
     return 0;
 }
 

@@ -502,7 +502,7 @@ static int instrument(void *state, const otel_host_api *the_host) {
     duration = host->instrument_create(meter, OTEL_INSTRUMENT_HISTOGRAM, true, "http.server.request.duration", "s",
                                        "Duration of HTTP server requests.", otel_http_duration_buckets,
                                        sizeof otel_http_duration_buckets / sizeof otel_http_duration_buckets[0]);
-    struct { const char *symbol; void *wrapper; void **original; } table[HOOK_COUNT] = {
+    static const otel_plugin_hook table[HOOK_COUNT] = {
         {"accept", (void *)wrapped_accept, (void **)&real_accept},
         {"accept4", (void *)wrapped_accept4, (void **)&real_accept4},
         {"read", (void *)wrapped_read, (void **)&real_read},
@@ -521,19 +521,12 @@ static int instrument(void *state, const otel_host_api *the_host) {
         {"dup2", (void *)wrapped_dup2, (void **)&real_dup2},
         {"dup3", (void *)wrapped_dup3, (void **)&real_dup3},
     };
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        hooks[i] = host->hook_wrap(table[i].symbol, table[i].wrapper, table[i].original, 0);
-        if (!hooks[i]) return 1;
-    }
-    return 0;
+    return otel_plugin_wrap_all(host, table, HOOK_COUNT, hooks);
 }
 
 static int uninstrument(void *state, const otel_host_api *the_host) {
     (void)state;
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        if (hooks[i]) the_host->hook_unwrap(hooks[i]);
-        hooks[i] = NULL;
-    }
+    otel_plugin_unwrap_all(the_host, hooks, HOOK_COUNT);
     return 0;
 }
 

@@ -387,7 +387,7 @@ static int instrument(void *state, const otel_host_api *the_host) {
     (void)state;
     host = the_host;
     otel_child_inheritance_take(&inheritance, environ);
-    struct { const char *symbol; void *wrapper; void **original; } table[HOOK_COUNT] = {
+    static const otel_plugin_hook table[HOOK_COUNT] = {
         {"execve", (void *)wrapped_execve, (void **)&real_execve},
         {"execv", (void *)wrapped_execv, &original_execv},
         {"execvp", (void *)wrapped_execvp, &original_execvp},
@@ -406,19 +406,12 @@ static int instrument(void *state, const otel_host_api *the_host) {
         {"_Exit", (void *)wrapped__Exit, (void **)&real__Exit},
         {"__libc_start_main", (void *)wrapped_libc_start_main, (void **)&real_libc_start_main},
     };
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        hooks[i] = host->hook_wrap(table[i].symbol, table[i].wrapper, table[i].original, 0);
-        if (!hooks[i]) return 1;
-    }
-    return 0;
+    return otel_plugin_wrap_all(host, table, HOOK_COUNT, hooks);
 }
 
 static int uninstrument(void *state, const otel_host_api *the_host) {
     (void)state;
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        if (hooks[i]) the_host->hook_unwrap(hooks[i]);
-        hooks[i] = NULL;
-    }
+    otel_plugin_unwrap_all(the_host, hooks, HOOK_COUNT);
     return 0;
 }
 

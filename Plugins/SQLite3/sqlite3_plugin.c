@@ -531,31 +531,27 @@ static int instrument(void *state, const otel_host_api *the_host) {
     duration = host->instrument_create(meter, OTEL_INSTRUMENT_HISTOGRAM, true, "db.client.operation.duration", "s",
                                        "Duration of database client operations.", duration_buckets,
                                        sizeof duration_buckets / sizeof duration_buckets[0]);
-    hooks[0] = host->hook_wrap("sqlite3_step", (void *)wrapped_step, (void **)&real_step, 0);
-    hooks[1] = host->hook_wrap("sqlite3_reset", (void *)wrapped_reset, (void **)&real_reset, 0);
-    hooks[2] = host->hook_wrap("sqlite3_finalize", (void *)wrapped_finalize, (void **)&real_finalize, 0);
-    hooks[3] = host->hook_wrap("sqlite3_exec", (void *)wrapped_exec, (void **)&real_exec, 0);
-    hooks[4] = host->hook_wrap("sqlite3_prepare_v2", (void *)wrapped_prepare_v2, (void **)&real_prepare_v2, 0);
-    hooks[5] = host->hook_wrap("sqlite3_prepare_v3", (void *)wrapped_prepare_v3, (void **)&real_prepare_v3, 0);
-    hooks[6] = host->hook_wrap("sqlite3_prepare", (void *)wrapped_prepare, (void **)&real_prepare, 0);
-    hooks[7] = host->hook_wrap("sqlite3_prepare16", (void *)wrapped_prepare16, (void **)&real_prepare16, 0);
-    hooks[8] = host->hook_wrap("sqlite3_prepare16_v2", (void *)wrapped_prepare16_v2, (void **)&real_prepare16_v2, 0);
-    hooks[9] = host->hook_wrap("sqlite3_prepare16_v3", (void *)wrapped_prepare16_v3, (void **)&real_prepare16_v3, 0);
-    hooks[10] = host->hook_wrap("sqlite3_open", (void *)wrapped_open, (void **)&real_open, 0);
-    hooks[11] = host->hook_wrap("sqlite3_open16", (void *)wrapped_open16, (void **)&real_open16, 0);
-    hooks[12] = host->hook_wrap("sqlite3_open_v2", (void *)wrapped_open_v2, (void **)&real_open_v2, 0);
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        if (!hooks[i]) return 1;
-    }
-    return 0;
+    static const otel_plugin_hook table[HOOK_COUNT] = {
+        {"sqlite3_step", (void *)wrapped_step, (void **)&real_step},
+        {"sqlite3_reset", (void *)wrapped_reset, (void **)&real_reset},
+        {"sqlite3_finalize", (void *)wrapped_finalize, (void **)&real_finalize},
+        {"sqlite3_exec", (void *)wrapped_exec, (void **)&real_exec},
+        {"sqlite3_prepare_v2", (void *)wrapped_prepare_v2, (void **)&real_prepare_v2},
+        {"sqlite3_prepare_v3", (void *)wrapped_prepare_v3, (void **)&real_prepare_v3},
+        {"sqlite3_prepare", (void *)wrapped_prepare, (void **)&real_prepare},
+        {"sqlite3_prepare16", (void *)wrapped_prepare16, (void **)&real_prepare16},
+        {"sqlite3_prepare16_v2", (void *)wrapped_prepare16_v2, (void **)&real_prepare16_v2},
+        {"sqlite3_prepare16_v3", (void *)wrapped_prepare16_v3, (void **)&real_prepare16_v3},
+        {"sqlite3_open", (void *)wrapped_open, (void **)&real_open},
+        {"sqlite3_open16", (void *)wrapped_open16, (void **)&real_open16},
+        {"sqlite3_open_v2", (void *)wrapped_open_v2, (void **)&real_open_v2},
+    };
+    return otel_plugin_wrap_all(host, table, HOOK_COUNT, hooks);
 }
 
 static int uninstrument(void *state, const otel_host_api *the_host) {
     (void)state;
-    for (int i = 0; i < HOOK_COUNT; i++) {
-        if (hooks[i]) the_host->hook_unwrap(hooks[i]);
-        hooks[i] = NULL;
-    }
+    otel_plugin_unwrap_all(the_host, hooks, HOOK_COUNT);
     /* Statements still returning rows would never end their spans now: end them here. */
     pthread_mutex_lock(&open_lock);
     while (open_count) {

@@ -338,6 +338,16 @@ void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const
     }
 }
 
+/* A cell as if nothing had been recorded into it. */
+static void otel_shim_cell_clear(otel_shim_metric_cell *cell) {
+    cell->recorded = false;
+    cell->int_value = 0;
+    cell->double_value = 0;
+    cell->count = 0;
+    cell->min = cell->max = 0;
+    memset(cell->buckets, 0, cell->bucket_count * sizeof cell->buckets[0]);
+}
+
 void otel_shim_metric_collect(otel_shim_metric_storage *storage, bool reset, void *context,
                               void (*visit)(void *context, const otel_shim_metric_cell *cell)) {
     if (!storage) return;
@@ -348,14 +358,7 @@ void otel_shim_metric_collect(otel_shim_metric_storage *storage, bool reset, voi
             otel_shim_metric_cell *cell = shard->table[i];
             if (!cell || !cell->recorded) continue;
             visit(context, cell);
-            if (reset) {
-                cell->recorded = false;
-                cell->int_value = 0;
-                cell->double_value = 0;
-                cell->count = 0;
-                cell->min = cell->max = 0;
-                memset(cell->buckets, 0, cell->bucket_count * sizeof cell->buckets[0]);
-            }
+            if (reset) otel_shim_cell_clear(cell);
         }
         otel_shim_shard_unlock(shard);
     }
@@ -386,13 +389,7 @@ void otel_shim_metric_storages_after_fork(void) {
             atomic_store_explicit(&shard->locked, false, memory_order_relaxed);
             for (size_t i = 0; i < shard->capacity; i++) {
                 otel_shim_metric_cell *cell = shard->table[i];
-                if (!cell) continue;
-                cell->recorded = false;
-                cell->int_value = 0;
-                cell->double_value = 0;
-                cell->count = 0;
-                cell->min = cell->max = 0;
-                memset(cell->buckets, 0, cell->bucket_count * sizeof cell->buckets[0]);
+                if (cell) otel_shim_cell_clear(cell);
             }
         }
     }

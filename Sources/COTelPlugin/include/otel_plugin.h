@@ -146,6 +146,35 @@ static inline bool otel_plugin_span_is_recording(const otel_host_api *host, cons
     return span->impl && host->span_is_recording(span);
 }
 
+/** One GOT hook an instrumentor asks for: calls to `symbol` go to
+ *  `wrapper`; the real function is left in `*original` (which must stay
+ *  valid: the engine keeps the pointer). */
+typedef struct otel_plugin_hook {
+    const char *symbol;
+    void *wrapper;
+    void **original;
+} otel_plugin_hook;
+
+/** Applies `count` hooks, their handles kept in `handles` (for
+ *  otel_plugin_unwrap_all): 0 when all were applied, 1 when one was not
+ *  (those that were stay, so that uninstrument undoes them). */
+static inline int otel_plugin_wrap_all(const otel_host_api *host, const otel_plugin_hook *hooks, size_t count, void **handles) {
+    int status = 0;
+    for (size_t i = 0; i < count; i++) {
+        handles[i] = host->hook_wrap(hooks[i].symbol, hooks[i].wrapper, hooks[i].original, 0);
+        if (!handles[i]) status = 1;
+    }
+    return status;
+}
+
+/** Undoes what otel_plugin_wrap_all applied (an instrumentor's uninstrument). */
+static inline void otel_plugin_unwrap_all(const otel_host_api *host, void **handles, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        if (handles[i]) host->hook_unwrap(handles[i]);
+        handles[i] = NULL;
+    }
+}
+
 /** Ends `span` through `host`, with no call at all for a span that holds
  *  nothing (`impl` NULL, otel_core.h): a wrapper's span that is not sampled. */
 static inline void otel_plugin_span_end(const otel_host_api *host, otel_span *span) {

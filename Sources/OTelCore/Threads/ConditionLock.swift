@@ -12,6 +12,10 @@ final class ConditionLock: @unchecked Sendable {
     init() {
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
+        initialize()
+    }
+
+    private func initialize() {
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -29,14 +33,7 @@ final class ConditionLock: @unchecked Sendable {
 
     /// In a forked child (one thread): the mutex and condition as new, whichever
     /// parent thread held or waited on them when the process forked.
-    func reinitializeAfterFork() {
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
+    func reinitializeAfterFork() { initialize() }
 
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
