@@ -16,6 +16,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 (cd "$root" && make >/dev/null && make install-files CONFIG=release PREFIX="$work/prefix" >/dev/null)
 # Valgrind 3.19 cannot read the DWARF 5 that Swift writes: a copy without debug information.
 strip --strip-debug "$work/prefix/lib/otel-native/"*.so
+"$work/prefix/bin/otel-bootstrap" -a install /usr/sbin/nginx >/dev/null # the HTTP server instrumentation
 mkdir -p "$work/www"
 head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

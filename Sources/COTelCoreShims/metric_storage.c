@@ -79,7 +79,56 @@ static bool otel_shim_key_put_value(otel_shim_key_writer *writer, const otel_att
     }
 }
 
+/* The key of the usual attribute set, written in one pass: a few string,
+ * integer, double or boolean attributes whose keys are already in order
+ * (instrumentations pass them so). The same bytes as the general path
+ * below; SIZE_MAX when the set is not such a one (or does not fit). */
+static size_t otel_shim_sorted_scalar_key(const otel_attribute *attributes, size_t count, uint8_t *out, size_t capacity) {
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        const otel_attribute *attribute = &attributes[i];
+        if (!attribute->key || !attribute->key[0] || (i && strcmp(attributes[i - 1].key, attribute->key) >= 0)) return SIZE_MAX;
+        size_t key_length = strlen(attribute->key);
+        const void *value;
+        size_t value_length;
+        uint8_t flag;
+        switch (attribute->type) {
+        case OTEL_ATTRIBUTE_STRING:
+            if (!attribute->value.string_value) return SIZE_MAX;
+            value = attribute->value.string_value;
+            value_length = strlen(attribute->value.string_value);
+            break;
+        case OTEL_ATTRIBUTE_INT: value = &attribute->value.int_value; value_length = 8; break;
+        case OTEL_ATTRIBUTE_DOUBLE: value = &attribute->value.double_value; value_length = 8; break;
+        case OTEL_ATTRIBUTE_BOOL:
+            flag = attribute->value.bool_value ? 1 : 0;
+            value = &flag;
+            value_length = 1;
+            break;
+        default: return SIZE_MAX;
+        }
+        bool is_string = attribute->type == OTEL_ATTRIBUTE_STRING;
+        size_t needed = 4 + key_length + 1 + (is_string ? 4 : 0) + value_length;
+        if (key_length > UINT32_MAX || value_length > UINT32_MAX || needed > capacity - used) return SIZE_MAX;
+        uint32_t length32 = (uint32_t)key_length;
+        memcpy(out + used, &length32, 4);
+        memcpy(out + used + 4, attribute->key, key_length);
+        used += 4 + key_length;
+        out[used++] = (uint8_t)attribute->type;
+        if (is_string) {
+            length32 = (uint32_t)value_length;
+            memcpy(out + used, &length32, 4);
+            used += 4;
+        }
+        memcpy(out + used, value, value_length);
+        used += value_length;
+    }
+    return used;
+}
+
 size_t otel_shim_metric_key(const otel_attribute *attributes, size_t count, uint8_t *out, size_t capacity) {
+    size_t fast = otel_shim_sorted_scalar_key(attributes, count, out, capacity);
+    if (fast != SIZE_MAX) return fast;
     /* Sorted by key (an attribute set has no order); of equal keys the last wins. */
     uint16_t order[OTEL_SHIM_METRIC_MAX_ATTRIBUTES];
     size_t kept = 0;

@@ -119,6 +119,35 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(points.first?.attributes, [Attribute("a", 1), Attribute("b", "2")])
     }
 
+    /// Attributes of every scalar type from C: in key order (the one-pass key) or
+    /// not (the sorting one), the same attribute set.
+    func testCAttributesInKeyOrderOrNotAreOneSet() throws {
+        let (provider, _) = makeMeterProvider()
+        let histogram = provider.meter(name: "lib").histogram("h")
+        "a.flag".withCString { flag in "b.ratio".withCString { ratio in "c.count".withCString { count in
+            "d.name".withCString { name in "GET".withCString { get in
+                var attributes = [otel_attribute(), otel_attribute(), otel_attribute(), otel_attribute()]
+                attributes[0].key = flag
+                attributes[0].type = OTEL_ATTRIBUTE_BOOL
+                attributes[0].value.bool_value = true
+                attributes[1].key = ratio
+                attributes[1].type = OTEL_ATTRIBUTE_DOUBLE
+                attributes[1].value.double_value = 0.5
+                attributes[2].key = count
+                attributes[2].type = OTEL_ATTRIBUTE_INT
+                attributes[2].value.int_value = -3
+                attributes[3].key = name
+                attributes[3].type = OTEL_ATTRIBUTE_STRING
+                attributes[3].value.string_value = get
+                otel_instrument_record_double(histogram.cInstrument, 1, attributes, 4)
+                otel_instrument_record_double(histogram.cInstrument, 2, [attributes[2], attributes[0], attributes[3], attributes[1]], 4)
+            } }
+        } } }
+        let points = try XCTUnwrap(collect(provider)["h"]).points
+        XCTAssertEqual(points.count, 1)
+        XCTAssertEqual(points.first?.attributes, [Attribute("a.flag", true), Attribute("b.ratio", 0.5), Attribute("c.count", -3), Attribute("d.name", "GET")])
+    }
+
     func testGaugeKeepsTheLastValueAndRejectsWhatIsInvalid() throws {
         let lines = CapturedDiagnostics()
         let (provider, _) = makeMeterProvider(cardinalityLimit: 3, diagnostics: lines.make(level: .warning))
