@@ -22,7 +22,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -76,6 +75,14 @@ static otel_attribute int_attribute(const char *key, int64_t value) {
     return attribute;
 }
 
+/* Copies `length` bytes of `text` into `out` (`size` bytes), cut to fit, NUL-terminated
+ * (what snprintf("%.*s") does, without its format parsing on every sampled request). */
+static void copy_text(char *out, size_t size, const char *text, size_t length) {
+    if (length >= size) length = size - 1;
+    memcpy(out, text, length);
+    out[length] = '\0';
+}
+
 /* ---- the thread's current request ----------------------------------------- */
 
 /* The request whose span this thread made current. */
@@ -108,7 +115,7 @@ static void server_authority(const otel_http_connection *connection, char *addre
     const char *host_header = connection->requests.host.text;
     *port = connection->local_port;
     if (!*host_header) {
-        snprintf(address, size, "%s", connection->local_address);
+        copy_text(address, size, connection->local_address, strlen(connection->local_address));
         return;
     }
     const char *end = host_header + strlen(host_header);
@@ -158,11 +165,12 @@ static void request_headers_done(otel_http_connection *connection) {
         const char *target = parser->target.text;
         otel_url_parts parts;
         if (strstr(target, "://") && otel_url_parse(target, &parts)) {
-            snprintf(path, sizeof path, "%.*s", (int)parts.path_length, parts.path_length ? parts.path : "/");
+            if (parts.path_length) copy_text(path, sizeof path, parts.path, parts.path_length);
+            else copy_text(path, sizeof path, "/", 1);
             if (parts.query) otel_url_query_redacted(parts.query, parts.query_length, query, sizeof query);
         } else {
             size_t path_length = strcspn(target, "?#");
-            snprintf(path, sizeof path, "%.*s", (int)path_length, target);
+            copy_text(path, sizeof path, target, path_length);
             parts.query = target[path_length] == '?' ? target + path_length + 1 : NULL;
             if (parts.query) otel_url_query_redacted(parts.query, strcspn(parts.query, "#"), query, sizeof query);
         }
@@ -176,7 +184,7 @@ static void request_headers_done(otel_http_connection *connection) {
         if (port > 0) attributes[count++] = int_attribute("server.port", port);
         /* client.address: the first X-Forwarded-For entry, else the peer (HTTP server spans). */
         char forwarded[64];
-        snprintf(forwarded, sizeof forwarded, "%s", parser->forwarded_for.text);
+        copy_text(forwarded, sizeof forwarded, parser->forwarded_for.text, parser->forwarded_for.length);
         char *trimmed = forwarded + strspn(forwarded, " \t");
         attributes[count++] = text_attribute("client.address", *trimmed ? trimmed : connection->peer_address);
         attributes[count++] = text_attribute("network.peer.address", connection->peer_address);

@@ -102,6 +102,29 @@ final class SpanTests: XCTestCase {
         XCTAssertEqual(data.droppedLinks, 1)
     }
 
+    /// A batch of attributes (what the C API's set_attributes passes) gives the
+    /// same set as setting them one by one: repeated keys keep their first place
+    /// and their last value, the count limit drops and counts, values are cut.
+    func testABatchOfAttributesSetsAsOneByOne() {
+        let batch: [Attribute] = [Attribute("a", "1"), Attribute("bb", "22"), Attribute("cc", "333"), Attribute("a", "4"),
+                                  Attribute("", "ignored"), Attribute("dd", "5"), Attribute("e", "6"), Attribute("bb", "777")]
+        for existing in [[], [Attribute("cc", "0"), Attribute("zz", "9")]] {
+            var oneByOne = Attributes(countLimit: 4, valueLengthLimit: 2)
+            var together = Attributes(countLimit: 4, valueLengthLimit: 2)
+            for attribute in existing {
+                oneByOne.set(attribute.key, attribute.value)
+                together.set(attribute.key, attribute.value)
+            }
+            for attribute in batch { oneByOne.set(attribute.key, attribute.value) }
+            let buffer = UnsafeMutableBufferPointer<Attribute>.allocate(capacity: batch.count)
+            _ = buffer.initialize(from: batch)
+            together.set(moving: buffer)
+            buffer.deallocate()
+            XCTAssertEqual(together, oneByOne)
+            XCTAssertEqual(together.droppedCount, oneByOne.droppedCount)
+        }
+    }
+
     func testLimitsFromEnvironment() {
         let env = Environment(["OTEL_ATTRIBUTE_COUNT_LIMIT": "5", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "7",
                                "OTEL_SPAN_EVENT_COUNT_LIMIT": "3", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT": "2"])

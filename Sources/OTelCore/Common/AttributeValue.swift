@@ -91,6 +91,41 @@ public struct Attributes: Sendable, Equatable {
         }
     }
 
+    /// Sets the attributes of `buffer` in order, as `set` would one by one,
+    /// moving them out of it (it is left uninitialized). The search for an
+    /// existing key compares lengths from a table made once for the batch,
+    /// instead of reading every kept key again for each new one.
+    public mutating func set(moving buffer: UnsafeMutableBufferPointer<Attribute>) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: entries.count + buffer.count) { lengths in
+            var known = 0
+            for index in entries.indices {
+                lengths[known] = entries[index].key.utf8.count
+                known += 1
+            }
+            for position in buffer.indices {
+                var attribute = buffer.moveElement(from: position)
+                let length = attribute.key.utf8.count
+                guard length > 0 else { continue }
+                if valueLengthLimit != nil { attribute = Attribute(attribute.key, attribute.value.truncated(to: valueLengthLimit)) }
+                var existing = -1
+                for index in 0..<known where lengths[index] == length && entries[index].key == attribute.key {
+                    existing = index
+                    break
+                }
+                if existing >= 0 {
+                    entries[existing] = attribute
+                } else if known < countLimit {
+                    if known == 0 { entries.reserveCapacity(min(countLimit, max(8, buffer.count))) }
+                    entries.append(attribute)
+                    lengths[known] = length
+                    known += 1
+                } else {
+                    droppedCount += 1
+                }
+            }
+        }
+    }
+
     /// The value of `key`, if set.
     public subscript(key: String) -> AttributeValue? {
         entries.first { $0.key == key }?.value

@@ -75,9 +75,10 @@ public final class RecordingSpan: Sendable {
     /// (the buffer is left uninitialized).
     func setAttributes(moving buffer: UnsafeMutableBufferPointer<Attribute>) {
         withState { state in
-            for index in buffer.indices {
-                let attribute = buffer.moveElement(from: index)
-                if state.endTime == 0 { state.attributes.set(attribute.key, attribute.value) }
+            if state.endTime == 0 {
+                state.attributes.set(moving: buffer)
+            } else {
+                _ = buffer.deinitialize() // an ended span keeps what it had
             }
         }
     }
