@@ -93,12 +93,12 @@ public enum ProcessSpan {
     /// vfork child nothing, since it runs on its parent's memory.
     static func imageEnding() {
         let pid = getpid()
-        if pid == owner {
-            end()
-            OTelSDK.flush()
-        } else if pid == forkedChild {
-            OTelSDK.flush()
-        }
+        guard pid == owner || pid == forkedChild else { return }
+        if pid == owner { end() }
+        // As at exit: exporters make one short attempt, so a collector that does not
+        // answer delays the exec or _exit by about a second, not a whole timeout.
+        otel_shim_set_process_exiting()
+        OTelSDK.flush()
     }
 
     /// The command line from /proc/self/cmdline (NUL-separated arguments).
