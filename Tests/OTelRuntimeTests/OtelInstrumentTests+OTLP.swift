@@ -194,6 +194,21 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// A shell that replaces itself by exec exports its process span first: a
+    /// collector that never answers delays that by about a second, as at exit.
+    func testASilentCollectorBarelyDelaysAnExec() throws {
+        let silent = try Receiver(scratch: scratch, arguments: ["--hang"])
+        let start = Date()
+        let result = try run(["--traces_exporter", "otlp", "/bin/sh", "-c", "exec sqlite3 :memory: 'select 1;'"],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": silent.endpoint, "OTEL_NATIVE_PROCESS_SPANS": "true"])
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "1\n")
+        XCTAssertEqual(result.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count, 2,
+                       "one diagnostic from the shell, one from sqlite3: \(result.stderr)")
+        XCTAssertLessThan(elapsed, 3.5, "two processes, each delayed about a second at most")
+    }
+
     /// A collector slower than the program: the span queue fills, spans are
     /// dropped and counted (reported once, and the total at exit), the program's
     /// own work and exit are unaffected.
