@@ -301,19 +301,27 @@ static void end_headers(otel_http_parser *parser) {
     }
 }
 
-/* A whole header line in the buffer at once (the usual case): its name
- * matched once, its value skipped or captured in one run. Counts it against
- * the header limit exactly as the byte-by-byte states would (the line's
- * bytes but its colon and LF; a line without a colon, one more). Returns
- * false, consuming nothing, when the line ends beyond the buffer; sets the
- * state FAILED when the line breaks a limit or its value is invalid. */
+/* The first bytes of the header names captured: 1, in requests (host, baggage,
+ * user-agent, tracestate, traceparent, x-forwarded-for, and the framing
+ * ones); 2, in responses (content-length, transfer-encoding). */
+static const uint8_t captured_first_byte[256] = {
+    ['c'] = 3, ['C'] = 3, ['t'] = 3, ['T'] = 3,
+    ['h'] = 1, ['H'] = 1, ['b'] = 1, ['B'] = 1, ['u'] = 1, ['U'] = 1, ['x'] = 1, ['X'] = 1,
+};
+
+/* A whole header line in the buffer at once (the usual case): a line whose
+ * first byte starts no captured name is skipped at once; otherwise its name
+ * is matched once and its value captured in one run. Counts it against the
+ * header limit exactly as the byte-by-byte states would (every byte of the
+ * line but its LF, the first twice). Returns false, consuming nothing, when
+ * the line ends beyond the buffer; sets the state FAILED when the line
+ * breaks a limit or its value is invalid. */
 static bool header_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
     const uint8_t *line_end = memchr(line, '\n', available);
     if (!line_end) return false;
     size_t length = (size_t)(line_end - line);
-    const uint8_t *colon = memchr(line, ':', length);
     /* The first byte was counted on entering the line; the byte-by-byte states count it twice. */
-    uint64_t total = (uint64_t)parser->header_bytes + (colon ? length - 1 : length);
+    uint64_t total = (uint64_t)parser->header_bytes + length;
     if (total > HEADER_LIMIT) {
         parser->state = FAILED;
         return true;
@@ -321,10 +329,12 @@ static bool header_line(otel_http_parser *parser, const uint8_t *line, size_t av
     parser->header_bytes = (uint32_t)total;
     *position += length + 1;
     parser->state = HEADER_LINE_START;
+    if (!(captured_first_byte[line[0]] & (parser->is_request ? 1 : 2))) return true; /* most lines: nothing kept */
+    const uint8_t *colon = memchr(line, ':', length);
     if (!colon) return true; /* a line without a colon: ignored */
     size_t name_length = (size_t)(colon - line);
     parser->capture = capture_for_name(parser->is_request, line, name_length);
-    if (parser->capture == CAPTURE_NONE) return true; /* most lines: nothing kept */
+    if (parser->capture == CAPTURE_NONE) return true;
     parser->value_started = false;
     begin_value(parser);
     if (parser->capture != CAPTURE_NONE) capture_run(parser, colon + 1, length - name_length - 1);
@@ -528,6 +538,7 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
                 break;
             }
             if (c == ':') {
+                if (++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
                 parser->capture = capture_for(parser);
                 parser->value_started = false;
                 begin_value(parser);
