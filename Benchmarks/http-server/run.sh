@@ -6,12 +6,15 @@
 # Prints requests/s and nginx's CPU time per request for each, in rounds
 # (docs/performance.md). Needs nginx and wrk (apt-get).
 #
-#   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3]
+#   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3] [configurations]
+#
+# configurations: any of uninstrumented, instrumented, sampled, bare (default: all four).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seconds="${1:-10}"
 rounds="${2:-3}"
+configurations="${3:-uninstrumented instrumented sampled bare}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -82,7 +85,7 @@ sampled=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http:/
 "$work/parser_bench"
 printf '%-44s %11s %10s %12s\n' "configuration" "requests/s" "user µs/req" "system µs/req"
 for round in $(seq "$rounds"); do
-    for configuration in uninstrumented instrumented sampled bare; do
+    for configuration in $configurations; do
         case "$configuration" in
         uninstrumented) label="uninstrumented"; read -r rate user system < <(measure env) ;;
         instrumented) label="OTLP export, every request sampled"; read -r rate user system < <(measure "${instrumented[@]}") ;;
