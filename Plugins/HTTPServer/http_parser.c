@@ -115,16 +115,19 @@ static void field_trim(field_view field) {
 }
 
 /* Forgets the last message: its fields emptied (not the whole buffers, which
- * would cost a 7 KiB memset per request), its framing and counters reset. */
+ * would cost a 7 KiB memset per request), its framing and counters reset. A
+ * response parser only ever fills `framing`: its other fields stay empty. */
 static void begin_message(otel_http_parser *parser) {
-    field_clear(VIEW(parser->method));
-    field_clear(VIEW(parser->target));
-    field_clear(VIEW(parser->host));
-    field_clear(VIEW(parser->user_agent));
-    field_clear(VIEW(parser->forwarded_for));
-    field_clear(VIEW(parser->traceparent));
-    field_clear(VIEW(parser->tracestate));
-    field_clear(VIEW(parser->baggage));
+    if (parser->is_request) {
+        field_clear(VIEW(parser->method));
+        field_clear(VIEW(parser->target));
+        field_clear(VIEW(parser->host));
+        field_clear(VIEW(parser->user_agent));
+        field_clear(VIEW(parser->forwarded_for));
+        field_clear(VIEW(parser->traceparent));
+        field_clear(VIEW(parser->tracestate));
+        field_clear(VIEW(parser->baggage));
+    }
     field_clear(VIEW(parser->framing));
     parser->version_minor = parser->status = 0;
     parser->interim = parser->upgrade = parser->until_close = false;

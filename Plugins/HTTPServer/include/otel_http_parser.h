@@ -23,9 +23,10 @@ typedef enum otel_http_event {
     OTEL_HTTP_ERROR,           /**< not HTTP/1.x, or over a limit: parsing stops for good */
 } otel_http_event;
 
-/** A captured header value, NUL-terminated; `truncated` when it was longer. */
+/** A captured header value, NUL-terminated; `truncated` when it was longer.
+ *  The length first: emptying a field touches one cache line, not two. */
 #define OTEL_HTTP_FIELD(name, size) \
-    struct { char text[size]; uint16_t length; bool truncated; } name
+    struct { uint16_t length; bool truncated; char text[size]; } name
 
 typedef struct otel_http_parser {
     bool is_request;
