@@ -106,11 +106,14 @@ final class SpanTests: XCTestCase {
     /// same set as setting them one by one: repeated keys keep their first place
     /// and their last value, the count limit drops and counts, values are cut.
     func testABatchOfAttributesSetsAsOneByOne() {
-        let batch: [Attribute] = [Attribute("a", "1"), Attribute("bb", "22"), Attribute("cc", "333"), Attribute("a", "4"),
-                                  Attribute("", "ignored"), Attribute("dd", "5"), Attribute("e", "6"), Attribute("bb", "777")]
-        for existing in [[], [Attribute("cc", "0"), Attribute("zz", "9")]] {
-            var oneByOne = Attributes(countLimit: 4, valueLengthLimit: 2)
-            var together = Attributes(countLimit: 4, valueLengthLimit: 2)
+        let repeating: [Attribute] = [Attribute("a", "1"), Attribute("bb", "22"), Attribute("cc", "333"), Attribute("a", "4"),
+                                      Attribute("", "ignored"), Attribute("dd", "5"), Attribute("e", "6"), Attribute("bb", "777")]
+        let distinct: [Attribute] = [Attribute("a", "1"), Attribute("bb", 22), Attribute("cc", true), Attribute("dd", 0.5)]
+        for (batch, existing, countLimit, lengthLimit) in [(repeating, [], 4, 2), (repeating, [Attribute("cc", "0"), Attribute("zz", "9")], 4, 2),
+                                                           (distinct, [], 128, nil), (distinct, [], 3, nil), (distinct, [Attribute("a", "0")], 128, nil)]
+            as [([Attribute], [Attribute], Int, Int?)] {
+            var oneByOne = Attributes(countLimit: countLimit, valueLengthLimit: lengthLimit)
+            var together = Attributes(countLimit: countLimit, valueLengthLimit: lengthLimit)
             for attribute in existing {
                 oneByOne.set(attribute.key, attribute.value)
                 together.set(attribute.key, attribute.value)

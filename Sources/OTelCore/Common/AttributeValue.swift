@@ -96,6 +96,7 @@ public struct Attributes: Sendable, Equatable {
     /// existing key compares lengths from a table made once for the batch,
     /// instead of reading every kept key again for each new one.
     public mutating func set(moving buffer: UnsafeMutableBufferPointer<Attribute>) {
+        if entries.isEmpty && takeWhole(buffer) { return }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: entries.count + buffer.count) { lengths in
             var known = 0
             for index in entries.indices {
@@ -124,6 +125,29 @@ public struct Attributes: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// The usual first batch (a span's attributes at its start): when it fits
+    /// the count limit, needs no cutting and has no empty or repeated key, its
+    /// attributes become the entries in one move, with room for a few more.
+    private mutating func takeWhole(_ buffer: UnsafeMutableBufferPointer<Attribute>) -> Bool {
+        guard let base = buffer.baseAddress, buffer.count <= countLimit, valueLengthLimit == nil else { return false }
+        let count = buffer.count
+        let distinct = withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { lengths in
+            for index in 0..<count {
+                let length = buffer[index].key.utf8.count
+                if length == 0 { return false }
+                for earlier in 0..<index where lengths[earlier] == length && buffer[earlier].key == buffer[index].key { return false }
+                lengths[index] = length
+            }
+            return true
+        }
+        guard distinct else { return false }
+        entries = Array(unsafeUninitializedCapacity: Swift.min(countLimit, count + 4)) { storage, initialized in
+            storage.baseAddress!.moveInitialize(from: base, count: count)
+            initialized = count
+        }
+        return true
     }
 
     /// The value of `key`, if set.
