@@ -29,7 +29,6 @@ public struct PluginFinding {
     public let fileName: String
     /// What made it needed: a library's soname, or the functions it imports.
     public let reason: String
-    public let libraryPath: String?
     public let version: Version?
     public let status: Status
     public var isNeeded: Bool { status == .enabled || status == .available }
@@ -110,32 +109,28 @@ public struct Bootstrap {
     public func findings(for loaded: Loaded, system: Bool = false) -> [PluginFinding] {
         let enabled = Set((FileSystem.live.listDirectory(enabledDirectory) ?? []).filter { $0.hasSuffix(".ini") })
         return availablePlugins().map { fileName, manifest in
-            let isEnabled = enabled.contains(fileName)
-            var needed: (reason: String, path: String?, version: Version?, conflict: String?)?
+            let byImports = manifest.detection.imports.isEmpty ? nil : "imports " + manifest.detection.imports.joined(separator: ", ")
+            var needed: (reason: String, version: Version?, conflict: String?)?
             for library in manifest.instruments {
                 guard let object = loaded.objects.first(where: { $0.name == library.soname || $0.file.soname == library.soname }) else { continue }
                 let version = LibraryVersion.read(object.file, soname: library.soname, detection: manifest.detection)
-                let path = realPath(object.file.path)
                 var conflict: String?
                 if let version, !library.isSatisfied(by: version) {
-                    conflict = "\(library.soname) \(version) is installed (\(path)); \(manifest.distributionName) needs \(library)"
+                    conflict = "\(library.soname) \(version) is installed (\(realPath(object.file.path))); \(manifest.distributionName) needs \(library)"
                 }
-                needed = (library.soname, path, version, conflict)
+                needed = (library.soname, version, conflict)
                 break
             }
-            if needed == nil, !manifest.detection.imports.isEmpty,
-               system || !loaded.imports.isDisjoint(with: manifest.detection.imports) {
-                needed = ("imports " + manifest.detection.imports.joined(separator: ", "), nil, nil, nil)
+            if needed == nil, let byImports, system || !loaded.imports.isDisjoint(with: manifest.detection.imports) {
+                needed = (byImports, nil, nil)
             }
             guard let needed else {
-                let reason = manifest.instruments.first?.soname
-                    ?? (manifest.detection.imports.isEmpty ? "-" : "imports " + manifest.detection.imports.joined(separator: ", "))
-                return PluginFinding(manifest: manifest, fileName: fileName, reason: reason,
-                                     libraryPath: nil, version: nil, status: .notNeeded)
+                return PluginFinding(manifest: manifest, fileName: fileName, reason: manifest.instruments.first?.soname ?? byImports ?? "-",
+                                     version: nil, status: .notNeeded)
             }
-            let status: PluginFinding.Status = needed.conflict.map { .versionConflict($0) } ?? (isEnabled ? .enabled : .available)
-            return PluginFinding(manifest: manifest, fileName: fileName, reason: needed.reason, libraryPath: needed.path,
-                                 version: needed.version, status: status)
+            let status: PluginFinding.Status = needed.conflict.map { .versionConflict($0) }
+                ?? (enabled.contains(fileName) ? .enabled : .available)
+            return PluginFinding(manifest: manifest, fileName: fileName, reason: needed.reason, version: needed.version, status: status)
         }
     }
 

@@ -12,19 +12,12 @@ import OTelRuntime
 enum LibraryVersion {
     static func read(_ file: ELFFile, soname: String, detection: Detection) -> Version? {
         if let symbol = detection.versionSymbols[soname], let text = file.exportedString(symbol) {
-            return parse(Substring(text))
+            return LoadedLibraries.firstVersion(in: text)
         }
         if let prefix = detection.versionPrefixes[soname] {
             return find(prefix, in: file.path)
         }
         return nil
-    }
-
-    /// The leading dotted number of `text` (`3.40.1`, `7.88.1-DEV` → 7.88.1).
-    static func parse(_ text: Substring) -> Version? {
-        let digits = text.drop { $0 == " " }.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-        let trimmed = digits.hasSuffix(".") ? digits.dropLast() : digits
-        return Version(String(trimmed))
     }
 
     /// The version following the first occurrence of `prefix` in the file at `path`.
@@ -45,7 +38,7 @@ enum LibraryVersion {
             let window = carried + buffer[0..<got]
             if let at = firstIndex(of: needle, in: window) {
                 let tail = window[(at + needle.count)...].prefix(32)
-                return parse(Substring(String(decoding: tail, as: UTF8.self)))
+                return LoadedLibraries.firstVersion(in: String(decoding: tail, as: UTF8.self))
             }
             carried = Array(window.suffix(needle.count + 32))
         }

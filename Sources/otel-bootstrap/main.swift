@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import OTelBootstrap
+import OTelCore
 import OTelRuntime
 
 /// otel-bootstrap: the native counterpart of opentelemetry-bootstrap
@@ -63,15 +64,12 @@ guard ["requirements", "list", "install", "uninstall"].contains(action) else { f
 // Where this copy of otel-native keeps its plugins: a build tree's plugins.d
 // (every plugin enabled there), or an installed prefix's share and etc.
 func defaultDirectories() -> (available: String, enabled: String) {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    let executable = length > 0 ? String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    let executable = ResourceDetection.executablePath() ?? ""
     if let tree = executable.firstRange(of: "/.build/") {
         let plugins = String(executable[..<tree.lowerBound]) + "/plugins.d"
         return (plugins, plugins)
     }
-    var prefix = executable
-    for _ in 0..<2 { prefix = String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) }
+    let prefix = Path.directory(of: Path.directory(of: executable))
     return (prefix + "/share/otel-native/plugins.d", prefix + "/etc/otel-native/plugins.d")
 }
 let defaults = defaultDirectories()

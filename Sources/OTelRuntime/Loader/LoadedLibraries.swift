@@ -37,7 +37,7 @@ public enum LoadedLibraries {
     }
 
     /// The first dotted number in `text` ("libcurl/7.88.1 OpenSSL/3.0" → 7.88.1).
-    static func firstVersion(in text: String) -> Version? {
+    public static func firstVersion(in text: String) -> Version? {
         var current = ""
         for character in text + " " {
             if character.isASCII && (character.isNumber || (character == "." && !current.isEmpty)) {

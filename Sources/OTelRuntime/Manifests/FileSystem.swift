@@ -78,16 +78,21 @@ public struct FileSystem: Sendable {
 }
 
 /// Path helpers (no Foundation).
-enum Path {
+public enum Path {
     /// The directory part of `path` ("." when there is none).
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
     }
 
     /// `directory` and `name` joined with one slash.
-    static func join(_ directory: String, _ name: String) -> String {
+    public static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// The last component of `path`.
+    public static func name(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 }
