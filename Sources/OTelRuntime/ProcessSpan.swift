@@ -41,14 +41,16 @@ public enum ProcessSpan {
             ProcessContext.install(inherited)
             return
         }
-        let path = ResourceDetection.executablePath()
-        let name = path.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "process"
+        // The executable as resource detection found it a moment ago: not read again.
+        let resource = state.tracerProvider?.resource.attributes
+        var name = "process"
+        if case .string(let detected)? = resource?["process.executable.name"] { name = detected }
         var attributes: [Attribute] = [
             Attribute("process.pid", .int(Int64(getpid()))),
             Attribute("process.parent_pid", .int(Int64(getppid()))),
             Attribute("process.executable.name", .string(name)),
         ]
-        if let path { attributes.append(Attribute("process.executable.path", .string(path))) }
+        if let path = resource?["process.executable.path"] { attributes.append(Attribute("process.executable.path", path)) }
         if config.bool("OTEL_NATIVE_PROCESS_COMMAND_ARGS"), let arguments = commandArguments() {
             attributes.append(Attribute("process.command_args", .stringArray(arguments)))
         }
@@ -65,11 +67,14 @@ public enum ProcessSpan {
     }
 
     /// Ends the process span (once, and only in the process that started it),
-    /// with the exit status recorded, if any.
-    static func end() {
+    /// with the exit status recorded, if any, or as killed by `signal`.
+    static func end(killedBy signal: Int32? = nil) {
         guard getpid() == owner, !ended.exchange(true, ordering: .acquiringAndReleasing), let span else { return }
         let status = exitStatus.load(ordering: .relaxed)
-        if status != unknownStatus {
+        if let signal {
+            let name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)"
+            span.setStatus(SpanStatus(code: .error, description: "terminated by \(name)"))
+        } else if status != unknownStatus {
             span.setAttribute("process.exit.code", .int(status))
             if status != 0 { span.setStatus(SpanStatus(code: .error, description: "exit status \(status)")) }
         }
@@ -79,11 +84,7 @@ public enum ProcessSpan {
     /// A fatal SIGTERM or SIGINT is ending the process (OTEL_NATIVE_FLUSH_ON_SIGNAL,
     /// on the signal helper thread): the span ends in ERROR, everything is exported.
     static func killed(by signal: Int32) {
-        if getpid() == owner, let span, !ended.exchange(true, ordering: .acquiringAndReleasing) {
-            let name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)"
-            span.setStatus(SpanStatus(code: .error, description: "terminated by \(name)"))
-            span.end()
-        }
+        end(killedBy: signal)
         OTelSDK.shutdown()
     }
 
