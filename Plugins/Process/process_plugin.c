@@ -154,45 +154,45 @@ static int wrapped_fexecve(int fd, char *const argv[], char *const envp[]) {
     return with_child_environment(&launch, envp);
 }
 
-/* execl, execlp, execle: the arguments gathered into an array on the stack, as glibc does. */
-#define GATHER_ARGUMENTS(first, arguments, ...)                                  \
-    do {                                                                         \
-        va_list count_list;                                                      \
-        va_start(count_list, first);                                             \
-        size_t count = 1;                                                        \
-        while (va_arg(count_list, char *)) count++;                              \
-        va_end(count_list);                                                      \
-        char *arguments[count + 1];                                              \
-        va_list list;                                                            \
-        va_start(list, first);                                                   \
-        arguments[0] = (char *)(first);                                          \
-        for (size_t i = 1; i <= count; i++) arguments[i] = va_arg(list, char *); \
-        __VA_ARGS__                                                              \
-    } while (0)
+/* execl, execlp, execle: the arguments up to the NULL gathered into an array
+ * on the stack, as glibc does; execle's environment follows that NULL. */
+static int exec_listed(int (*call)(const launch *, char *const[]), const char *path, const char *first, va_list arguments,
+                       bool environment_follows) {
+    va_list counting;
+    va_copy(counting, arguments);
+    size_t count = 1;
+    while (va_arg(counting, char *)) count++;
+    va_end(counting);
+    char *argv[count + 1];
+    argv[0] = (char *)first;
+    for (size_t i = 1; i <= count; i++) argv[i] = va_arg(arguments, char *); /* argv[count]: the NULL */
+    char *const *environment = environment_follows ? va_arg(arguments, char *const *) : environ;
+    launch launch = {.call = call, .path = path, .argv = argv, .replaces_image = true};
+    return with_child_environment(&launch, environment);
+}
 
 static int wrapped_execl(const char *path, const char *arg, ...) {
-    GATHER_ARGUMENTS(arg, arguments, {
-        va_end(list);
-        launch launch = {.call = call_execve, .path = path, .argv = arguments, .replaces_image = true};
-        return with_child_environment(&launch, environ);
-    });
+    va_list arguments;
+    va_start(arguments, arg);
+    int result = exec_listed(call_execve, path, arg, arguments, false);
+    va_end(arguments);
+    return result;
 }
 
 static int wrapped_execlp(const char *file, const char *arg, ...) {
-    GATHER_ARGUMENTS(arg, arguments, {
-        va_end(list);
-        launch launch = {.call = call_execvpe, .path = file, .argv = arguments, .replaces_image = true};
-        return with_child_environment(&launch, environ);
-    });
+    va_list arguments;
+    va_start(arguments, arg);
+    int result = exec_listed(call_execvpe, file, arg, arguments, false);
+    va_end(arguments);
+    return result;
 }
 
 static int wrapped_execle(const char *path, const char *arg, ...) {
-    GATHER_ARGUMENTS(arg, arguments, {
-        char *const *envp = va_arg(list, char *const *); /* after the NULL that ends the arguments */
-        va_end(list);
-        launch launch = {.call = call_execve, .path = path, .argv = arguments, .replaces_image = true};
-        return with_child_environment(&launch, envp);
-    });
+    va_list arguments;
+    va_start(arguments, arg);
+    int result = exec_listed(call_execve, path, arg, arguments, true);
+    va_end(arguments);
+    return result;
 }
 
 static int wrapped_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,

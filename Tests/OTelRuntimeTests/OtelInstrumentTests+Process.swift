@@ -107,6 +107,25 @@ extension OtelInstrumentTests {
         XCTAssertEqual(parentId(statement), spanId(database))
     }
 
+    /// execl, execlp and execle (variadic, so the plugin gathers their
+    /// arguments itself) start children that continue the trace; execle's own
+    /// environment, without our preload or settings, still gets them.
+    func testChildrenStartedByTheListExecsContinueTheTrace() throws {
+        let program = scratch.appendingPathComponent("exec_variants").path
+        let built = try runCommand("/usr/bin/env", ["cc", "-o", program, Self.repository.appendingPathComponent("Tests/interop/exec_variants.c").path])
+        XCTAssertEqual(built.status, 0, built.output)
+        let plain = try run([program], instrumented: false)
+        let traced = try tracedTree([program])
+        XCTAssertEqual(traced.result.status, 0, traced.result.stderr)
+        XCTAssertEqual(traced.result.stdout, plain.stdout)
+        XCTAssertEqual(traced.result.stdout, "execl\nexeclp\nexecle\n")
+        let processes = processSpans(traced.spans)
+        let root = try XCTUnwrap(processes["exec_variants"]?.first)
+        XCTAssertEqual(processes["sqlite3"]?.map(parentId), [spanId(root), spanId(root), spanId(root)])
+        XCTAssertEqual(Set(traced.spans.compactMap(traceId)).count, 1)
+        XCTAssertEqual(traced.spans.filter { ($0["name"] as? String) == "SELECT" }.count, 3, "each child instrumented, execle's too")
+    }
+
     /// Python's subprocess starts children by vfork and exec: the exec runs on
     /// the parent's memory, and the child still continues the parent's span.
     func testAChildStartedByPythonsSubprocessContinuesItsTrace() throws {
