@@ -29,7 +29,7 @@ static bool otel_shim_key_put_u32(otel_shim_key_writer *writer, size_t value) {
     return value <= UINT32_MAX && otel_shim_key_put(writer, &little, sizeof little);
 }
 
-static bool otel_shim_key_put_string(otel_shim_key_writer *writer, const char *text) {
+static inline __attribute__((always_inline)) bool otel_shim_key_put_string(otel_shim_key_writer *writer, const char *text) {
     size_t length = text ? strlen(text) : 0;
     return otel_shim_key_put_u32(writer, length) && otel_shim_key_put(writer, text, length);
 }
@@ -46,7 +46,7 @@ static bool otel_shim_key_valid(const otel_attribute *attribute) {
     }
 }
 
-static bool otel_shim_key_put_value(otel_shim_key_writer *writer, const otel_attribute *attribute) {
+static inline __attribute__((always_inline)) bool otel_shim_key_put_value(otel_shim_key_writer *writer, const otel_attribute *attribute) {
     uint8_t type = (uint8_t)attribute->type;
     if (!otel_shim_key_put(writer, &type, 1)) return false;
     switch (attribute->type) {
@@ -79,56 +79,19 @@ static bool otel_shim_key_put_value(otel_shim_key_writer *writer, const otel_att
     }
 }
 
-/* The key of the usual attribute set, written in one pass: a few string,
- * integer, double or boolean attributes whose keys are already in order
- * (instrumentations pass them so). The same bytes as the general path
- * below; SIZE_MAX when the set is not such a one (or does not fit). */
-static size_t otel_shim_sorted_scalar_key(const otel_attribute *attributes, size_t count, uint8_t *out, size_t capacity) {
-    size_t used = 0;
-    for (size_t i = 0; i < count; i++) {
-        const otel_attribute *attribute = &attributes[i];
-        if (!attribute->key || !attribute->key[0] || (i && strcmp(attributes[i - 1].key, attribute->key) >= 0)) return SIZE_MAX;
-        size_t key_length = strlen(attribute->key);
-        const void *value;
-        size_t value_length;
-        uint8_t flag;
-        switch (attribute->type) {
-        case OTEL_ATTRIBUTE_STRING:
-            if (!attribute->value.string_value) return SIZE_MAX;
-            value = attribute->value.string_value;
-            value_length = strlen(attribute->value.string_value);
-            break;
-        case OTEL_ATTRIBUTE_INT: value = &attribute->value.int_value; value_length = 8; break;
-        case OTEL_ATTRIBUTE_DOUBLE: value = &attribute->value.double_value; value_length = 8; break;
-        case OTEL_ATTRIBUTE_BOOL:
-            flag = attribute->value.bool_value ? 1 : 0;
-            value = &flag;
-            value_length = 1;
-            break;
-        default: return SIZE_MAX;
-        }
-        bool is_string = attribute->type == OTEL_ATTRIBUTE_STRING;
-        size_t needed = 4 + key_length + 1 + (is_string ? 4 : 0) + value_length;
-        if (key_length > UINT32_MAX || value_length > UINT32_MAX || needed > capacity - used) return SIZE_MAX;
-        uint32_t length32 = (uint32_t)key_length;
-        memcpy(out + used, &length32, 4);
-        memcpy(out + used + 4, attribute->key, key_length);
-        used += 4 + key_length;
-        out[used++] = (uint8_t)attribute->type;
-        if (is_string) {
-            length32 = (uint32_t)value_length;
-            memcpy(out + used, &length32, 4);
-            used += 4;
-        }
-        memcpy(out + used, value, value_length);
-        used += value_length;
-    }
-    return used;
-}
-
 size_t otel_shim_metric_key(const otel_attribute *attributes, size_t count, uint8_t *out, size_t capacity) {
-    size_t fast = otel_shim_sorted_scalar_key(attributes, count, out, capacity);
-    if (fast != SIZE_MAX) return fast;
+    otel_shim_key_writer writer = {out, 0, capacity};
+    /* The usual set: valid attributes already in key order, as instrumentations
+     * pass them, written as they come (the same bytes as once sorted below). */
+    bool in_order = count <= OTEL_SHIM_METRIC_MAX_ATTRIBUTES;
+    for (size_t i = 0; i < count && in_order; i++)
+        in_order = otel_shim_key_valid(&attributes[i]) && (i == 0 || strcmp(attributes[i - 1].key, attributes[i].key) < 0);
+    if (in_order) {
+        for (size_t i = 0; i < count; i++) {
+            if (!otel_shim_key_put_string(&writer, attributes[i].key) || !otel_shim_key_put_value(&writer, &attributes[i])) return SIZE_MAX;
+        }
+        return writer.used;
+    }
     /* Sorted by key (an attribute set has no order); of equal keys the last wins. */
     uint16_t order[OTEL_SHIM_METRIC_MAX_ATTRIBUTES];
     size_t kept = 0;
@@ -150,7 +113,6 @@ size_t otel_shim_metric_key(const otel_attribute *attributes, size_t count, uint
         order[at] = (uint16_t)i;
         kept++;
     }
-    otel_shim_key_writer writer = {out, 0, capacity};
     for (size_t k = 0; k < kept; k++) {
         const otel_attribute *attribute = &attributes[order[k]];
         if (!otel_shim_key_put_string(&writer, attribute->key) || !otel_shim_key_put_value(&writer, attribute)) return SIZE_MAX;

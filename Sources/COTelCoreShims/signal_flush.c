@@ -64,15 +64,17 @@ static void *helper(void *unused) {
     }
 }
 
+/* Whether the program left `signal_number` at its default action. */
+static bool left_default(int signal_number) {
+    struct sigaction current;
+    return sigaction(signal_number, NULL, &current) == 0 && !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_DFL;
+}
+
 int otel_shim_flush_on_signal(void (*flush)(int signal_number), int timeout_milliseconds) {
-    const int signals[] = {SIGTERM, SIGINT};
-    bool any_default = false;
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        struct sigaction current;
-        if (sigaction(signals[i], NULL, &current) == 0 && !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_DFL)
-            any_default = true;
-    }
-    if (!any_default) return 0; /* the program handles (or ignores) both itself */
+    int chosen[2], count = 0;
+    if (left_default(SIGTERM)) chosen[count++] = SIGTERM;
+    if (left_default(SIGINT)) chosen[count++] = SIGINT;
+    if (!count) return 0; /* the program handles (or ignores) both itself */
     if (pipe2(request_pipe, O_CLOEXEC) != 0) return -1;
     if (pipe2(done_pipe, O_CLOEXEC) != 0) return -1;
     flush_callback = flush;
@@ -89,15 +91,11 @@ int otel_shim_flush_on_signal(void (*flush)(int signal_number), int timeout_mill
     pthread_attr_destroy(&attributes);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     if (created != 0) return -1;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigfillset(&action.sa_mask);
     int installed = 0;
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        struct sigaction current;
-        if (sigaction(signals[i], NULL, &current) != 0 || (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
-        struct sigaction action;
-        memset(&action, 0, sizeof action);
-        action.sa_handler = on_signal;
-        sigfillset(&action.sa_mask);
-        if (sigaction(signals[i], &action, NULL) == 0) installed++;
-    }
+    for (int i = 0; i < count; i++) installed += sigaction(chosen[i], &action, NULL) == 0;
     return installed;
 }

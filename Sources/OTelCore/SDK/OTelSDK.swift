@@ -149,11 +149,7 @@ public enum OTelSDK {
     /// configured shutdown timeout (before the process image is replaced).
     public static func flush() {
         let state = state
-        let deadline = monotonicDeadline(after: state.shutdownTimeoutNanoseconds)
-        func remaining() -> UInt64 {
-            let now = monotonicDeadline(after: 0)
-            return deadline > now ? deadline - now : 0
-        }
+        let remaining = remainingTime(of: state.shutdownTimeoutNanoseconds)
         _ = state.tracerProvider?.forceFlush(timeoutNanoseconds: remaining())
         _ = state.loggerProvider?.forceFlush(timeoutNanoseconds: remaining())
         _ = state.meterProvider?.forceFlush(timeoutNanoseconds: remaining())
@@ -164,14 +160,20 @@ public enum OTelSDK {
     public static func shutdown() {
         otel_shim_set_process_exiting()
         let state = state
-        let deadline = monotonicDeadline(after: state.shutdownTimeoutNanoseconds)
-        state.tracerProvider?.shutdown(timeoutNanoseconds: state.shutdownTimeoutNanoseconds)
-        func remaining() -> UInt64 {
+        let remaining = remainingTime(of: state.shutdownTimeoutNanoseconds)
+        state.tracerProvider?.shutdown(timeoutNanoseconds: remaining())
+        state.loggerProvider?.shutdown(timeoutNanoseconds: remaining())
+        state.meterProvider?.shutdown(timeoutNanoseconds: remaining())
+    }
+
+    /// What is left, each time it is asked, of `nanoseconds` counted from now:
+    /// one deadline shared by the steps of a flush or shutdown.
+    private static func remainingTime(of nanoseconds: UInt64) -> () -> UInt64 {
+        let deadline = monotonicDeadline(after: nanoseconds)
+        return {
             let now = monotonicDeadline(after: 0)
             return deadline > now ? deadline - now : 0
         }
-        state.loggerProvider?.shutdown(timeoutNanoseconds: remaining())
-        state.meterProvider?.shutdown(timeoutNanoseconds: remaining())
     }
 
     /// The logger of an instrumentation scope, or nil when the SDK is off.
