@@ -205,18 +205,6 @@ static bool describe_request(const otel_curl_handle *record, request_facts *fact
     return true;
 }
 
-static otel_attribute text_attribute(const char *key, const char *value) {
-    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_STRING};
-    attribute.value.string_value = value;
-    return attribute;
-}
-
-static otel_attribute int_attribute(const char *key, int64_t value) {
-    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_INT};
-    attribute.value.int_value = value;
-    return attribute;
-}
-
 /* Starts the CLIENT span of a transfer: named after its method ("HTTP" for
  * an unknown one, HTTP spans, "Name"), with the request's attributes. */
 static void start_transfer_span(const request_facts *facts, otel_span *span) {
@@ -226,15 +214,15 @@ static void start_transfer_span(const request_facts *facts, otel_span *span) {
     char address[256];
     otel_attribute attributes[6];
     size_t count = 0;
-    attributes[count++] = text_attribute("http.request.method", facts->method);
-    if (facts->original_method) attributes[count++] = text_attribute("http.request.method_original", facts->original_method);
+    attributes[count++] = otel_attribute_string("http.request.method", facts->method);
+    if (facts->original_method) attributes[count++] = otel_attribute_string("http.request.method_original", facts->original_method);
     otel_url_full(facts->url, full, sizeof full);
-    attributes[count++] = text_attribute("url.full", full);
+    attributes[count++] = otel_attribute_string("url.full", full);
     size_t length = facts->parts.host_length < sizeof address ? facts->parts.host_length : sizeof address - 1;
     memcpy(address, facts->parts.host, length);
     address[length] = '\0';
-    attributes[count++] = text_attribute("server.address", address);
-    if (facts->parts.port) attributes[count++] = int_attribute("server.port", facts->parts.port);
+    attributes[count++] = otel_attribute_string("server.address", address);
+    if (facts->parts.port) attributes[count++] = otel_attribute_int("server.port", facts->parts.port);
     host->span_set_attributes(span, attributes, count);
 }
 
@@ -326,29 +314,29 @@ static void finish_transfer(CURL *handle, const request_facts *facts, otel_span 
         double seconds = (double)(monotonic_now() - started) / 1e9;
         otel_attribute attributes[7];
         size_t count = 0;
-        attributes[count++] = text_attribute("http.request.method", facts->method);
-        attributes[count++] = text_attribute("server.address", address);
-        if (facts->parts.port) attributes[count++] = int_attribute("server.port", facts->parts.port);
+        attributes[count++] = otel_attribute_string("http.request.method", facts->method);
+        attributes[count++] = otel_attribute_string("server.address", address);
+        if (facts->parts.port) attributes[count++] = otel_attribute_int("server.port", facts->parts.port);
         char scheme[16];
         size_t scheme_length = facts->parts.scheme_length < sizeof scheme ? facts->parts.scheme_length : sizeof scheme - 1;
         for (size_t i = 0; i < scheme_length; i++) scheme[i] = (char)(facts->parts.scheme[i] | 0x20);
         scheme[scheme_length] = '\0';
-        attributes[count++] = text_attribute("url.scheme", scheme);
-        if (status) attributes[count++] = int_attribute("http.response.status_code", status);
-        if (error) attributes[count++] = text_attribute("error.type", error);
-        if (protocol) attributes[count++] = text_attribute("network.protocol.version", protocol);
+        attributes[count++] = otel_attribute_string("url.scheme", scheme);
+        if (status) attributes[count++] = otel_attribute_int("http.response.status_code", status);
+        if (error) attributes[count++] = otel_attribute_string("error.type", error);
+        if (protocol) attributes[count++] = otel_attribute_string("network.protocol.version", protocol);
         host->instrument_record_double(duration, seconds, attributes, count);
     }
     if (otel_plugin_span_is_recording(host, span)) {
         otel_attribute attributes[5];
         size_t count = 0;
-        if (status) attributes[count++] = int_attribute("http.response.status_code", status);
-        if (error) attributes[count++] = text_attribute("error.type", error);
-        if (protocol) attributes[count++] = text_attribute("network.protocol.version", protocol);
+        if (status) attributes[count++] = otel_attribute_int("http.response.status_code", status);
+        if (error) attributes[count++] = otel_attribute_string("error.type", error);
+        if (protocol) attributes[count++] = otel_attribute_string("network.protocol.version", protocol);
         if (lib.getinfo(handle, OTEL_CURLINFO_PRIMARY_IP, &peer) == 0 && peer && *peer) {
-            attributes[count++] = text_attribute("network.peer.address", peer);
+            attributes[count++] = otel_attribute_string("network.peer.address", peer);
             if (lib.getinfo(handle, OTEL_CURLINFO_PRIMARY_PORT, &peer_port) == 0 && peer_port)
-                attributes[count++] = int_attribute("network.peer.port", peer_port);
+                attributes[count++] = otel_attribute_int("network.peer.port", peer_port);
         }
         host->span_set_attributes(span, attributes, count);
         /* HTTP spans, "Status": a client span is an error for 4xx, 5xx and failures. */

@@ -63,18 +63,6 @@ static uint64_t clock_ns(clockid_t clock) {
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
-static otel_attribute text_attribute(const char *key, const char *value) {
-    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_STRING};
-    attribute.value.string_value = value;
-    return attribute;
-}
-
-static otel_attribute int_attribute(const char *key, int64_t value) {
-    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_INT};
-    attribute.value.int_value = value;
-    return attribute;
-}
-
 /* Copies `length` bytes of `text` into `out` (`size` bytes), cut to fit, NUL-terminated
  * (what snprintf("%.*s") does, without its format parsing on every sampled request). */
 static void copy_text(char *out, size_t size, const char *text, size_t length) {
@@ -158,8 +146,8 @@ static void request_headers_done(otel_http_connection *connection) {
     if (otel_plugin_span_is_recording(host, &request->span)) {
         otel_attribute attributes[13];
         size_t count = 0;
-        attributes[count++] = text_attribute("http.request.method", request->method);
-        if (!known) attributes[count++] = text_attribute("http.request.method_original", parser->method.text);
+        attributes[count++] = otel_attribute_string("http.request.method", request->method);
+        if (!known) attributes[count++] = otel_attribute_string("http.request.method_original", parser->method.text);
         /* url.path and url.query from the target (origin-form, or absolute-form through a proxy). */
         char path[1024], query[1024];
         const char *target = parser->target.text;
@@ -174,23 +162,23 @@ static void request_headers_done(otel_http_connection *connection) {
             parts.query = target[path_length] == '?' ? target + path_length + 1 : NULL;
             if (parts.query) otel_url_query_redacted(parts.query, strcspn(parts.query, "#"), query, sizeof query);
         }
-        attributes[count++] = text_attribute("url.path", path);
-        if (parts.query) attributes[count++] = text_attribute("url.query", query);
-        attributes[count++] = text_attribute("url.scheme", "http");
+        attributes[count++] = otel_attribute_string("url.path", path);
+        if (parts.query) attributes[count++] = otel_attribute_string("url.query", query);
+        attributes[count++] = otel_attribute_string("url.scheme", "http");
         char address[256];
         int port;
         server_authority(connection, address, sizeof address, &port);
-        if (*address) attributes[count++] = text_attribute("server.address", address);
-        if (port > 0) attributes[count++] = int_attribute("server.port", port);
+        if (*address) attributes[count++] = otel_attribute_string("server.address", address);
+        if (port > 0) attributes[count++] = otel_attribute_int("server.port", port);
         /* client.address: the first X-Forwarded-For entry, else the peer (HTTP server spans). */
         char forwarded[64];
         copy_text(forwarded, sizeof forwarded, parser->forwarded_for.text, parser->forwarded_for.length);
         char *trimmed = forwarded + strspn(forwarded, " \t");
-        attributes[count++] = text_attribute("client.address", *trimmed ? trimmed : connection->peer_address);
-        attributes[count++] = text_attribute("network.peer.address", connection->peer_address);
-        attributes[count++] = int_attribute("network.peer.port", connection->peer_port);
-        if (parser->user_agent.length) attributes[count++] = text_attribute("user_agent.original", parser->user_agent.text);
-        attributes[count++] = text_attribute("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
+        attributes[count++] = otel_attribute_string("client.address", *trimmed ? trimmed : connection->peer_address);
+        attributes[count++] = otel_attribute_string("network.peer.address", connection->peer_address);
+        attributes[count++] = otel_attribute_int("network.peer.port", connection->peer_port);
+        if (parser->user_agent.length) attributes[count++] = otel_attribute_string("user_agent.original", parser->user_agent.text);
+        attributes[count++] = otel_attribute_string("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
         host->span_set_attributes(&request->span, attributes, count);
         /* This thread handles the request now (see the top of this file). */
         if (!handling.connection) {
@@ -244,11 +232,11 @@ static void finish_request(otel_http_connection *connection, int status) {
         /* In key order: the SDK sorts an attribute set by key, and sorted input costs it least. */
         otel_attribute attributes[5];
         size_t count = 0;
-        if (error) attributes[count++] = text_attribute("error.type", error);
-        attributes[count++] = text_attribute("http.request.method", request->method);
-        if (status) attributes[count++] = int_attribute("http.response.status_code", status);
-        attributes[count++] = text_attribute("network.protocol.version", version);
-        attributes[count++] = text_attribute("url.scheme", "http");
+        if (error) attributes[count++] = otel_attribute_string("error.type", error);
+        attributes[count++] = otel_attribute_string("http.request.method", request->method);
+        if (status) attributes[count++] = otel_attribute_int("http.response.status_code", status);
+        attributes[count++] = otel_attribute_string("network.protocol.version", version);
+        attributes[count++] = otel_attribute_string("url.scheme", "http");
         host->instrument_record_double(duration, seconds, attributes, count);
     }
     if (otel_plugin_span_is_recording(host, &request->span)) {

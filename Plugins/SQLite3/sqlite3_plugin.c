@@ -143,13 +143,6 @@ static int wrapped_open_v2(const char *file, sqlite3 **db, int flags, const char
     return opened(real_open_v2(file, db, flags, vfs));
 }
 
-/* Sets the semantic-convention attributes of a statement's span. */
-static otel_attribute text_attribute(const char *key, const char *value) {
-    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_STRING};
-    attribute.value.string_value = value;
-    return attribute;
-}
-
 /* A statement's summary and span name (db.query.summary), made before its
  * span starts: the name is one of a sampler's inputs (trace SDK,
  * "ShouldSample"), as in OpenTelemetry Python's instrumentations. */
@@ -169,26 +162,26 @@ static void start_statement_span(const char *sql, statement_name *name, otel_spa
 static void describe(otel_span *span, const statement_name *name, const char *sql, int parameterized, sqlite3 *db) {
     otel_attribute attributes[6];
     size_t count = 0;
-    attributes[count++] = text_attribute("db.system.name", "sqlite");
-    if (name->summary.operation[0]) attributes[count++] = text_attribute("db.operation.name", name->summary.operation);
-    if (name->summary.collection[0]) attributes[count++] = text_attribute("db.collection.name", name->summary.collection);
-    attributes[count++] = text_attribute("db.query.summary", name->text);
+    attributes[count++] = otel_attribute_string("db.system.name", "sqlite");
+    if (name->summary.operation[0]) attributes[count++] = otel_attribute_string("db.operation.name", name->summary.operation);
+    if (name->summary.collection[0]) attributes[count++] = otel_attribute_string("db.collection.name", name->summary.collection);
+    attributes[count++] = otel_attribute_string("db.query.summary", name->text);
     char stack[1024];
     char *sanitized = NULL;
     if (sql) {
         if (parameterized) {
-            attributes[count++] = text_attribute("db.query.text", sql);
+            attributes[count++] = otel_attribute_string("db.query.text", sql);
         } else {
             size_t size = strlen(sql) + 1;
             sanitized = size <= sizeof stack ? stack : malloc(size);
             if (sanitized) {
                 otel_sql_sanitize(sql, sanitized, size);
-                attributes[count++] = text_attribute("db.query.text", sanitized);
+                attributes[count++] = otel_attribute_string("db.query.text", sanitized);
             }
         }
     }
     const char *name_space = namespace_of(db);
-    if (name_space) attributes[count++] = text_attribute("db.namespace", name_space);
+    if (name_space) attributes[count++] = otel_attribute_string("db.namespace", name_space);
     host->span_set_attributes(span, attributes, count);
     if (sanitized && sanitized != stack) free(sanitized);
 }
@@ -217,17 +210,17 @@ static void record_duration(uint64_t started, const statement_name *name, sqlite
     double seconds = (double)((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - started) / 1e9;
     otel_attribute attributes[7];
     size_t count = 0;
-    attributes[count++] = text_attribute("db.system.name", "sqlite");
-    if (name->summary.operation[0]) attributes[count++] = text_attribute("db.operation.name", name->summary.operation);
-    if (name->summary.collection[0]) attributes[count++] = text_attribute("db.collection.name", name->summary.collection);
-    attributes[count++] = text_attribute("db.query.summary", name->text);
+    attributes[count++] = otel_attribute_string("db.system.name", "sqlite");
+    if (name->summary.operation[0]) attributes[count++] = otel_attribute_string("db.operation.name", name->summary.operation);
+    if (name->summary.collection[0]) attributes[count++] = otel_attribute_string("db.collection.name", name->summary.collection);
+    attributes[count++] = otel_attribute_string("db.query.summary", name->text);
     const char *name_space = namespace_of(db);
-    if (name_space) attributes[count++] = text_attribute("db.namespace", name_space);
+    if (name_space) attributes[count++] = otel_attribute_string("db.namespace", name_space);
     char number[16];
     if (failed(code)) {
         snprintf(number, sizeof number, "%d", code);
-        attributes[count++] = text_attribute("db.response.status_code", number);
-        attributes[count++] = text_attribute("error.type", number);
+        attributes[count++] = otel_attribute_string("db.response.status_code", number);
+        attributes[count++] = otel_attribute_string("error.type", number);
     }
     host->instrument_record_double(duration, seconds, attributes, count);
 }

@@ -81,6 +81,20 @@ typedef struct otel_attribute {
     } value;
 } otel_attribute;
 
+/** A string attribute; neither key nor value is copied until it is passed on. */
+static inline otel_attribute otel_attribute_string(const char *key, const char *value) {
+    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_STRING};
+    attribute.value.string_value = value;
+    return attribute;
+}
+
+/** An integer attribute. */
+static inline otel_attribute otel_attribute_int(const char *key, int64_t value) {
+    otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_INT};
+    attribute.value.int_value = value;
+    return attribute;
+}
+
 /** An opaque, reference-counted context (span and baggage). */
 typedef struct otel_context otel_context;
 
