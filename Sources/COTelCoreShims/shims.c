@@ -45,6 +45,12 @@ static void otel_shim_after_fork_in_child(void) {
         if (otel_shim_fork_callbacks[i].child) otel_shim_fork_callbacks[i].child();
 }
 
+void otel_shim_rehearse_fork_child(void) {
+    unsigned count = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < count; i++)
+        if (otel_shim_fork_callbacks[i].child) otel_shim_fork_callbacks[i].child();
+}
+
 bool otel_shim_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
     pthread_once(&otel_shim_atfork_once, otel_shim_register_atfork);
     unsigned at = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_RELAXED);

@@ -173,6 +173,11 @@ public enum PluginRuntime {
         // ends at exit before the SDK's own exit flush (atexit runs handlers in reverse).
         ProcessSpan.start(config: config)
         atexit { ProcessSpan.end() }
+        // What a forked child runs (the fork handler; a flush before exec or _exit) is run once
+        // now, while the process has one thread and, before any plugin has made a span, nothing
+        // pending to lose: see otel_shim_rehearse_fork_child.
+        otel_shim_rehearse_fork_child()
+        OTelSDK.flush()
         if config.bool("OTEL_NATIVE_FLUSH_ON_SIGNAL"),
            otel_shim_flush_on_signal({ ProcessSpan.killed(by: $0) }, Int32(clamping: OTelSDK.state.shutdownTimeoutNanoseconds / 1_000_000 + 1000)) < 0 {
             diagnostics.warn("OTEL_NATIVE_FLUSH_ON_SIGNAL: the signal helper thread could not start; a fatal signal will not export")

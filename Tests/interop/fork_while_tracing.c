@@ -3,7 +3,13 @@
  * its own, "child <i>", and leaves by exit (even i) or _exit (odd i). Spans
  * are made through the core's C API, found in the runtime otel-instrument
  * loaded (OTEL_NATIVE_RUNTIME_LIBRARY). Prints how many spans the parent's
- * threads made. Exit status 1 when a child fails, 2 without the runtime. */
+ * threads made. Exit status 1 when a child fails, 2 without the runtime.
+ *
+ * It forks once its spans have been exported once (the test sets a 100 ms
+ * schedule delay), as a server forking workers after it has been running
+ * would: a fork at the instant a parent thread sets up a Swift type for the
+ * first time (the first export does many) leaves that runtime lock held in
+ * the child (docs/instrumentations.md, "Fork"). */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +45,7 @@ int main(void) {
     if (!span_start || !span_end) return 2;
     pthread_t threads[3];
     for (int i = 0; i < 3; i++) pthread_create(&threads[i], NULL, work, NULL);
+    usleep(300 * 1000); /* past the first export */
     for (int i = 0; i < 100; i++) {
         pid_t pid = fork();
         if (pid == 0) {

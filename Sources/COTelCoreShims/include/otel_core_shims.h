@@ -48,6 +48,13 @@ int otel_shim_flush_on_signal(void (*flush)(int signal_number), int timeout_mill
  * initialising, before other threads. */
 bool otel_shim_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
+/* Runs the `child` callbacks once in this process, while it has one thread
+ * and nothing is queued (they then change nothing), so that whatever the
+ * Swift runtime sets up on first use (type metadata, lazy globals) is set
+ * up before any fork. In a forked child the runtime's locks may be held by
+ * parent threads that no longer exist: the fork handler must not need them. */
+void otel_shim_rehearse_fork_child(void);
+
 /* Seeds the calling thread's generator (slow path, out of line). */
 void otel_shim_rng_seed(otel_shim_rng *rng);
 
