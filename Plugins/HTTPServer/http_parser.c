@@ -1,6 +1,7 @@
 /* The incremental HTTP/1.x parser (RFC 9112). See otel_http_parser.h. */
 #include "otel_http_parser.h"
 
+#include <stdint.h>
 #include <string.h>
 
 enum {
@@ -68,6 +69,46 @@ static int hex_value(uint8_t c) {
     if (c >= '0' && c <= '9') return c - '0';
     if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
     return -1;
+}
+
+/* ---- word-at-a-time scanning ---------------------------------------------- */
+
+/* Eight bytes at once, in whatever order the machine keeps them: only used
+ * to ask whether any byte of the eight is of a kind, never which. */
+static inline uint64_t load8(const uint8_t *bytes) {
+    uint64_t word;
+    memcpy(&word, bytes, sizeof word);
+    return word;
+}
+
+#define EVERY_BYTE(b) (0x0101010101010101ull * (uint8_t)(b))
+
+/* Non-zero when a byte of `word` is below `n` (n <= 128) ("hasless",
+ * Bit Twiddling Hacks: exact for "any", not for which). */
+static inline uint64_t any_byte_below(uint64_t word, uint8_t n) {
+    return (word - EVERY_BYTE(n)) & ~word & EVERY_BYTE(0x80);
+}
+
+/* How many bytes of `bytes` from the start a field value may hold (value_byte). */
+static size_t value_run(const uint8_t *bytes, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        uint64_t word = load8(bytes + i);
+        if (any_byte_below(word, 0x20) | any_byte_below(word ^ EVERY_BYTE(0x7f), 1)) break; /* a control byte, or a tab */
+    }
+    while (i < count && value_byte[bytes[i]]) i++;
+    return i;
+}
+
+/* How many bytes of `bytes` from the start a request target may hold (visible ASCII and any byte above it). */
+static size_t target_run(const uint8_t *bytes, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        uint64_t word = load8(bytes + i);
+        if (any_byte_below(word, 0x21) | any_byte_below(word ^ EVERY_BYTE(0x7f), 1)) break;
+    }
+    while (i < count && bytes[i] > ' ' && bytes[i] != 0x7f) i++;
+    return i;
 }
 
 /* The fields all share one layout: text, length, truncated. */
@@ -139,8 +180,23 @@ static void begin_message(otel_http_parser *parser) {
     parser->state = parser->is_request ? METHOD : STATUS_VERSION;
 }
 
+/* ASCII capitals of a word in lower case, other bytes as they are (a word-wide
+ * tolower: a byte's high bit marks A-Z, then becomes its 0x20). */
+static inline uint64_t lower8(uint64_t word) {
+    uint64_t seven_bits = word & EVERY_BYTE(0x7f);
+    uint64_t above_z = seven_bits + EVERY_BYTE(0x7f - 'Z');
+    uint64_t from_a = seven_bits + EVERY_BYTE(0x80 - 'A');
+    uint64_t capitals = (from_a ^ above_z) & ~word & EVERY_BYTE(0x80);
+    return word | (capitals >> 2);
+}
+
 /* Whether `bytes` spell the lower-case header name `lower`, in any case. */
-static bool same_name(const uint8_t *bytes, const char *lower, size_t length) {
+static inline __attribute__((always_inline)) bool same_name(const uint8_t *bytes, const char *lower, size_t length) {
+    if (length >= 8) { /* eight bytes at a time, the last eight overlapping */
+        for (size_t i = 0; i + 8 < length; i += 8)
+            if (lower8(load8(bytes + i)) != load8((const uint8_t *)lower + i)) return false;
+        return lower8(load8(bytes + length - 8)) == load8((const uint8_t *)lower + length - 8);
+    }
     for (size_t i = 0; i < length; i++) {
         uint8_t c = bytes[i];
         if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
@@ -214,7 +270,7 @@ static void capture_run(otel_http_parser *parser, const uint8_t *bytes, size_t c
     }
     size_t end = start;
     if (parser->capture != CAPTURE_FORWARDED_FOR) { /* the usual case: only a stray control byte stops it */
-        while (end < count && value_byte[bytes[end]]) end++;
+        end = start + value_run(bytes + start, count - start);
         field_append_run(view, bytes + start, end - start);
         if (end < count) *view.truncated = true;
         return;
@@ -312,37 +368,85 @@ static const uint8_t captured_first_byte[256] = {
     ['h'] = 1, ['H'] = 1, ['b'] = 1, ['B'] = 1, ['u'] = 1, ['U'] = 1, ['x'] = 1, ['X'] = 1,
 };
 
-/* A whole header line in the buffer at once (the usual case): a line whose
- * first byte starts no captured name is skipped at once; otherwise its name
- * is matched once and its value captured in one run. Counts it against the
- * header limit exactly as the byte-by-byte states would (every byte of the
- * line but its LF, the first twice). Returns false, consuming nothing, when
- * the line ends beyond the buffer; sets the state FAILED when the line
- * breaks a limit or its value is invalid. */
-static bool header_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
-    const uint8_t *line_end = memchr(line, '\n', available);
-    if (!line_end) return false;
-    size_t length = (size_t)(line_end - line);
-    /* The first byte was counted on entering the line; the byte-by-byte states count it twice. */
-    uint64_t total = (uint64_t)parser->header_bytes + length;
-    if (total > HEADER_LIMIT) {
-        parser->state = FAILED;
-        return true;
+/* The field a whole header line's value goes to, found from its first byte
+ * and the length of the names that start with it (RFC 9112 §5.1: no space
+ * before the colon); `*name_length` its name's. */
+static int capture_at_line(bool is_request, const uint8_t *line, size_t length, size_t *name_length) {
+#define LINE_NAMED(lower, capture)                                                                      \
+    if (length > sizeof lower - 1 && line[sizeof lower - 1] == ':' && same_name(line, lower, sizeof lower - 1)) { \
+        *name_length = sizeof lower - 1;                                                               \
+        return capture;                                                                                \
     }
-    parser->header_bytes = (uint32_t)total;
-    *position += length + 1;
-    parser->state = HEADER_LINE_START;
-    if (!(captured_first_byte[line[0]] & (parser->is_request ? 1 : 2))) return true; /* most lines: nothing kept */
-    const uint8_t *colon = memchr(line, ':', length);
-    if (!colon) return true; /* a line without a colon: ignored */
-    size_t name_length = (size_t)(colon - line);
-    parser->capture = capture_for_name(parser->is_request, line, name_length);
-    if (parser->capture == CAPTURE_NONE) return true;
-    parser->value_started = false;
-    begin_value(parser);
-    if (parser->capture != CAPTURE_NONE) capture_run(parser, colon + 1, length - name_length - 1);
-    if (!end_value(parser)) parser->state = FAILED;
-    return true;
+    switch (line[0] | 0x20) {
+    case 'c': LINE_NAMED("content-length", CAPTURE_CONTENT_LENGTH); break;
+    case 't':
+        LINE_NAMED("transfer-encoding", CAPTURE_TRANSFER_ENCODING);
+        if (!is_request) break;
+        LINE_NAMED("traceparent", CAPTURE_TRACEPARENT);
+        LINE_NAMED("tracestate", CAPTURE_TRACESTATE);
+        break;
+    case 'h': if (is_request) LINE_NAMED("host", CAPTURE_HOST); break;
+    case 'b': if (is_request) LINE_NAMED("baggage", CAPTURE_BAGGAGE); break;
+    case 'u': if (is_request) LINE_NAMED("user-agent", CAPTURE_USER_AGENT); break;
+    case 'x': if (is_request) LINE_NAMED("x-forwarded-for", CAPTURE_FORWARDED_FOR); break;
+    default: break;
+    }
+    return CAPTURE_NONE;
+#undef LINE_NAMED
+}
+
+/* Whole header lines from `*position` while the buffer holds them (the
+ * usual case): a line whose first byte starts no captured name is skipped at
+ * once; otherwise its name is matched once and its value captured in one run.
+ * Each line is counted against the header limit exactly as the byte-by-byte
+ * states would count it (every byte but its LF, the first twice).
+ * HEADERS_DONE: the empty line ending the section was consumed. ERROR: a
+ * line breaks a limit or its value is invalid (`*position` at it).
+ * NEED_MORE: the next line goes on past the buffer; `*position` at its start,
+ * which the byte-by-byte states take. */
+static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position) {
+    size_t i = *position;
+    uint32_t counted = parser->header_bytes;
+    const uint8_t wanted = parser->is_request ? 1 : 2;
+    otel_http_event event = OTEL_HTTP_NEED_MORE;
+    for (;;) {
+        const uint8_t *line = data + i, *line_end = memchr(line, '\n', length - i);
+        if (!line_end) break;
+        size_t end = (size_t)(line_end - data), line_length = end - i;
+        if (line_length == 0 || (line_length == 1 && line[0] == '\r')) { /* the empty line */
+            if (counted + 1u > HEADER_LIMIT) {
+                event = OTEL_HTTP_ERROR;
+                break;
+            }
+            counted++;
+            i = end + 1;
+            event = OTEL_HTTP_HEADERS_DONE;
+            break;
+        }
+        /* A line that starts with a CR but is not the empty one is not HTTP; or the limit is passed. */
+        if (line[0] == '\r' || (uint64_t)counted + 1 + line_length > HEADER_LIMIT) {
+            event = OTEL_HTTP_ERROR;
+            break;
+        }
+        counted += (uint32_t)(1 + line_length);
+        i = end + 1;
+        if (!(captured_first_byte[line[0]] & wanted)) continue; /* most lines: nothing kept */
+        size_t name_length;
+        parser->capture = capture_at_line(parser->is_request, line, line_length, &name_length);
+        if (parser->capture == CAPTURE_NONE) continue;
+        parser->value_started = false;
+        begin_value(parser);
+        /* The value with the line's CR, as the byte-by-byte states see it (its room counts the CR). */
+        if (parser->capture != CAPTURE_NONE) capture_run(parser, line + name_length + 1, line_length - name_length - 1);
+        if (!end_value(parser)) {
+            i = (size_t)(line - data);
+            event = OTEL_HTTP_ERROR;
+            break;
+        }
+    }
+    parser->header_bytes = counted;
+    *position = i;
+    return event;
 }
 
 /* A whole request line in the buffer (the usual case): method, target and
@@ -357,8 +461,7 @@ static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t a
     size_t method = 0;
     while (method < length && is_token(line[method])) method++;
     if (!method || method > sizeof parser->method.text - 1 || method == length || line[method] != ' ') return false;
-    size_t target_start = method + 1, target_end = target_start;
-    while (target_end < length && line[target_end] > ' ' && line[target_end] != 0x7f) target_end++;
+    size_t target_start = method + 1, target_end = target_start + target_run(line + target_start, length - target_start);
     size_t target = target_end - target_start, digit = target_end + sizeof VERSION_PREFIX;
     if (!target || target > HEADER_LIMIT || digit >= length || line[target_end] != ' ' ||
         memcmp(line + target_end + 1, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 ||
@@ -503,28 +606,29 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             parser->state = HEADER_LINE_START;
             i++;
             break;
-        case HEADER_LINE_START:
+        case HEADER_LINE_START: {
+            otel_http_event event = header_lines(parser, data, length, &i);
+            if (event == OTEL_HTTP_HEADERS_DONE) {
+                end_headers(parser);
+                *consumed = i;
+                return event;
+            }
+            if (event == OTEL_HTTP_ERROR) return fail(parser, i, consumed);
+            if (i == length) break;
+            /* The line goes on past this buffer: byte by byte. */
+            c = data[i];
             if (++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
             if (c == '\r') {
                 parser->state = HEADERS_END_LF;
                 i++;
                 break;
             }
-            if (c == '\n') {
-                i++;
-                end_headers(parser);
-                *consumed = i;
-                return OTEL_HTTP_HEADERS_DONE;
-            }
             parser->name_length = 0;
             parser->name_too_long = false;
             parser->capture = CAPTURE_NONE;
-            if (header_line(parser, data + i, length - i, &i)) {
-                if (parser->state == FAILED) return fail(parser, i, consumed);
-                break;
-            }
-            parser->state = HEADER_NAME; /* the line goes on past this buffer: byte by byte */
+            parser->state = HEADER_NAME;
             break; /* the byte is the name's first */
+        }
         case HEADER_NAME: {
             /* A run of name bytes at once; the ':' or LF that ends it is handled below, next. */
             size_t start = i;

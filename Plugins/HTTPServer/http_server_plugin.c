@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,22 @@ static uint64_t clock_ns(clockid_t clock) {
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
+/* A request is timed by the monotonic clock alone, one read at each end: its
+ * span's wall times are those readings plus the wall clock's offset from the
+ * monotonic one, read again at most once a second (as OpenTelemetry Java's
+ * AnchoredClock): the span's duration is the monotonic one exactly. Threads
+ * may race to refresh it: any of their readings will do. */
+static _Atomic uint64_t wall_offset_ns, wall_offset_read_at_ns;
+
+static uint64_t wall_time_ns(uint64_t monotonic_ns) {
+    if ((int64_t)(monotonic_ns - atomic_load_explicit(&wall_offset_read_at_ns, memory_order_relaxed)) > 1000000000) {
+        uint64_t wall = clock_ns(CLOCK_REALTIME), monotonic = clock_ns(CLOCK_MONOTONIC);
+        atomic_store_explicit(&wall_offset_ns, wall - monotonic, memory_order_relaxed);
+        atomic_store_explicit(&wall_offset_read_at_ns, monotonic, memory_order_relaxed);
+    }
+    return monotonic_ns + atomic_load_explicit(&wall_offset_ns, memory_order_relaxed);
+}
+
 /* Copies `length` bytes of `text` into `out` (`size` bytes), cut to fit, NUL-terminated
  * (what snprintf("%.*s") does, without its format parsing on every sampled request). */
 static void copy_text(char *out, size_t size, const char *text, size_t length) {
@@ -79,10 +96,24 @@ static __thread struct {
     otel_context_token token;
 } handling;
 
+/* Threads handling a request: while none is (spans not sampled), a wrapper
+ * never looks at its thread's `handling` (a __tls_get_addr call in a dlopened
+ * library). */
+static atomic_uint handling_threads;
+
+static bool any_thread_handling(void) { return atomic_load_explicit(&handling_threads, memory_order_relaxed) != 0; }
+
+static void start_handling(otel_http_connection *connection, const otel_span *span) {
+    handling.token = host->span_make_current(span);
+    handling.connection = connection;
+    atomic_fetch_add_explicit(&handling_threads, 1, memory_order_relaxed);
+}
+
 static void stop_handling(void) {
     if (!handling.connection) return;
     host->context_restore(handling.token);
     handling.connection = NULL;
+    atomic_fetch_sub_explicit(&handling_threads, 1, memory_order_relaxed);
 }
 
 /* ---- requests -------------------------------------------------------------- */
@@ -141,7 +172,7 @@ static void request_headers_done(otel_http_connection *connection) {
     /* Without propagation headers the root itself: no context to make, and the core's fast path. */
     otel_context *parent = carried ? host->propagation_extract(host->context_root(), &carrier) : NULL;
     host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : host->context_root(),
-                        connection->message_started_ns, &request->span);
+                        wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
     if (otel_plugin_span_is_recording(host, &request->span)) {
         otel_attribute attributes[13];
@@ -181,10 +212,7 @@ static void request_headers_done(otel_http_connection *connection) {
         attributes[count++] = otel_attribute_string("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
         host->span_set_attributes(&request->span, attributes, count);
         /* This thread handles the request now (see the top of this file). */
-        if (!handling.connection) {
-            handling.token = host->span_make_current(&request->span);
-            handling.connection = connection;
-        }
+        if (!handling.connection) start_handling(connection, &request->span);
     }
 }
 
@@ -197,7 +225,6 @@ static void read_bytes(otel_http_connection *connection, const uint8_t *data, si
         length -= used;
         switch (event) {
         case OTEL_HTTP_MESSAGE_BEGIN:
-            connection->message_started_ns = clock_ns(CLOCK_REALTIME);
             connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
             connection->sequence++;
             break;
@@ -216,6 +243,67 @@ static void read_bytes(otel_http_connection *connection, const uint8_t *data, si
     }
 }
 
+/* ---- the duration metric's attribute sets --------------------------------- */
+
+/* The attributes of http.server.request.duration (HTTP metrics), in key order:
+ * the SDK keys a set in key order without sorting it. `status_text` holds error.type. */
+static size_t duration_attributes(const char *method, int status, int version_minor, char status_text[12],
+                                  otel_attribute attributes[5]) {
+    const char *error = otel_http_status_error(status, true, status_text);
+    size_t count = 0;
+    if (error) attributes[count++] = otel_attribute_string("error.type", error);
+    attributes[count++] = otel_attribute_string("http.request.method", method);
+    if (status) attributes[count++] = otel_attribute_int("http.response.status_code", status);
+    attributes[count++] = otel_attribute_string("network.protocol.version", version_minor == 0 ? "1.0" : "1.1");
+    attributes[count++] = otel_attribute_string("url.scheme", "http");
+    return count;
+}
+
+/* One attribute set per method, status and version, made at the first request
+ * that has them and shared by every thread from then on: its key is not built
+ * again at every record. Slots are filled once, by compare-and-swap, and never
+ * emptied; a method is one of otel_http_known_method's constants or "_OTHER". */
+typedef struct duration_set {
+    const char *method;
+    int status;
+    int version_minor;
+    otel_attribute_set *set;
+} duration_set;
+#define DURATION_SETS 256 /* a power of two */
+#define DURATION_PROBES 8
+static _Atomic(duration_set *) duration_sets[DURATION_SETS];
+
+/* The set for a request, or NULL (an older host, no memory, a full neighbourhood): then record the attributes. */
+static const otel_attribute_set *duration_set_for(const char *method, int status, int version_minor) {
+    if (!host->attribute_set_create) return NULL;
+    size_t slot = (((uintptr_t)method >> 3) * 31u + (size_t)status * 2u + (size_t)version_minor) & (DURATION_SETS - 1);
+    for (int probe = 0; probe < DURATION_PROBES; probe++, slot = (slot + 1) & (DURATION_SETS - 1)) {
+        duration_set *entry = atomic_load_explicit(&duration_sets[slot], memory_order_acquire);
+        if (!entry) {
+            otel_attribute attributes[5];
+            char status_text[12];
+            duration_set *made = malloc(sizeof *made);
+            if (!made) return NULL;
+            *made = (duration_set){method, status, version_minor,
+                                   host->attribute_set_create(attributes, duration_attributes(method, status, version_minor,
+                                                                                              status_text, attributes))};
+            if (!made->set) {
+                free(made);
+                return NULL;
+            }
+            duration_set *expected = NULL;
+            if (atomic_compare_exchange_strong_explicit(&duration_sets[slot], &expected, made, memory_order_acq_rel,
+                                                        memory_order_acquire))
+                return made->set;
+            host->attribute_set_release(made->set); /* another thread filled the slot first */
+            free(made);
+            entry = expected;
+        }
+        if (entry->method == method && entry->status == status && entry->version_minor == version_minor) return entry->set;
+    }
+    return NULL;
+}
+
 /* ---- responses ------------------------------------------------------------ */
 
 /* Ends the oldest pending request with its response's status (0: none came). */
@@ -224,22 +312,23 @@ static void finish_request(otel_http_connection *connection, int status) {
     otel_http_request *request = &connection->pending[connection->pending_first];
     connection->pending_first = (connection->pending_first + 1) % OTEL_HTTP_PENDING_MAX;
     connection->pending_count--;
-    char status_text[12];
-    const char *error = otel_http_status_error(status, true, status_text);
-    const char *version = request->version_minor == 0 ? "1.0" : "1.1";
-    if (host->instrument_enabled(duration)) {
-        double seconds = (double)(clock_ns(CLOCK_MONOTONIC) - request->started_monotonic_ns) / 1e9;
-        /* In key order: the SDK sorts an attribute set by key, and sorted input costs it least. */
-        otel_attribute attributes[5];
-        size_t count = 0;
-        if (error) attributes[count++] = otel_attribute_string("error.type", error);
-        attributes[count++] = otel_attribute_string("http.request.method", request->method);
-        if (status) attributes[count++] = otel_attribute_int("http.response.status_code", status);
-        attributes[count++] = otel_attribute_string("network.protocol.version", version);
-        attributes[count++] = otel_attribute_string("url.scheme", "http");
-        host->instrument_record_double(duration, seconds, attributes, count);
+    bool recording = otel_plugin_span_is_recording(host, &request->span), timed = host->instrument_enabled(duration);
+    uint64_t ended_monotonic_ns = recording || timed ? clock_ns(CLOCK_MONOTONIC) : 0;
+    if (timed) {
+        double seconds = (double)(ended_monotonic_ns - request->started_monotonic_ns) / 1e9;
+        const otel_attribute_set *set = duration_set_for(request->method, status, request->version_minor);
+        if (set) {
+            host->instrument_record_double_set(duration, seconds, set);
+        } else {
+            otel_attribute attributes[5];
+            char status_text[12];
+            size_t count = duration_attributes(request->method, status, request->version_minor, status_text, attributes);
+            host->instrument_record_double(duration, seconds, attributes, count);
+        }
     }
-    if (otel_plugin_span_is_recording(host, &request->span)) {
+    if (recording) {
+        char status_text[12];
+        const char *error = otel_http_status_error(status, true, status_text);
         if (status) host->span_set_int(&request->span, "http.response.status_code", status);
         if (error) {
             host->span_set_string(&request->span, "error.type", error);
@@ -247,8 +336,9 @@ static void finish_request(otel_http_connection *connection, int status) {
             host->span_set_status(&request->span, OTEL_STATUS_ERROR, NULL);
         }
     }
-    if (handling.connection == connection && !connection->pending_count) stop_handling();
-    otel_plugin_span_end(host, &request->span);
+    if (any_thread_handling() && handling.connection == connection && !connection->pending_count) stop_handling();
+    if (recording) host->span_end_at(&request->span, wall_time_ns(ended_monotonic_ns));
+    else otel_plugin_span_end(host, &request->span); /* a span not sampled: nothing to time */
 }
 
 static void response_event(otel_http_connection *connection, otel_http_event event) {
@@ -301,7 +391,7 @@ static void connection_closed(otel_http_connection *connection) {
     if (!connection) return;
     if (otel_http_parser_closed(&connection->responses)) finish_request(connection, connection->responses.status);
     while (connection->pending_count) finish_request(connection, 0);
-    if (handling.connection == connection) stop_handling();
+    if (any_thread_handling() && handling.connection == connection) stop_handling();
     free(connection);
 }
 
@@ -365,7 +455,8 @@ static int wrapped_accept4(int socket, struct sockaddr *address, socklen_t *leng
         if (!connection) break;                                                                 \
         if (host->hook_enter()) {                                                               \
             int saved = errno;                                                                  \
-            if ((reading) && handling.connection && handling.connection != connection) stop_handling(); \
+            if ((reading) && any_thread_handling() && handling.connection && handling.connection != connection) \
+                stop_handling();                                                                \
             body;                                                                               \
             errno = saved;                                                                      \
         }                                                                                       \

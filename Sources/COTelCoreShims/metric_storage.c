@@ -327,26 +327,70 @@ void otel_shim_metric_record(otel_shim_metric_storage *storage, const uint8_t *k
     otel_shim_shard_unlock(shard);
 }
 
-void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const otel_attribute *attributes, size_t count,
-                                        int64_t int_value, double double_value) {
-    if (!storage) return;
+/* Calls `use` with the canonical key of `attributes`: on the stack, or on the
+ * heap for a large set; nothing when memory runs out. */
+static void otel_shim_with_metric_key(const otel_attribute *attributes, size_t count, void *context,
+                                      void (*use)(void *context, const uint8_t *key, size_t length)) {
     uint8_t stack[512];
     size_t length = otel_shim_metric_key(attributes, count, stack, sizeof stack);
     if (length != SIZE_MAX) {
-        otel_shim_metric_record(storage, stack, length, otel_shim_metric_key_hash(stack, length), int_value, double_value);
+        use(context, stack, length);
         return;
     }
-    /* A large attribute set: its key on the heap. */
     size_t capacity = sizeof stack;
     for (;;) {
         capacity *= 4;
         uint8_t *heap = malloc(capacity);
         if (!heap) return;
         length = otel_shim_metric_key(attributes, count, heap, capacity);
-        if (length != SIZE_MAX) otel_shim_metric_record(storage, heap, length, otel_shim_metric_key_hash(heap, length), int_value, double_value);
+        if (length != SIZE_MAX) use(context, heap, length);
         free(heap);
         if (length != SIZE_MAX || capacity > ((size_t)1 << 30)) return;
     }
+}
+
+typedef struct otel_shim_pending_record {
+    otel_shim_metric_storage *storage;
+    int64_t int_value;
+    double double_value;
+} otel_shim_pending_record;
+
+static void otel_shim_record_key(void *context, const uint8_t *key, size_t length) {
+    const otel_shim_pending_record *record = context;
+    otel_shim_metric_record(record->storage, key, length, otel_shim_metric_key_hash(key, length), record->int_value,
+                            record->double_value);
+}
+
+void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const otel_attribute *attributes, size_t count,
+                                        int64_t int_value, double double_value) {
+    if (!storage) return;
+    otel_shim_pending_record record = {storage, int_value, double_value};
+    otel_shim_with_metric_key(attributes, count, &record, otel_shim_record_key);
+}
+
+static void otel_shim_set_from_key(void *context, const uint8_t *key, size_t length) {
+    otel_shim_attribute_set *set = malloc(sizeof *set + length);
+    if (!set) return;
+    set->hash = otel_shim_metric_key_hash(key, length);
+    set->length = length;
+    memcpy(set->key, key, length);
+    *(otel_shim_attribute_set **)context = set;
+}
+
+otel_shim_attribute_set *otel_shim_attribute_set_create(const otel_attribute *attributes, size_t count) {
+    otel_shim_attribute_set *set = NULL;
+    otel_shim_with_metric_key(attributes, count, &set, otel_shim_set_from_key);
+    return set;
+}
+
+void otel_shim_attribute_set_release(otel_shim_attribute_set *set) { free(set); }
+
+void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_shim_attribute_set *set,
+                                 int64_t int_value, double double_value) {
+    if (!storage) return;
+    static const uint8_t empty[1];
+    if (set) otel_shim_metric_record(storage, set->key, set->length, set->hash, int_value, double_value);
+    else otel_shim_metric_record(storage, empty, 0, otel_shim_metric_key_hash(empty, 0), int_value, double_value);
 }
 
 /* A cell as if nothing had been recorded into it. */

@@ -148,6 +148,44 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(points.first?.attributes, [Attribute("a.flag", true), Attribute("b.ratio", 0.5), Attribute("c.count", -3), Attribute("d.name", "GET")])
     }
 
+    /// An attribute set made once (otel_attribute_set_create) is the same set as
+    /// its attributes passed at each record, in any order; a NULL set is the empty set.
+    func testCAttributeSetsRecordIntoTheSameSetAsTheirAttributes() throws {
+        let (provider, _) = makeMeterProvider()
+        let meter = provider.meter(name: "lib")
+        let histogram = meter.histogram("h", boundaries: [1, 10])
+        let counter = meter.counter("c")
+        "http.request.method".withCString { method in "http.response.status_code".withCString { status in "GET".withCString { get in
+            var attributes = [otel_attribute(), otel_attribute()]
+            attributes[0].key = method
+            attributes[0].type = OTEL_ATTRIBUTE_STRING
+            attributes[0].value.string_value = get
+            attributes[1].key = status
+            attributes[1].type = OTEL_ATTRIBUTE_INT
+            attributes[1].value.int_value = 200
+            let set = otel_attribute_set_create(attributes, 2)
+            XCTAssertNotNil(set)
+            otel_instrument_record_double_set(histogram.cInstrument, 0.5, set)
+            otel_instrument_record_double_set(histogram.cInstrument, 5, set)
+            otel_instrument_record_double(histogram.cInstrument, 50, Array(attributes.reversed()), 2)
+            otel_instrument_record_double_set(histogram.cInstrument, -1, set) // a histogram takes no negative value
+            otel_instrument_record_int_set(counter.cInstrument, 2, set)
+            otel_instrument_record_int_set(counter.cInstrument, 3, nil)
+            otel_attribute_set_release(set)
+        } } }
+        let metrics = collect(provider)
+        let points = try XCTUnwrap(metrics["h"]).points
+        XCTAssertEqual(points.count, 1)
+        XCTAssertEqual(points.first?.attributes, [Attribute("http.request.method", "GET"), Attribute("http.response.status_code", 200)])
+        guard case .histogram(let value)? = points.first?.value else { return XCTFail("not a histogram point") }
+        XCTAssertEqual(value.count, 3)
+        XCTAssertEqual(value.sum, 55.5)
+        XCTAssertEqual(value.bucketCounts, [1, 1, 1])
+        let sums = try XCTUnwrap(metrics["c"]).points.sorted { $0.attributes.count < $1.attributes.count }
+        XCTAssertEqual(sums.map(\.attributes.count), [0, 2])
+        XCTAssertEqual(sums.map(\.value), [.int(3), .int(2)])
+    }
+
     func testGaugeKeepsTheLastValueAndRejectsWhatIsInvalid() throws {
         let lines = CapturedDiagnostics()
         let (provider, _) = makeMeterProvider(cardinalityLimit: 3, diagnostics: lines.make(level: .warning))

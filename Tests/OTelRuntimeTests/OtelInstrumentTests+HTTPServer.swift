@@ -120,8 +120,12 @@ extension OtelInstrumentTests {
         for directory in [scratch!, root, root.appendingPathComponent("www")] {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
         }
+        // The duration metric goes to an OTLP receiver, collected every 200 ms.
+        let receiver = try Receiver(scratch: scratch)
+        let environment = serverEnvironment(output).merging(["OTEL_METRICS_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                                                             "OTEL_METRIC_EXPORT_INTERVAL": "200"]) { $1 }
         let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", nginx, "-c", config.path, "-e", root.path + "/error.log"],
-                                       environment: serverEnvironment(output), port: port)
+                                       environment: environment, port: port)
         let base = "http://127.0.0.1:\(server.port)"
         // One curl, one connection: three requests kept alive, then a HEAD on another.
         let plain = try run(["curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n",
@@ -142,6 +146,41 @@ extension OtelInstrumentTests {
         XCTAssertTrue(spans.prefix(4).allSatisfy { $0["parent_id"] is NSNull }, "no incoming context: a new trace")
         // Each span lasts from the request's first byte to the response's last: sendfile'd bodies included.
         XCTAssertTrue(spans.allSatisfy { ($0["start_time"] as? String ?? "") <= ($0["end_time"] as? String ?? "") })
+        // Span times come from the monotonic clock anchored to the wall clock: within the last two minutes.
+        let minutes = Set([Date(), Date(timeIntervalSinceNow: -60), Date(timeIntervalSinceNow: -120)].map {
+            ISO8601DateFormatter().string(from: $0).prefix(16) // 2026-12-07T05:20
+        })
+        XCTAssertTrue(spans.allSatisfy { minutes.contains(($0["start_time"] as? String ?? "").prefix(16)) }, "\(spans.map { $0["start_time"] ?? "" })")
+        // http.server.request.duration: one point per method, status and version (HTTP metrics).
+        var points: [String: Int] = [:]
+        for _ in 0..<100 where points.values.reduce(0, +) < 5 {
+            Thread.sleep(forTimeInterval: 0.1)
+            points = durationPoints(receiver.requests("/v1/metrics"), name: "http.server.request.duration")
+        }
+        XCTAssertEqual(points, ["GET 200 1.1 http": 2, "GET 404 1.1 http": 1, "GET 503 1.1 http 503": 1, "HEAD 200 1.1 http": 1])
+    }
+
+    /// The histogram points of metric `name` in the last export that has it, by their
+    /// attribute values (method, status, version, scheme, error.type) joined: their counts.
+    func durationPoints(_ requests: [[String: Any]], name: String) -> [String: Int] {
+        let metrics = requests.flatMap { request -> [[String: Any]] in
+            ((request["body"] as? [String: Any])?["resourceMetrics"] as? [[String: Any]] ?? []).flatMap { resource in
+                (resource["scopeMetrics"] as? [[String: Any]] ?? []).flatMap { $0["metrics"] as? [[String: Any]] ?? [] }
+            }
+        }.filter { $0["name"] as? String == name }
+        guard let points = (metrics.last?["histogram"] as? [String: Any])?["dataPoints"] as? [[String: Any]] else { return [:] }
+        var counts: [String: Int] = [:]
+        for point in points {
+            var values: [String: String] = [:]
+            for attribute in point["attributes"] as? [[String: Any]] ?? [] {
+                let value = attribute["value"] as? [String: Any] ?? [:]
+                values[attribute["key"] as? String ?? ""] = (value["stringValue"] as? String) ?? (value["intValue"] as? String)
+            }
+            let key = ["http.request.method", "http.response.status_code", "network.protocol.version", "url.scheme", "error.type"]
+                .compactMap { values[$0] }.joined(separator: " ")
+            counts[key, default: 0] += Int(point["count"] as? String ?? "") ?? 0
+        }
+        return counts
     }
 
     /// A thread-per-request server: the request's span is current while its thread

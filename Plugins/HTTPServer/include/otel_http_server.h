@@ -27,8 +27,7 @@ typedef struct otel_http_connection {
     otel_http_parser requests;
     otel_http_parser responses;
     bool requests_failed, responses_failed; /* that direction is no longer HTTP/1.x */
-    uint64_t message_started_ns;            /* realtime when the request being read began */
-    uint64_t message_started_monotonic_ns;
+    uint64_t message_started_monotonic_ns;  /* when the request being read began */
     otel_http_request pending[OTEL_HTTP_PENDING_MAX];
     unsigned pending_first, pending_count;
     uint64_t sequence;                      /* requests begun, for the thread's current span */

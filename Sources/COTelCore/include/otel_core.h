@@ -214,6 +214,18 @@ bool otel_instrument_enabled(const otel_instrument *instrument);
 void otel_instrument_record_int(otel_instrument *instrument, int64_t value, const otel_attribute *attributes, size_t count);
 void otel_instrument_record_double(otel_instrument *instrument, double value, const otel_attribute *attributes, size_t count);
 
+/** An attribute set made once and recorded with many times (as OpenTelemetry
+ *  Go's attribute.Set and metric.WithAttributeSet): its canonical form is
+ *  built when it is made, not at every record, which is most of a record's
+ *  cost. Immutable; any thread may record with it. NULL when out of memory. */
+typedef struct otel_attribute_set otel_attribute_set;
+otel_attribute_set *otel_attribute_set_create(const otel_attribute *attributes, size_t count);
+/** Frees a set no record is using any more (NULL does nothing). */
+void otel_attribute_set_release(otel_attribute_set *set);
+/** Records as otel_instrument_record_int/_double with a set made above; a NULL set is the empty set. */
+void otel_instrument_record_int_set(otel_instrument *instrument, int64_t value, const otel_attribute_set *set);
+void otel_instrument_record_double_set(otel_instrument *instrument, double value, const otel_attribute_set *set);
+
 /* ---- logs ---------------------------------------------------------------- */
 
 /** An opaque logger: one per instrumentation scope; never freed. */

@@ -186,6 +186,19 @@ void otel_shim_metric_record(otel_shim_metric_storage *storage, const uint8_t *k
 /* The same from C attributes (what the C API calls). */
 void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const otel_attribute *attributes, size_t count,
                                         int64_t int_value, double double_value);
+/* An attribute set with its canonical key made once (what otel_core.h's
+ * otel_attribute_set points to). */
+typedef struct otel_shim_attribute_set {
+    uint64_t hash;
+    size_t length;
+    uint8_t key[];
+} otel_shim_attribute_set;
+/* NULL when out of memory. */
+otel_shim_attribute_set *otel_shim_attribute_set_create(const otel_attribute *attributes, size_t count);
+void otel_shim_attribute_set_release(otel_shim_attribute_set *set);
+/* Records a value for a set made above (NULL: the empty set). */
+void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_shim_attribute_set *set,
+                                 int64_t int_value, double double_value);
 /* Calls `visit` for each cell recorded into (since its last reset), shard by
  * shard under the shard's lock; `reset` (delta temporality) empties each
  * cell after its visit. */

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define OTEL_PLUGIN_ABI_MAJOR 1
-#define OTEL_PLUGIN_ABI_MINOR 3
+#define OTEL_PLUGIN_ABI_MINOR 4
 /** major << 16 | minor */
 #define OTEL_PLUGIN_ABI_VERSION ((uint32_t)((OTEL_PLUGIN_ABI_MAJOR << 16) | OTEL_PLUGIN_ABI_MINOR))
 
@@ -130,7 +130,12 @@ typedef struct otel_host_api {
     void (*instrument_record_int)(otel_instrument *instrument, int64_t value, const otel_attribute *attributes, size_t count);
     void (*instrument_record_double)(otel_instrument *instrument, double value, const otel_attribute *attributes, size_t count);
     bool (*instrument_enabled)(const otel_instrument *instrument);
-    void *reserved_metrics[11];
+    /* Attribute sets made once, recorded with many times (ABI 1.4): NULL in an older host. */
+    otel_attribute_set *(*attribute_set_create)(const otel_attribute *attributes, size_t count);
+    void (*attribute_set_release)(otel_attribute_set *set);
+    void (*instrument_record_int_set)(otel_instrument *instrument, int64_t value, const otel_attribute_set *set);
+    void (*instrument_record_double_set)(otel_instrument *instrument, double value, const otel_attribute_set *set);
+    void *reserved_metrics[7];
 
     /* Logs (ABI 1.2): the functions of otel_core.h. */
     otel_logger *(*logger_get)(const char *name, const char *version, const char *schema_url);

@@ -1,4 +1,5 @@
 import COTelCore
+import COTelCoreShims
 
 // The metrics functions of otel_core.h. Meters and instruments are owned by
 // the installed MeterProvider, which lives as long as the process: the C
@@ -46,5 +47,35 @@ public func cInstrumentRecordDouble(_ instrument: OpaquePointer?, _ value: Doubl
         guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
         let converted = instrument.descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
         instrument.record(int: converted.0, double: converted.1, attributes: attributes, count: count)
+    }
+}
+
+@_cdecl("otel_attribute_set_create")
+public func cAttributeSetCreate(_ attributes: UnsafePointer<otel_attribute>?, _ count: Int) -> OpaquePointer? {
+    otel_shim_attribute_set_create(attributes, count).map { OpaquePointer($0) }
+}
+
+@_cdecl("otel_attribute_set_release")
+public func cAttributeSetRelease(_ set: OpaquePointer?) {
+    otel_shim_attribute_set_release(UnsafeMutablePointer(set))
+}
+
+@_cdecl("otel_instrument_record_int_set")
+public func cInstrumentRecordIntSet(_ instrument: OpaquePointer?, _ value: Int64, _ set: OpaquePointer?) {
+    guard let instrument else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
+        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
+        let converted = instrument.descriptor.isDouble ? (Int64(0), Double(value)) : (value, 0)
+        instrument.record(int: converted.0, double: converted.1, set: UnsafePointer(set))
+    }
+}
+
+@_cdecl("otel_instrument_record_double_set")
+public func cInstrumentRecordDoubleSet(_ instrument: OpaquePointer?, _ value: Double, _ set: OpaquePointer?) {
+    guard let instrument, !value.isNaN else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
+        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
+        let converted = instrument.descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
+        instrument.record(int: converted.0, double: converted.1, set: UnsafePointer(set))
     }
 }

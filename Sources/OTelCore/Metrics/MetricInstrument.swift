@@ -105,4 +105,10 @@ public final class MetricInstrument: Sendable {
         noteRecord()
         otel_shim_metric_record_attributes(storage, attributes, count, int, double)
     }
+
+    /// Records for an attribute set made beforehand (the C API's otel_attribute_set).
+    func record(int: Int64, double: Double, set: UnsafePointer<otel_shim_attribute_set>?) {
+        noteRecord()
+        otel_shim_metric_record_set(storage, set, int, double)
+    }
 }

@@ -68,6 +68,10 @@ public enum HostTable {
         host.instrument_record_int = otel_instrument_record_int
         host.instrument_record_double = otel_instrument_record_double
         host.instrument_enabled = otel_instrument_enabled
+        host.attribute_set_create = otel_attribute_set_create
+        host.attribute_set_release = otel_attribute_set_release
+        host.instrument_record_int_set = otel_instrument_record_int_set
+        host.instrument_record_double_set = otel_instrument_record_double_set
         host.logger_get = otel_logger_get
         host.log_emit = otel_log_emit
         table.initialize(to: host)
