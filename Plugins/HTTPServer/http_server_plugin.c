@@ -226,7 +226,6 @@ static void read_bytes(otel_http_connection *connection, const uint8_t *data, si
         switch (event) {
         case OTEL_HTTP_MESSAGE_BEGIN:
             connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
-            connection->sequence++;
             break;
         case OTEL_HTTP_HEADERS_DONE:
             request_headers_done(connection);

@@ -29,10 +29,26 @@ typedef enum otel_http_event {
     struct { uint16_t length; bool truncated; char text[size]; } name
 
 typedef struct otel_http_parser {
+    /* What every message touches first, in its first cache lines: the
+     * parsing state, the facts of the message, framing and method. */
+    int state;          /* private: the parsing state */
+    int capture;        /* private: the field the current header's value goes to */
+    uint32_t header_bytes; /* private: bytes of the current header section */
+    uint32_t name_length;  /* private: bytes of the current header's name */
+    uint64_t remaining;    /* private: body bytes still to come */
+    int hex_digits;        /* private: digits of the current chunk size */
     bool is_request;
     /* For a response: set before its headers end when the request was HEAD
      * (RFC 9112 §6.3: no body whatever the headers say). */
     bool no_body_expected;
+    bool name_too_long, chunked, has_length, value_started; /* private */
+    int version_minor;  /**< HTTP/1.<minor> */
+    int status;         /**< responses: the status code */
+    bool interim;       /**< responses: 1xx other than 101 (the request goes on) */
+    bool upgrade;       /**< 101, or a CONNECT request: what follows is not HTTP */
+    bool until_close;   /**< responses: the body ends when the connection closes */
+    char name[20];      /* private: the current header's name, split across reads */
+    OTEL_HTTP_FIELD(framing, 48); /* private: a Content-Length or Transfer-Encoding value */
 
     /* What the current message said (reset at each MESSAGE_BEGIN). */
     OTEL_HTTP_FIELD(method, 24);
@@ -43,25 +59,6 @@ typedef struct otel_http_parser {
     OTEL_HTTP_FIELD(traceparent, 64);
     OTEL_HTTP_FIELD(tracestate, 544);
     OTEL_HTTP_FIELD(baggage, 1024);
-    int version_minor;  /**< HTTP/1.<minor> */
-    int status;         /**< responses: the status code */
-    bool interim;       /**< responses: 1xx other than 101 (the request goes on) */
-    bool upgrade;       /**< 101, or a CONNECT request: what follows is not HTTP */
-    bool until_close;   /**< responses: the body ends when the connection closes */
-
-    /* Parsing state (private). */
-    int state;
-    int capture;
-    uint32_t header_bytes;
-    uint32_t name_length;
-    char name[20];
-    bool name_too_long;
-    bool chunked;
-    bool has_length;
-    uint64_t remaining;
-    int hex_digits;
-    bool value_started;
-    OTEL_HTTP_FIELD(framing, 48); /* a Content-Length or Transfer-Encoding value */
 } otel_http_parser;
 
 /** Prepares `parser` for one direction of a connection. */

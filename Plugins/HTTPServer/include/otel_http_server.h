@@ -23,18 +23,18 @@ typedef struct otel_http_request {
 /* An accepted TCP connection: its two parsers and the requests in flight.
  * Used by one thread at a time, as servers use their connections. */
 typedef struct otel_http_connection {
+    /* What every request touches, first; the parsers' large fields last. */
     int fd;
-    otel_http_parser requests;
-    otel_http_parser responses;
     bool requests_failed, responses_failed; /* that direction is no longer HTTP/1.x */
+    unsigned pending_first, pending_count;
     uint64_t message_started_monotonic_ns;  /* when the request being read began */
     otel_http_request pending[OTEL_HTTP_PENDING_MAX];
-    unsigned pending_first, pending_count;
-    uint64_t sequence;                      /* requests begun, for the thread's current span */
     char peer_address[48];
     int peer_port;
     char local_address[48];
     int local_port;
+    otel_http_parser responses;
+    otel_http_parser requests;
 } otel_http_connection;
 
 /* The connection of a tracked descriptor, or NULL: one load and one branch
