@@ -298,9 +298,7 @@ static bool captured_view(otel_http_parser *parser, field_view *view) {
 
 /* A header's value begins: lists (tracestate, baggage) continue with a
  * comma (RFC 9110 §5.3), X-Forwarded-For keeps its first header, others restart. */
-static void begin_value(otel_http_parser *parser) {
-    field_view view;
-    if (!captured_view(parser, &view)) return;
+static void begin_value(otel_http_parser *parser, field_view view) {
     if ((parser->capture == CAPTURE_TRACESTATE || parser->capture == CAPTURE_BAGGAGE) && *view.length) {
         field_append(view, ',');
     } else if (parser->capture == CAPTURE_FORWARDED_FOR && *view.length) {
@@ -311,9 +309,7 @@ static void begin_value(otel_http_parser *parser) {
 }
 
 /* Captures a run of the current header's value (no line end in it). */
-static void capture_run(otel_http_parser *parser, const uint8_t *bytes, size_t count) {
-    field_view view;
-    if (!captured_view(parser, &view)) return;
+static void capture_run(otel_http_parser *parser, field_view view, const uint8_t *bytes, size_t count) {
     size_t start = 0;
     if (!parser->value_started) { /* leading whitespace is not part of the value (RFC 9110 §5.5) */
         while (start < count && (bytes[start] == ' ' || bytes[start] == '\t')) start++;
@@ -358,9 +354,7 @@ static bool ends_with_chunked(const char *text, size_t length) {
 }
 
 /* A header line ended; false when its value makes the message unparseable. */
-static bool end_value(otel_http_parser *parser) {
-    field_view view;
-    if (!captured_view(parser, &view)) return true;
+static bool end_value(otel_http_parser *parser, field_view view) {
     field_trim(view);
     if (parser->capture == CAPTURE_CONTENT_LENGTH) {
         if (parser->framing.truncated || !parser->framing.length || parser->framing.length > 18) return false;
@@ -419,6 +413,26 @@ static const uint8_t captured_first_byte[256] = {
     ['c'] = 3, ['C'] = 3, ['t'] = 3, ['T'] = 3,
     ['h'] = 1, ['H'] = 1, ['b'] = 1, ['B'] = 1, ['u'] = 1, ['U'] = 1, ['x'] = 1, ['X'] = 1,
 };
+
+/* A whole Content-Length line's value (what follows the colon, up to the LF)
+ * read where it lies: decides exactly what capturing it into `framing` and
+ * end_value would (RFC 9112 §6.3: an invalid length is unrecoverable). */
+static bool content_length_in_place(otel_http_parser *parser, const uint8_t *value, size_t count) {
+    size_t start = 0;
+    while (start < count && (value[start] == ' ' || value[start] == '\t')) start++;
+    if (count - start > sizeof parser->framing.text - 1) return false; /* `framing` would have cut it */
+    size_t end = count;
+    while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t' || value[end - 1] == '\r')) end--;
+    if (end == start || end - start > 18) return false;
+    uint64_t length = 0;
+    for (size_t i = start; i < end; i++) {
+        if (value[i] < '0' || value[i] > '9') return false;
+        length = length * 10 + (uint64_t)(value[i] - '0');
+    }
+    parser->has_length = true;
+    parser->remaining = length;
+    return true;
+}
 
 /* The field a whole header line's value goes to, found from its first byte
  * and the length of the names that start with it (RFC 9112 §5.1: no space
@@ -488,11 +502,21 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
         size_t name_length;
         parser->capture = capture_at_line(parser->is_request, line, line_length, &name_length);
         if (parser->capture == CAPTURE_NONE) continue;
+        const uint8_t *value = line + name_length + 1;
+        size_t value_length = line_length - name_length - 1; /* with the line's CR, as the byte-by-byte states see it */
+        if (parser->capture == CAPTURE_CONTENT_LENGTH) { /* every response has one: read where it lies */
+            parser->capture = CAPTURE_NONE;
+            if (content_length_in_place(parser, value, value_length)) continue;
+            i = (size_t)(line - data);
+            event = OTEL_HTTP_ERROR;
+            break;
+        }
+        field_view view;
+        captured_view(parser, &view);
         parser->value_started = false;
-        begin_value(parser);
-        /* The value with the line's CR, as the byte-by-byte states see it (its room counts the CR). */
-        if (parser->capture != CAPTURE_NONE) capture_run(parser, line + name_length + 1, line_length - name_length - 1);
-        if (!end_value(parser)) {
+        begin_value(parser, view);
+        if (parser->capture != CAPTURE_NONE) capture_run(parser, view, value, value_length);
+        if (parser->capture != CAPTURE_NONE && !end_value(parser, view)) {
             i = (size_t)(line - data);
             event = OTEL_HTTP_ERROR;
             break;
@@ -702,7 +726,8 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
                 if (++parser->header_bytes > HEADER_LIMIT) return fail(parser, i, consumed);
                 parser->capture = capture_for(parser);
                 parser->value_started = false;
-                begin_value(parser);
+                field_view view;
+                if (captured_view(parser, &view)) begin_value(parser, view);
                 parser->state = HEADER_VALUE;
             } else {
                 parser->state = HEADER_LINE_START; /* a line without a colon: ignored */
@@ -712,7 +737,8 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
         }
         case HEADER_VALUE: {
             if (c == '\n') {
-                if (!end_value(parser)) return fail(parser, i, consumed);
+                field_view view;
+                if (captured_view(parser, &view) && !end_value(parser, view)) return fail(parser, i, consumed);
                 parser->state = HEADER_LINE_START;
                 i++;
                 break;
@@ -723,7 +749,8 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             size_t run = (line_end ? (size_t)(line_end - data) : length) - i;
             if (parser->header_bytes + run > HEADER_LIMIT) return fail(parser, i, consumed);
             parser->header_bytes += (uint32_t)run;
-            if (parser->capture != CAPTURE_NONE) capture_run(parser, data + i, run);
+            field_view view;
+            if (captured_view(parser, &view)) capture_run(parser, view, data + i, run);
             i += run;
             break;
         }
