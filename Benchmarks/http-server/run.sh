@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # nginx (one process, a small static file) under wrk on loopback: uninstrumented,
-# then under otel-instrument with spans exported over OTLP/HTTP (to a second,
-# uninstrumented nginx that answers 200 to every export) with every request
-# sampled and with 1 % sampled, then every request sampled but no exporter.
-# Prints requests/s and nginx's CPU time per request for each, in rounds
+# with a preloaded thread that only sleeps (the floor of any in-process SDK
+# with an export thread), then under otel-instrument with spans exported over
+# OTLP/HTTP (to a second, uninstrumented nginx that answers 200 to every
+# export) with 1 % sampled and with every request sampled, then every request
+# sampled but no exporter. nginx runs on CPU 1 (its export threads with it, so
+# their work counts), wrk and the receiving nginx on CPU 0. Configurations run
+# in turn within each round; the summary gives, per configuration, the median
+# over rounds of requests/s, of the throughput lost against the uninstrumented
+# run of the same round, and of nginx's CPU time per request
 # (docs/performance.md). Needs nginx and wrk (apt-get).
 #
 #   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3] [configurations]
 #
-# configurations: any of uninstrumented, instrumented, sampled, bare (default: all four).
+# configurations: any of uninstrumented, thread, sampled, instrumented, bare
+# (default: all five; uninstrumented is always run). Every other round runs
+# them in reverse order.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seconds="${1:-10}"
 rounds="${2:-3}"
-configurations="${3:-uninstrumented instrumented sampled bare}"
+configurations="uninstrumented" # always run: the others are compared with it, round by round
+for configuration in ${3:-thread sampled instrumented bare}; do
+    [ "$configuration" = uninstrumented ] || configurations+=" $configuration"
+done
 work="$(mktemp -d)"
 chmod 755 "$work"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -48,7 +58,9 @@ CONF
 }
 config site "$site_port" "root $work/www;"
 config sink "$sink_port" "location / { return 200; }"
-/usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
+# nginx alone on CPU 1; wrk and the receiver of the exports on CPU 0.
+if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); else server_cpu=(); client_cpu=(); fi
+"${client_cpu[@]}" /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
 
 wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # user and system ticks of the whole process
@@ -56,14 +68,14 @@ cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # user and system ticks 
 # One measurement: starts nginx (with the given prefix command), runs wrk, prints
 # req/s and nginx's user and system CPU µs per request (all its threads).
 measure() {
-    "$@" /usr/sbin/nginx -c "$work/site.conf" -e "$work/site.error.log" &
+    "${server_cpu[@]}" "$@" /usr/sbin/nginx -c "$work/site.conf" -e "$work/site.error.log" &
     local pid=$!
     wait_for "$site_port"
-    wrk -t1 -c16 -d1s "http://127.0.0.1:$site_port/index.html" >/dev/null # warm-up
+    "${client_cpu[@]}" wrk -t1 -c16 -d1s "http://127.0.0.1:$site_port/index.html" >/dev/null # warm-up
     local before after
     before="$(cpu_ticks "$pid")"
     local out
-    out="$(wrk -t1 -c16 -d"${seconds}s" "http://127.0.0.1:$site_port/index.html")"
+    out="$("${client_cpu[@]}" wrk -t1 -c16 -d"${seconds}s" "http://127.0.0.1:$site_port/index.html")"
     after="$(cpu_ticks "$pid")"
     kill "$pid"; wait "$pid" 2>/dev/null || true
     local requests rate hz
@@ -77,6 +89,7 @@ measure() {
 }
 
 cc -O2 -I"$root/Plugins/HTTPServer/include" -o "$work/parser_bench" "$here/parser_bench.c" "$root/Plugins/HTTPServer/http_parser.c"
+cc -O2 -shared -fPIC -o "$work/sleeping_thread.so" "$here/sleeping_thread.c" -lpthread
 uname -srm; nproc; date -u; /usr/sbin/nginx -v 2>&1; { wrk --version 2>&1 || true; } | head -1
 instrumented=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none --)
 bare=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --)
@@ -84,14 +97,34 @@ sampled=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http:/
          --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --)
 "$work/parser_bench"
 printf '%-44s %11s %10s %12s\n' "configuration" "requests/s" "user µs/req" "system µs/req"
+results="$work/results"
 for round in $(seq "$rounds"); do
-    for configuration in $configurations; do
+    order="$configurations" # every other round in reverse, so that a drift of the machine favours none
+    [ $((round % 2)) -eq 0 ] && order="$(echo "$configurations" | tr ' ' '\n' | tac | tr '\n' ' ')"
+    for configuration in $order; do
         case "$configuration" in
         uninstrumented) label="uninstrumented"; read -r rate user system < <(measure env) ;;
-        instrumented) label="OTLP export, every request sampled"; read -r rate user system < <(measure "${instrumented[@]}") ;;
+        thread) label="a sleeping thread preloaded (peer)"; read -r rate user system < <(measure env LD_PRELOAD="$work/sleeping_thread.so") ;;
         sampled) label="OTLP export, 1 % sampled"; read -r rate user system < <(measure "${sampled[@]}") ;;
+        instrumented) label="OTLP export, every request sampled"; read -r rate user system < <(measure "${instrumented[@]}") ;;
         bare) label="every request sampled, no exporter"; read -r rate user system < <(measure "${bare[@]}") ;;
+        *) echo "unknown configuration $configuration" >&2; exit 2 ;;
         esac
         printf '%-44s %11s %10s %12s\n' "$label (round $round)" "$rate" "$user" "$system"
+        echo "$round|$label|$rate|$user|$system" >> "$results"
     done
 done
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [line.rstrip("\n").split("|") for line in open(sys.argv[1])]
+base = {r[0]: float(r[2]) for r in rows if r[1] == "uninstrumented"}
+print(f"\n{'median over rounds':<44} {'requests/s':>11} {'lost':>7} {'lost, range':>15} {'CPU µs/req':>11}")
+for label in dict.fromkeys(r[1] for r in rows):
+    mine = [r for r in rows if r[1] == label]
+    rates = [float(r[2]) for r in mine]
+    cpu = [float(r[3]) + float(r[4]) for r in mine]
+    lost = [100 * (1 - float(r[2]) / base[r[0]]) for r in mine]
+    spread = f"{min(lost):.1f} to {max(lost):.1f}" if label != "uninstrumented" else ""
+    shown = f"{statistics.median(lost):.1f} %" if label != "uninstrumented" else ""
+    print(f"{label:<44} {statistics.median(rates):>11.0f} {shown:>7} {spread:>15} {statistics.median(cpu):>11.2f}")
+PY

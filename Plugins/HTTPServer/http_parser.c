@@ -434,6 +434,24 @@ static bool content_length_in_place(otel_http_parser *parser, const uint8_t *val
     return true;
 }
 
+/* A whole line's value (what follows the colon, up to the LF) for a field
+ * that neither joins headers nor keeps a first entry (host, user-agent,
+ * traceparent): copied once, with exactly the value, length and cut that
+ * begin_value, capture_run and end_value would leave. */
+static void capture_whole_value(otel_http_parser *parser, field_view view, const uint8_t *value, size_t count) {
+    size_t start = 0;
+    while (start < count && (value[start] == ' ' || value[start] == '\t')) start++; /* RFC 9110 §5.5 */
+    size_t run = value_run(value + start, count - start);
+    bool cut = run < count - start || run > view.size - 1; /* a control byte, or no room */
+    size_t kept = run < view.size - 1 ? run : view.size - 1;
+    while (kept && (value[start + kept - 1] == ' ' || value[start + kept - 1] == '\t' || value[start + kept - 1] == '\r')) kept--;
+    if (cut && parser->capture != CAPTURE_USER_AGENT) kept = 0; /* a cut context or authority would be wrong: none instead */
+    memcpy(view.text, value + start, kept);
+    view.text[kept] = '\0';
+    *view.length = (uint16_t)kept;
+    *view.truncated = cut;
+}
+
 /* The field a whole header line's value goes to, found from its first byte
  * and the length of the names that start with it (RFC 9112 §5.1: no space
  * before the colon); `*name_length` its name's. */
@@ -513,6 +531,11 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
         }
         field_view view;
         captured_view(parser, &view);
+        if (parser->capture == CAPTURE_HOST || parser->capture == CAPTURE_USER_AGENT || parser->capture == CAPTURE_TRACEPARENT) {
+            capture_whole_value(parser, view, value, value_length);
+            parser->capture = CAPTURE_NONE;
+            continue;
+        }
         parser->value_started = false;
         begin_value(parser, view);
         if (parser->capture != CAPTURE_NONE) capture_run(parser, view, value, value_length);
@@ -583,14 +606,9 @@ static otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consume
     return OTEL_HTTP_ERROR;
 }
 
-otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
-    *consumed = 0;
-    if (parser->state == FAILED) return OTEL_HTTP_ERROR;
-    if (parser->state == DONE_PENDING) {
-        parser->state = IDLE;
-        parser->no_body_expected = false;
-        return OTEL_HTTP_MESSAGE_DONE;
-    }
+/* The state machine over `length` > 0 bytes (otel_http_parse without its shortcuts). */
+static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *parser, const uint8_t *data, size_t length,
+                                                             size_t *consumed) {
     size_t i = 0;
     while (i < length) {
         uint8_t c = data[i];
@@ -841,6 +859,29 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
     }
     *consumed = length;
     return OTEL_HTTP_NEED_MORE;
+}
+
+/* The events that need no byte examined (about half the calls) are answered
+ * here, without the state machine's frame. */
+otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
+    *consumed = 0;
+    switch (parser->state) {
+    case FAILED:
+        return OTEL_HTTP_ERROR;
+    case DONE_PENDING:
+        parser->state = IDLE;
+        parser->no_body_expected = false;
+        return OTEL_HTTP_MESSAGE_DONE;
+    case IDLE:
+        if (length && data[0] != '\r' && data[0] != '\n') {
+            begin_message(parser);
+            return OTEL_HTTP_MESSAGE_BEGIN;
+        }
+        break;
+    default:
+        break;
+    }
+    return length ? parse_bytes(parser, data, length, consumed) : OTEL_HTTP_NEED_MORE;
 }
 
 otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
