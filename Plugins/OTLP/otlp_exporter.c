@@ -83,6 +83,8 @@ static int create(void *state, const otel_host_api *the_host) {
         return 1;
     }
     exporter->descriptor->exporter_payload = exporter->json ? OTEL_EXPORTER_PAYLOAD_JSON : OTEL_EXPORTER_PAYLOAD_PROTOBUF;
+    /* Each export connects, sends and closes within the call (http_client.c). */
+    exporter->descriptor->exporter_flags = OTEL_EXPORTER_CONFINED_DESCRIPTORS;
     char url[2048];
     char name[64];
     snprintf(name, sizeof name, "OTEL_EXPORTER_OTLP_%s_ENDPOINT", exporter->variable);

@@ -75,6 +75,53 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// The OTLP exporter opens and closes its sockets within each export, so its
+    /// export threads drop the program's descriptor table for an empty one of
+    /// their own (no reference counting on every lookup the program makes, and
+    /// nothing the program closes or renumbers is theirs); their diagnostics
+    /// still reach the program's stderr. OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false
+    /// keeps the shared table.
+    func testOTLPExportThreadsHaveADescriptorTableOfTheirOwn() throws {
+        let script = Self.repository.appendingPathComponent("Tests/interop/export_thread_descriptors.py").path
+        for own in [true, false] {
+            let receiver = try Receiver(scratch: scratch)
+            let result = try run(["--metrics_exporter", "otlp", "python3", script, "0.5"],
+                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50",
+                                               "OTEL_METRIC_EXPORT_INTERVAL": "100", "OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS": own ? "true" : "false"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            var tables: [String: [Int]] = [:]
+            for line in result.stdout.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                tables[String(fields[0])] = fields.dropFirst().compactMap { Int($0) }
+            }
+            let program = try XCTUnwrap(tables["python3"], result.stdout)
+            XCTAssertTrue(program.starts(with: [0, 1, 2]), result.stdout)
+            for thread in ["otel-bsp", "otel-metrics"] {
+                let table = try XCTUnwrap(tables[thread], "\(thread) is running: \(result.stdout)")
+                if own {
+                    XCTAssertLessThanOrEqual(table.count, 1, "only its handle on the process: \(result.stdout)")
+                } else {
+                    XCTAssertEqual(table, program, "one table for every thread")
+                }
+            }
+            // Both statements exported although the program closed every descriptor in between.
+            var names: [String] = []
+            for _ in 0..<50 where names.count < 2 {
+                Thread.sleep(forTimeInterval: 0.1)
+                names = spanNames(receiver.requests("/v1/traces"))
+            }
+            XCTAssertEqual(names, ["SELECT", "SELECT"])
+            XCTAssertFalse(receiver.requests("/v1/metrics").isEmpty)
+        }
+        // A diagnostic from an export thread with its own table reaches the program's stderr
+        // (a 400 is refused at once, while the program sleeps, before its exit flush).
+        let refusing = try Receiver(scratch: scratch, arguments: ["--statuses", "400"])
+        let refused = try run(["python3", "-c", "import sqlite3, time; sqlite3.connect(':memory:').execute('select 1'); time.sleep(1)"],
+                              environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": refusing.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "10"])
+        XCTAssertFalse(refusing.requests("/v1/traces").isEmpty)
+        XCTAssertTrue(refused.stderr.contains("OTLP traces"), refused.stderr)
+    }
+
     /// The exporter names Python uses: otlp_proto_http and otlp_json_http are
     /// that encoding whatever OTEL_EXPORTER_OTLP_PROTOCOL says.
     func testExporterNamesChooseTheirEncoding() throws {

@@ -127,6 +127,19 @@ extern bool otel_shim_process_exiting;
 static inline bool otel_shim_is_process_exiting(void) { return __atomic_load_n(&otel_shim_process_exiting, __ATOMIC_ACQUIRE); }
 static inline void otel_shim_set_process_exiting(void) { __atomic_store_n(&otel_shim_process_exiting, true, __ATOMIC_RELEASE); }
 
+/* ---- export threads' descriptor tables (export_thread_descriptors.c) ---- */
+
+/* Gives the calling export thread an empty descriptor table of its own
+ * (every exporter it calls opens and closes its descriptors within each
+ * call); false, the table still shared, where the kernel cannot. */
+bool otel_shim_export_thread_own_descriptors(void);
+/* Whether the calling thread has a descriptor table of its own. */
+bool otel_shim_has_own_descriptors(void);
+/* Writes all of `bytes` to the program's descriptor `fd` (from a thread with
+ * its own table: through a duplicate fetched for this write), retrying short
+ * writes and EINTR, giving up silently on any other error. */
+void otel_shim_write_to_program(int fd, const void *bytes, size_t length);
+
 /* ---- metric storage (metric_storage.c) -------------------------------- */
 
 /* The aggregation cells of one instrument, one per attribute set and thread

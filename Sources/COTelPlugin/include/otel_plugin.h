@@ -225,7 +225,8 @@ typedef struct otel_plugin_descriptor {
     /* exporters (ABI 1.2): the payload exporter_export receives, an
      * OTEL_EXPORTER_PAYLOAD_*; exporter_create may change it. */
     uint32_t exporter_payload;
-    uint32_t reserved_flags;
+    /* exporters (ABI 1.4): OTEL_EXPORTER_* flags (0 in older plugins). */
+    uint32_t exporter_flags;
     void *reserved[7];
 } otel_plugin_descriptor;
 
@@ -234,6 +235,12 @@ enum {
     OTEL_EXPORTER_PAYLOAD_PROTOBUF = 0, /**< the OTLP request in protobuf (the default) */
     OTEL_EXPORTER_PAYLOAD_JSON = 1,     /**< the OTLP request in the OTLP JSON encoding */
 };
+
+/** exporter_flags: every descriptor the exporter uses is opened and closed
+ *  within one call of exporter_export, exporter_flush or exporter_shutdown,
+ *  on the calling thread. The host may then call it from an export thread
+ *  with a descriptor table of its own (docs/plugins.md). */
+#define OTEL_EXPORTER_CONFINED_DESCRIPTORS 1u
 
 /** The first fields of a descriptor built against this header. */
 #define OTEL_PLUGIN_DESCRIPTOR_HEADER .size = sizeof(otel_plugin_descriptor), .abi = OTEL_PLUGIN_ABI_VERSION

@@ -81,9 +81,12 @@ public final class Diagnostics: Sendable {
         if isNew { sink(line) }
     }
 
-    /// Writes a line to file descriptor 2 with write(2), retrying on EINTR.
+    /// Writes a line to the program's file descriptor 2 with write(2),
+    /// retrying on EINTR (from an export thread with a descriptor table of
+    /// its own, through a duplicate of the program's).
     public static let writeToStandardError: @Sendable (String) -> Void = { line in
-        writeFully(fileDescriptor: 2, line)
+        var line = line
+        line.withUTF8 { otel_shim_write_to_program(2, $0.baseAddress, $0.count) }
     }
 }
 

@@ -55,8 +55,12 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     private var flushRequested: UInt64 = 0
     private var flushCompleted: UInt64 = 0
 
+    /// Whether the export thread may have a descriptor table of its own (its exporter confines its descriptors).
+    private let ownDescriptors: Bool
+
     init(configuration: BatchConfiguration, itemName: String, variablePrefix: String, threadName: String,
-         diagnostics: Diagnostics, export: @escaping ([Item]) -> Void) {
+         ownDescriptors: Bool, diagnostics: Diagnostics, export: @escaping ([Item]) -> Void) {
+        self.ownDescriptors = ownDescriptors
         self.configuration = configuration
         self.itemName = itemName
         self.variablePrefix = variablePrefix
@@ -160,7 +164,7 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     /// Starts the export thread once (the first caller wins).
     private func startWorker() {
         guard workerState.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
-        if !startBackgroundThread(name: threadName, { [self] in runWorker() }) {
+        if !startBackgroundThread(name: threadName, ownDescriptors: ownDescriptors, { [self] in runWorker() }) {
             workerState.store(2, ordering: .releasing)
             diagnostics.error("could not start the \(itemName) export thread; \(itemName)s will not be exported")
         }

@@ -65,6 +65,12 @@ public protocol LogRecordExporter: AnyObject, Sendable {
     func export(_ records: [LogRecordData]) -> ExportResult
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool
     func shutdown(timeoutNanoseconds: UInt64) -> Bool
+    /// As SpanExporter's.
+    var confinesDescriptors: Bool { get }
+}
+
+extension LogRecordExporter {
+    public var confinesDescriptors: Bool { false }
 }
 
 /// Batches records and exports them from one background thread (logs SDK,
@@ -78,7 +84,7 @@ public final class BatchLogRecordProcessor: LogRecordProcessor, @unchecked Senda
     public init(exporter: any LogRecordExporter, configuration: BatchConfiguration, diagnostics: Diagnostics) {
         self.exporter = exporter
         queue = BatchExportQueue(configuration: configuration, itemName: "log record", variablePrefix: "OTEL_BLRP",
-                                 threadName: "otel-blrp", diagnostics: diagnostics) { batch in
+                                 threadName: "otel-blrp", ownDescriptors: exporter.confinesDescriptors, diagnostics: diagnostics) { batch in
             if exporter.export(batch) == .failure {
                 // The exporter has said why (each reports its own failures); this is for debugging.
                 diagnostics.debug("the log record exporter failed to export a batch")

@@ -5,4 +5,10 @@ public protocol MetricExporter: AnyObject, Sendable {
     func export(_ metrics: [MetricData], resource: Resource) -> ExportResult
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool
     func shutdown(timeoutNanoseconds: UInt64) -> Bool
+    /// As SpanExporter's.
+    var confinesDescriptors: Bool { get }
+}
+
+extension MetricExporter {
+    public var confinesDescriptors: Bool { false }
 }

@@ -40,7 +40,8 @@ final class PeriodicMetricReader: @unchecked Sendable {
             self.resource = resource
             workerExited = false
         }
-        if !startBackgroundThread(name: "otel-metrics", { [self] in run() }) {
+        let ownDescriptors = exporters.allSatisfy(\.confinesDescriptors)
+        if !startBackgroundThread(name: "otel-metrics", ownDescriptors: ownDescriptors, { [self] in run() }) {
             lock.withLock { workerExited = true }
             diagnostics.error("could not start the metric export thread; metrics are exported at exit only")
         }

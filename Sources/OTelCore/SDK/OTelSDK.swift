@@ -71,6 +71,7 @@ public enum OTelSDK {
         let diagnostics = diagnostics ?? Diagnostics(environment: environment)
         let config = ConfigReader(environment: environment, diagnostics: diagnostics)
         let configuration = SDKConfiguration(config: config, registry: registry)
+        exportThreadsMayOwnDescriptors.store(config.bool("OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS", default: true), ordering: .relaxed)
         var provider: TracerProvider?
         var meterProvider: MeterProvider?
         var loggerProvider: LoggerProvider?

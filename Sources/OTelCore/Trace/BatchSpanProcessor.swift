@@ -14,7 +14,7 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
     public init(exporter: any SpanExporter, configuration: Configuration = Configuration(), diagnostics: Diagnostics) {
         self.exporter = exporter
         queue = BatchExportQueue(configuration: configuration, itemName: "span", variablePrefix: "OTEL_BSP", threadName: "otel-bsp",
-                                 diagnostics: diagnostics) { batch in
+                                 ownDescriptors: exporter.confinesDescriptors, diagnostics: diagnostics) { batch in
             if exporter.export(batch.map { $0.snapshot() }) == .failure {
                 // The exporter has said why (each reports its own failures); this is for debugging.
                 diagnostics.debug("the span exporter failed to export a batch")

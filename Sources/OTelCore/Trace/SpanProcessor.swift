@@ -37,6 +37,14 @@ public protocol SpanExporter: AnyObject, Sendable {
     func export(_ spans: [SpanData]) -> ExportResult
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool
     func shutdown(timeoutNanoseconds: UInt64) -> Bool
+    /// Whether every descriptor the exporter uses is opened and closed within
+    /// each call on the calling thread: its export thread may then have a
+    /// descriptor table of its own (OTEL_EXPORTER_CONFINED_DESCRIPTORS).
+    var confinesDescriptors: Bool { get }
+}
+
+extension SpanExporter {
+    public var confinesDescriptors: Bool { false }
 }
 
 /// Exports each span as soon as it ends, on the ending thread (trace SDK,

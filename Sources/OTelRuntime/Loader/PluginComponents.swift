@@ -117,6 +117,10 @@ class PluginExporter: @unchecked Sendable {
         self.exportTimeoutMilliseconds = exportTimeoutMilliseconds
     }
 
+    /// Whether the plugin opens and closes every descriptor within each call
+    /// (OTEL_EXPORTER_CONFINED_DESCRIPTORS, ABI 1.4; 0 in older descriptors).
+    var confinesDescriptors: Bool { plugin.descriptor.pointee.exporter_flags & OTEL_EXPORTER_CONFINED_DESCRIPTORS != 0 }
+
     /// Whether the plugin asked for the OTLP JSON encoding (else protobuf).
     var wantsJSON: Bool { plugin.descriptor.pointee.exporter_payload == UInt32(OTEL_EXPORTER_PAYLOAD_JSON) }
 
