@@ -14,9 +14,10 @@
 #
 #   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3] [configurations]
 #
-# configurations: any of uninstrumented, thread, sampled, instrumented, bare
-# (default: all five; uninstrumented is always run). Every other round runs
-# them in reverse order.
+# configurations: any of uninstrumented, thread, sampled, instrumented, bare,
+# and shared (1 % sampled with OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false)
+# (default: all but shared; uninstrumented is always run). Every other round
+# runs them in reverse order.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -107,6 +108,8 @@ for round in $(seq "$rounds"); do
         uninstrumented) label="uninstrumented"; read -r rate user system < <(measure env) ;;
         thread) label="a sleeping thread preloaded (peer)"; read -r rate user system < <(measure env LD_PRELOAD="$work/sleeping_thread.so") ;;
         sampled) label="OTLP export, 1 % sampled"; read -r rate user system < <(measure "${sampled[@]}") ;;
+        shared) label="1 % sampled, one shared descriptor table"
+                read -r rate user system < <(measure env OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false "${sampled[@]}") ;;
         instrumented) label="OTLP export, every request sampled"; read -r rate user system < <(measure "${instrumented[@]}") ;;
         bare) label="every request sampled, no exporter"; read -r rate user system < <(measure "${bare[@]}") ;;
         *) echo "unknown configuration $configuration" >&2; exit 2 ;;
