@@ -34,6 +34,29 @@ final class MetricsTests: XCTestCase {
         Dictionary(uniqueKeysWithValues: provider.collect().map { ($0.name, $0) })
     }
 
+    /// Calls `body` with `attributes` (scalar values) as the C API takes them,
+    /// their strings valid during the call.
+    func withCAttributes(_ attributes: [Attribute], _ body: ([otel_attribute]) -> Void) {
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func copy(_ text: String) -> UnsafePointer<CChar> {
+            strings.append(strdup(text))
+            return UnsafePointer(strings.last!)
+        }
+        body(attributes.map { attribute in
+            var converted = otel_attribute()
+            converted.key = copy(attribute.key)
+            switch attribute.value {
+            case .string(let text): converted.type = OTEL_ATTRIBUTE_STRING; converted.value.string_value = copy(text)
+            case .bool(let flag): converted.type = OTEL_ATTRIBUTE_BOOL; converted.value.bool_value = flag
+            case .int(let number): converted.type = OTEL_ATTRIBUTE_INT; converted.value.int_value = number
+            case .double(let number): converted.type = OTEL_ATTRIBUTE_DOUBLE; converted.value.double_value = number
+            default: XCTFail("arrays are not converted here")
+            }
+            return converted
+        })
+    }
+
     /// Eight threads add to one counter and one histogram at once: nothing is lost.
     func testConcurrentRecordsAddUp() throws {
         let (provider, _) = makeMeterProvider()
@@ -98,20 +121,9 @@ final class MetricsTests: XCTestCase {
         counter.record(Int64(1), attributes: [Attribute("b", "2"), Attribute("a", 1)])
         counter.record(Int64(1), attributes: [Attribute("a", 1), Attribute("b", "2")])
         counter.record(Int64(1), attributes: [Attribute("a", 9), Attribute("b", "2"), Attribute("a", 1)])
-        "b".withCString { b in
-            "a".withCString { a in
-                "2".withCString { two in
-                    var attributes = [otel_attribute(), otel_attribute()]
-                    attributes[0].key = a
-                    attributes[0].type = OTEL_ATTRIBUTE_INT
-                    attributes[0].value.int_value = 1
-                    attributes[1].key = b
-                    attributes[1].type = OTEL_ATTRIBUTE_STRING
-                    attributes[1].value.string_value = two
-                    otel_instrument_record_int(counter.cInstrument, 1, attributes, 2)
-                    otel_instrument_record_int(counter.cInstrument, 1, Array(attributes.reversed()), 2)
-                }
-            }
+        withCAttributes([Attribute("a", 1), Attribute("b", "2")]) { attributes in
+            otel_instrument_record_int(counter.cInstrument, 1, attributes, 2)
+            otel_instrument_record_int(counter.cInstrument, 1, Array(attributes.reversed()), 2)
         }
         let points = try XCTUnwrap(collect(provider)["c"]).points
         XCTAssertEqual(points.count, 1)
@@ -124,25 +136,10 @@ final class MetricsTests: XCTestCase {
     func testCAttributesInKeyOrderOrNotAreOneSet() throws {
         let (provider, _) = makeMeterProvider()
         let histogram = provider.meter(name: "lib").histogram("h")
-        "a.flag".withCString { flag in "b.ratio".withCString { ratio in "c.count".withCString { count in
-            "d.name".withCString { name in "GET".withCString { get in
-                var attributes = [otel_attribute(), otel_attribute(), otel_attribute(), otel_attribute()]
-                attributes[0].key = flag
-                attributes[0].type = OTEL_ATTRIBUTE_BOOL
-                attributes[0].value.bool_value = true
-                attributes[1].key = ratio
-                attributes[1].type = OTEL_ATTRIBUTE_DOUBLE
-                attributes[1].value.double_value = 0.5
-                attributes[2].key = count
-                attributes[2].type = OTEL_ATTRIBUTE_INT
-                attributes[2].value.int_value = -3
-                attributes[3].key = name
-                attributes[3].type = OTEL_ATTRIBUTE_STRING
-                attributes[3].value.string_value = get
-                otel_instrument_record_double(histogram.cInstrument, 1, attributes, 4)
-                otel_instrument_record_double(histogram.cInstrument, 2, [attributes[2], attributes[0], attributes[3], attributes[1]], 4)
-            } }
-        } } }
+        withCAttributes([Attribute("a.flag", true), Attribute("b.ratio", 0.5), Attribute("c.count", -3), Attribute("d.name", "GET")]) { attributes in
+            otel_instrument_record_double(histogram.cInstrument, 1, attributes, 4)
+            otel_instrument_record_double(histogram.cInstrument, 2, [attributes[2], attributes[0], attributes[3], attributes[1]], 4)
+        }
         let points = try XCTUnwrap(collect(provider)["h"]).points
         XCTAssertEqual(points.count, 1)
         XCTAssertEqual(points.first?.attributes, [Attribute("a.flag", true), Attribute("b.ratio", 0.5), Attribute("c.count", -3), Attribute("d.name", "GET")])
@@ -155,14 +152,7 @@ final class MetricsTests: XCTestCase {
         let meter = provider.meter(name: "lib")
         let histogram = meter.histogram("h", boundaries: [1, 10])
         let counter = meter.counter("c")
-        "http.request.method".withCString { method in "http.response.status_code".withCString { status in "GET".withCString { get in
-            var attributes = [otel_attribute(), otel_attribute()]
-            attributes[0].key = method
-            attributes[0].type = OTEL_ATTRIBUTE_STRING
-            attributes[0].value.string_value = get
-            attributes[1].key = status
-            attributes[1].type = OTEL_ATTRIBUTE_INT
-            attributes[1].value.int_value = 200
+        withCAttributes([Attribute("http.request.method", "GET"), Attribute("http.response.status_code", 200)]) { attributes in
             let set = otel_attribute_set_create(attributes, 2)
             XCTAssertNotNil(set)
             otel_instrument_record_double_set(histogram.cInstrument, 0.5, set)
@@ -172,7 +162,7 @@ final class MetricsTests: XCTestCase {
             otel_instrument_record_int_set(counter.cInstrument, 2, set)
             otel_instrument_record_int_set(counter.cInstrument, 3, nil)
             otel_attribute_set_release(set)
-        } } }
+        }
         let metrics = collect(provider)
         let points = try XCTUnwrap(metrics["h"]).points
         XCTAssertEqual(points.count, 1)
