@@ -13,7 +13,15 @@ enum OTLPCommon {
         writer.stringField(2, scope.version ?? "")
     }
 
-    static func keyValue(_ writer: inout ProtobufWriter, _ attribute: Attribute) {
+    /// Each of `attributes` as a KeyValue message in `field`, read in place
+    /// (no copy of an attribute, so no reference counting of its strings).
+    static func keyValues(_ writer: inout ProtobufWriter, field: Int, _ attributes: [Attribute]) {
+        attributes.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices { writer.messageField(field) { keyValue(&$0, buffer[index]) } }
+        }
+    }
+
+    static func keyValue(_ writer: inout ProtobufWriter, _ attribute: borrowing Attribute) {
         writer.stringField(1, attribute.key)
         writer.messageField(2) { anyValue(&$0, attribute.value) }
     }

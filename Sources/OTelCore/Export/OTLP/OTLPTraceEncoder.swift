@@ -5,20 +5,23 @@
 public enum OTLPTraceEncoder {
     /// The request for `spans`, grouped by resource and instrumentation scope.
     public static func encode(_ spans: [SpanData]) -> [UInt8] {
-        OTLPCommon.groupedRequest(count: spans.count, bytesPerItem: 320, resource: { spans[$0].resource }, scope: { spans[$0].scope },
-                                  encode: { encodeSpan(&$0, spans[$1]) })
+        // Spans read in place: a copy of each would count references to all its parts.
+        spans.withUnsafeBufferPointer { spans in
+            OTLPCommon.groupedRequest(count: spans.count, bytesPerItem: 320, resource: { spans[$0].resource }, scope: { spans[$0].scope },
+                                      encode: { encodeSpan(&$0, spans[$1]) })
+        }
     }
 
-    static func encodeSpan(_ writer: inout ProtobufWriter, _ span: SpanData) {
+    static func encodeSpan(_ writer: inout ProtobufWriter, _ span: borrowing SpanData) {
         writer.bigEndianField(1, span.context.traceId.high, span.context.traceId.low)
         writer.bigEndianField(2, span.context.spanId.value)
-        writer.stringField(3, span.context.traceState.headerValue)
+        if !span.context.traceState.entries.isEmpty { writer.stringField(3, span.context.traceState.headerValue) }
         if let parent = span.parentContext { writer.bigEndianField(4, parent.spanId.value) }
         writer.stringField(5, span.name)
         writer.varintField(6, UInt64(span.kind.rawValue + 1))
         writer.fixed64Field(7, span.startTime)
         writer.fixed64Field(8, span.endTime)
-        for attribute in span.attributes.entries { writer.messageField(9) { OTLPCommon.keyValue(&$0, attribute) } }
+        OTLPCommon.keyValues(&writer, field: 9, span.attributes.entries)
         writer.varintField(10, UInt64(span.attributes.droppedCount))
         for event in span.events {
             writer.messageField(11) { eventWriter in
