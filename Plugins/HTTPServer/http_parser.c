@@ -92,12 +92,17 @@ static inline uint64_t any_byte_below(uint64_t word, uint8_t n) {
     return (word - EVERY_BYTE(n)) & ~word & EVERY_BYTE(0x80);
 }
 
+static inline bool word_has_control(uint64_t word) { /* or a tab */
+    return (any_byte_below(word, 0x20) | any_byte_below(word ^ EVERY_BYTE(0x7f), 1)) != 0;
+}
+
 /* How many bytes of `bytes` from the start a field value may hold (value_byte). */
 static size_t value_run(const uint8_t *bytes, size_t count) {
+    size_t plain = count && bytes[count - 1] == '\r' ? count - 1 : count; /* the line's CR is a value byte */
     size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        uint64_t word = load8(bytes + i);
-        if (any_byte_below(word, 0x20) | any_byte_below(word ^ EVERY_BYTE(0x7f), 1)) break; /* a control byte, or a tab */
+    while (i + 8 <= plain && !word_has_control(load8(bytes + i))) i += 8;
+    if (i + 8 > plain) { /* every whole word was clean: the rest lies within the last eight (read again) */
+        if (i == plain || (plain >= 8 && !word_has_control(load8(bytes + plain - 8)))) return count;
     }
     while (i < count && value_byte[bytes[i]]) i++;
     return i;
