@@ -70,6 +70,21 @@ final class OTLPTraceEncoderTests: XCTestCase {
 
     /// A batch large enough for 3-byte message lengths (the writer moves a
     /// message up when its length outgrows the byte it kept), several scopes.
+    /// Items of interleaved resources and scopes: one group per resource, one
+    /// per scope within it, items in their order (what ResourceSpans and
+    /// ScopeSpans are built from).
+    func testItemsAreGroupedByResourceThenScopeWhateverTheirOrder() {
+        let resources = [Resource(attributes: [Attribute("service.name", "a")]), Resource(attributes: [Attribute("service.name", "b")])]
+        let scopes = [InstrumentationScope(name: "x"), InstrumentationScope(name: "y")]
+        let items: [(resource: Int, scope: Int)] = [(0, 0), (1, 0), (0, 1), (0, 0), (1, 0), (0, 1), (1, 1)]
+        let groups = OTLPCommon.groups(count: items.count, resource: { resources[items[$0].resource] }, scope: { scopes[items[$0].scope] })
+        XCTAssertEqual(groups.map(\.resource), [0, 1])
+        XCTAssertEqual(groups[0].scopes.map(\.scope), [0, 2])
+        XCTAssertEqual(groups[0].scopes.map(\.items), [[0, 3], [2, 5]])
+        XCTAssertEqual(groups[1].scopes.map(\.scope), [1, 6])
+        XCTAssertEqual(groups[1].scopes.map(\.items), [[1, 4], [6]])
+    }
+
     func testLargeBatchesDecode() throws {
         let template = ConsoleExporterInteropTests.fixedSpans()[0]
         let spans = (0..<300).map { index -> SpanData in

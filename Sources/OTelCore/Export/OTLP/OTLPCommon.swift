@@ -47,25 +47,31 @@ enum OTLPCommon {
 
     /// Item indices grouped by resource, then by instrumentation scope, in
     /// first-seen order; consecutive items usually share both, so the last
-    /// group is tried first.
+    /// item's are compared first.
     static func groups(count: Int, resource: (Int) -> Resource,
                        scope: (Int) -> InstrumentationScope) -> [(resource: Int, scopes: [(scope: Int, items: [Int])])] {
         var groups: [(resource: Int, scopes: [(scope: Int, items: [Int])])] = []
+        // The last item's resource and scope, and where it went: the next item usually goes there too.
+        var last: (resource: Resource, scope: InstrumentationScope, group: Int, scopeGroup: Int)?
         for index in 0..<count {
             let itemResource = resource(index)
-            let resourceIndex = groups.last.map { resource($0.resource) == itemResource } == true ? groups.count - 1
-                : groups.firstIndex { resource($0.resource) == itemResource }
-            guard let resourceIndex else {
-                groups.append((index, [(index, [index])]))
+            let itemScope = scope(index)
+            if let previous = last, previous.resource == itemResource, previous.scope == itemScope {
+                groups[previous.group].scopes[previous.scopeGroup].items.append(index)
                 continue
             }
-            let itemScope = scope(index)
-            let scopes = groups[resourceIndex].scopes
-            if let scopeIndex = scopes.last.map({ scope($0.scope) == itemScope }) == true ? scopes.count - 1
-                : scopes.firstIndex(where: { scope($0.scope) == itemScope }) {
+            let resourceIndex = groups.firstIndex { resource($0.resource) == itemResource }
+            guard let resourceIndex else {
+                groups.append((index, [(index, [index])]))
+                last = (itemResource, itemScope, groups.count - 1, 0)
+                continue
+            }
+            if let scopeIndex = groups[resourceIndex].scopes.firstIndex(where: { scope($0.scope) == itemScope }) {
                 groups[resourceIndex].scopes[scopeIndex].items.append(index)
+                last = (itemResource, itemScope, resourceIndex, scopeIndex)
             } else {
                 groups[resourceIndex].scopes.append((index, [index]))
+                last = (itemResource, itemScope, resourceIndex, groups[resourceIndex].scopes.count - 1)
             }
         }
         return groups
