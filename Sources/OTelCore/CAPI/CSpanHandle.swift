@@ -42,6 +42,15 @@ enum CSpanHandle {
         return Unmanaged<RecordingSpan>.fromOpaque(raw).takeUnretainedValue()
     }
 
+    /// Runs `body` with the recorder behind a handle, borrowed from the
+    /// handle's own reference (no reference counting: the C API's hot path);
+    /// nothing when it does not record.
+    @inline(__always)
+    static func withRecorder(_ handle: UnsafePointer<otel_span>?, _ body: (RecordingSpan) -> Void) {
+        guard let raw = handle?.pointee.impl, UInt(bitPattern: raw) & traceStateTag == 0 else { return }
+        Unmanaged<RecordingSpan>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
     /// The Swift span a handle stands for (no reference is taken from the handle).
     static func span(_ handle: UnsafePointer<otel_span>) -> Span {
         if let recorder = recorder(handle) {

@@ -47,60 +47,76 @@ public func cSpanStartSlow(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar
 
 @_cdecl("otel_span_is_recording")
 public func cSpanIsRecording(_ span: UnsafePointer<otel_span>?) -> Bool {
-    CSpanHandle.recorder(span)?.isRecording ?? false
+    var recording = false
+    CSpanHandle.withRecorder(span) { recording = $0.isRecording }
+    return recording
 }
 
 @_cdecl("otel_span_set_string")
 public func cSpanSetString(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?) {
-    guard let recorder = CSpanHandle.recorder(span), let key, let value else { return }
-    recorder.setAttribute(ThreadState.attributeKey(key), .string(String(cString: value)))
+    guard let key, let value else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.setAttribute(ThreadState.attributeKey(key), .string(String(cString: value)))
+    }
 }
 
 @_cdecl("otel_span_set_string_n")
 public func cSpanSetStringN(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?, _ length: Int) {
-    guard let recorder = CSpanHandle.recorder(span), let key, let value else { return }
-    let bytes = UnsafeRawBufferPointer(start: value, count: length)
-    recorder.setAttribute(ThreadState.attributeKey(key), .string(String(decoding: bytes, as: UTF8.self)))
+    guard let key, let value else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        let bytes = UnsafeRawBufferPointer(start: value, count: length)
+        recorder.setAttribute(ThreadState.attributeKey(key), .string(String(decoding: bytes, as: UTF8.self)))
+    }
 }
 
 @_cdecl("otel_span_set_bool")
 public func cSpanSetBool(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Bool) {
-    guard let recorder = CSpanHandle.recorder(span), let key else { return }
-    recorder.setAttribute(ThreadState.attributeKey(key), .bool(value))
+    guard let key else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.setAttribute(ThreadState.attributeKey(key), .bool(value))
+    }
 }
 
 @_cdecl("otel_span_set_int")
 public func cSpanSetInt(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Int64) {
-    guard let recorder = CSpanHandle.recorder(span), let key else { return }
-    recorder.setAttribute(ThreadState.attributeKey(key), .int(value))
+    guard let key else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.setAttribute(ThreadState.attributeKey(key), .int(value))
+    }
 }
 
 @_cdecl("otel_span_set_double")
 public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Double) {
-    guard let recorder = CSpanHandle.recorder(span), let key else { return }
-    recorder.setAttribute(ThreadState.attributeKey(key), .double(value))
+    guard let key else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.setAttribute(ThreadState.attributeKey(key), .double(value))
+    }
 }
 
 @_cdecl("otel_span_set_attributes")
 public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
-    guard let recorder = CSpanHandle.recorder(span), let attributes, count > 0 else { return }
-    // Converted on the stack, then set under one lock: no intermediate array.
-    withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
-        var converted = 0
-        for attribute in UnsafeBufferPointer(start: attributes, count: count) {
-            guard let key = attribute.key, let value = AttributeValue(attribute) else { continue }
-            buffer.initializeElement(at: converted, to: Attribute(ThreadState.attributeKey(key), value))
-            converted += 1
+    guard let attributes, count > 0 else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        // Converted on the stack, then set under one lock: no intermediate array.
+        withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
+            var converted = 0
+            for attribute in UnsafeBufferPointer(start: attributes, count: count) {
+                guard let key = attribute.key, let value = AttributeValue(attribute) else { continue }
+                buffer.initializeElement(at: converted, to: Attribute(ThreadState.attributeKey(key), value))
+                converted += 1
+            }
+            recorder.setAttributes(moving: UnsafeMutableBufferPointer(rebasing: buffer[..<converted]))
         }
-        recorder.setAttributes(moving: UnsafeMutableBufferPointer(rebasing: buffer[..<converted]))
     }
 }
 
 @_cdecl("otel_span_add_event")
 public func cSpanAddEvent(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?,
                           _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
-    guard let recorder = CSpanHandle.recorder(span), let name else { return }
-    recorder.addEvent(String(cString: name), attributes: swiftAttributes(attributes, count), timestamp: otel_shim_realtime_ns())
+    guard let name else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.addEvent(String(cString: name), attributes: swiftAttributes(attributes, count), timestamp: otel_shim_realtime_ns())
+    }
 }
 
 @_cdecl("otel_span_add_link")
@@ -120,22 +136,24 @@ public func cSpanRecordException(_ span: UnsafeMutablePointer<otel_span>?, _ typ
 
 @_cdecl("otel_span_set_status")
 public func cSpanSetStatus(_ span: UnsafeMutablePointer<otel_span>?, _ code: otel_status_code, _ description: UnsafePointer<CChar>?) {
-    guard let recorder = CSpanHandle.recorder(span), let code = SpanStatus.Code(rawValue: Int(code.rawValue)) else { return }
-    recorder.setStatus(SpanStatus(code: code, description: description.map { String(cString: $0) }))
+    guard let code = SpanStatus.Code(rawValue: Int(code.rawValue)) else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.setStatus(SpanStatus(code: code, description: description.map { String(cString: $0) }))
+    }
 }
 
 @_cdecl("otel_span_update_name")
 public func cSpanUpdateName(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?) {
-    guard let recorder = CSpanHandle.recorder(span), let name else { return }
-    recorder.updateName(String(cString: name))
+    guard let name else { return }
+    CSpanHandle.withRecorder(span) { recorder in
+        recorder.updateName(String(cString: name))
+    }
 }
 
 @_cdecl("otel_core_span_end_slow")
 public func cSpanEndSlow(_ span: UnsafeMutablePointer<otel_span>?, _ endTime: UInt64) {
     guard let span else { return }
-    if let recorder = CSpanHandle.recorder(span) {
-        recorder.end(at: endTime == 0 ? otel_shim_realtime_ns() : endTime)
-    }
+    CSpanHandle.withRecorder(span) { $0.end(at: endTime == 0 ? otel_shim_realtime_ns() : endTime) }
     CSpanHandle.release(span)
 }
 
