@@ -116,6 +116,20 @@ static void stop_handling(void) {
     atomic_fetch_sub_explicit(&handling_threads, 1, memory_order_relaxed);
 }
 
+/* Calls into the SDK from a wrapper, when this thread may record (not inside
+ * another wrapper, not one of the SDK's own threads), with errno kept as the
+ * program's call left it. Parsing alone needs neither: it calls nothing that
+ * is wrapped and sets no errno. */
+#define SDK_CALL(call)                 \
+    do {                               \
+        if (host->hook_enter()) {      \
+            int saved_errno = errno;   \
+            call;                      \
+            errno = saved_errno;       \
+        }                              \
+        host->hook_exit();             \
+    } while (0)
+
 /* ---- requests -------------------------------------------------------------- */
 
 /* The carrier over a request's captured propagation headers. */
@@ -228,7 +242,7 @@ static void read_bytes(otel_http_connection *connection, const uint8_t *data, si
             connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
             break;
         case OTEL_HTTP_HEADERS_DONE:
-            request_headers_done(connection);
+            SDK_CALL(request_headers_done(connection));
             if (connection->requests.upgrade) connection->requests_failed = true; /* a tunnel follows */
             break;
         case OTEL_HTTP_MESSAGE_DONE:
@@ -348,12 +362,12 @@ static void response_event(otel_http_connection *connection, otel_http_event eve
         break;
     case OTEL_HTTP_HEADERS_DONE:
         if (parser->upgrade) { /* 101: the connection leaves HTTP/1.x */
-            finish_request(connection, parser->status);
+            SDK_CALL(finish_request(connection, parser->status));
             connection->responses_failed = connection->requests_failed = true;
         }
         break;
     case OTEL_HTTP_MESSAGE_DONE:
-        if (!parser->interim) finish_request(connection, parser->status);
+        if (!parser->interim) SDK_CALL(finish_request(connection, parser->status));
         break;
     case OTEL_HTTP_ERROR:
         connection->responses_failed = true;
@@ -446,20 +460,15 @@ static int wrapped_accept4(int socket, struct sockaddr *address, socklen_t *leng
     return fd;
 }
 
-/* Runs `body` on a tracked connection's bytes with errno kept and the SDK's
- * own work untraced; a thread reading another connection stops handling the last. */
-#define ON_CONNECTION(fd, reading, body)                                                        \
-    do {                                                                                        \
-        otel_http_connection *connection = otel_http_connection_of(fd);                         \
-        if (!connection) break;                                                                 \
-        if (host->hook_enter()) {                                                               \
-            int saved = errno;                                                                  \
-            if ((reading) && any_thread_handling() && handling.connection && handling.connection != connection) \
-                stop_handling();                                                                \
-            body;                                                                               \
-            errno = saved;                                                                      \
-        }                                                                                       \
-        host->hook_exit();                                                                      \
+/* Runs `body` on a tracked connection's bytes; a thread reading another
+ * connection stops handling the last (other descriptors: one load, one branch). */
+#define ON_CONNECTION(fd, reading, body)                                                                \
+    do {                                                                                                \
+        otel_http_connection *connection = otel_http_connection_of(fd);                                 \
+        if (!connection) break;                                                                         \
+        if ((reading) && any_thread_handling() && handling.connection && handling.connection != connection) \
+            SDK_CALL(stop_handling());                                                                  \
+        body;                                                                                           \
     } while (0)
 
 static void read_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {

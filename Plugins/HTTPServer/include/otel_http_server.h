@@ -37,9 +37,19 @@ typedef struct otel_http_connection {
     otel_http_parser requests;
 } otel_http_connection;
 
+/* Descriptors at or above it are not traced. */
+#define OTEL_HTTP_DESCRIPTOR_LIMIT 65536
+
+/* The tracked connections by descriptor (connections.c). */
+extern otel_http_connection *_Atomic otel_http_connections[OTEL_HTTP_DESCRIPTOR_LIMIT];
+
 /* The connection of a tracked descriptor, or NULL: one load and one branch
- * for descriptors that are not accepted TCP sockets. */
-otel_http_connection *otel_http_connection_of(int fd);
+ * for descriptors that are not accepted TCP sockets (inline: every wrapped
+ * call asks). */
+static inline otel_http_connection *otel_http_connection_of(int fd) {
+    if ((unsigned)fd >= OTEL_HTTP_DESCRIPTOR_LIMIT) return NULL;
+    return __atomic_load_n(&otel_http_connections[fd], __ATOMIC_ACQUIRE);
+}
 /* Starts tracking an accepted descriptor whose entry is empty (NULL without
  * memory or for a descriptor beyond the table). */
 otel_http_connection *otel_http_connection_track(int fd);
