@@ -11,11 +11,14 @@
  * program's descriptors (diagnostics on standard error) goes through a
  * duplicate fetched for that write with pidfd_getfd (Linux 5.6; allowed on
  * one's own process). Where either call is missing or refused (an older
- * kernel, a seccomp filter), the thread keeps the shared table. */
+ * kernel), the thread keeps the shared table; under a seccomp filter, which
+ * may kill the process for a system call it does not expect, neither is tried. */
 #define _GNU_SOURCE
 #include "otel_core_shims.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,8 +42,36 @@ static int otel_shim_pidfd_open(void) { return (int)syscall(SYS_pidfd_open, getp
 
 static int otel_shim_program_descriptor(int pidfd, int fd) { return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0); }
 
+/* Whether a seccomp filter applies to this process (its status says "Seccomp:"
+ * and a mode other than 0); unknown counts as filtered. Read once: a filter,
+ * once set, stays, and children inherit it. */
+static bool otel_shim_seccomp_filtered(void) {
+    static int known = -1; /* -1 not read yet, 0 no filter, 1 filtered or unknown */
+    int answer = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (answer >= 0) return answer;
+    answer = 1;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char status[4096];
+        ssize_t length = read(fd, status, sizeof status - 1);
+        close(fd);
+        if (length > 0) {
+            status[length] = '\0';
+            const char *line = strstr(status, "\nSeccomp:");
+            if (line) {
+                line += strlen("\nSeccomp:");
+                while (*line == ' ' || *line == '\t') line++;
+                answer = *line != '0';
+            }
+        }
+    }
+    __atomic_store_n(&known, answer, __ATOMIC_RELAXED);
+    return answer;
+}
+
 bool otel_shim_export_thread_own_descriptors(void) {
     if (otel_shim_own_process >= 0) return true;
+    if (otel_shim_seccomp_filtered()) return false;
     /* First whether the program's standard error can be fetched from here
      * (pidfd_getfd is refused under some seccomp filters); EBADF: it is closed. */
     int pidfd = otel_shim_pidfd_open();
