@@ -72,7 +72,8 @@ static uint64_t clock_ns(clockid_t clock) {
 static _Atomic uint64_t wall_offset_ns, wall_offset_read_at_ns;
 
 static uint64_t wall_time_ns(uint64_t monotonic_ns) {
-    if ((int64_t)(monotonic_ns - atomic_load_explicit(&wall_offset_read_at_ns, memory_order_relaxed)) > 1000000000) {
+    uint64_t read_at = atomic_load_explicit(&wall_offset_read_at_ns, memory_order_relaxed);
+    if (read_at == 0 || (int64_t)(monotonic_ns - read_at) > 1000000000) { /* never read, or a second old */
         uint64_t wall = clock_ns(CLOCK_REALTIME), monotonic = clock_ns(CLOCK_MONOTONIC);
         atomic_store_explicit(&wall_offset_ns, wall - monotonic, memory_order_relaxed);
         atomic_store_explicit(&wall_offset_read_at_ns, monotonic, memory_order_relaxed);
