@@ -183,6 +183,27 @@ extension OtelInstrumentTests {
         return counts
     }
 
+    /// errno around every wrapped call of a served request (Tests/interop/errno_server.c):
+    /// a call that succeeds leaves the program's errno, one that fails the kernel's,
+    /// with the span and the duration metric recorded meanwhile; output unchanged.
+    func testWrappedSocketCallsLeaveErrnoAsTheProgramExpects() throws {
+        let program = scratch.appendingPathComponent("errno_server").path
+        let build = try runCommand("/usr/bin/env", ["cc", "-o", program,
+                                                    Self.repository.appendingPathComponent("Tests/interop/errno_server.c").path])
+        XCTAssertEqual(build.status, 0, build.output)
+        let plain = try run([program], instrumented: false)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(plain.stdout.components(separatedBy: "as expected").count - 1, 8, plain.stdout)
+        let output = scratch.appendingPathComponent("errno-spans.json")
+        let traced = try run([program], environment: ["OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "console",
+                                                      "OTEL_NATIVE_CONSOLE_OUTPUT": output.path])
+        XCTAssertEqual(traced.status, 0, traced.stderr)
+        XCTAssertEqual(traced.stdout, plain.stdout)
+        let text = try String(contentsOf: output, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"url.query\": \"x=1\""), text)
+        XCTAssertTrue(text.contains("http.server.request.duration"), text)
+    }
+
     /// A thread-per-request server: the request's span is current while its thread
     /// handles it, so the SQLite statements it runs are its children.
     func testStatementsRunWhileHandlingARequestAreItsChildren() throws {
