@@ -92,9 +92,11 @@ static inline uint64_t any_byte_below(uint64_t word, uint8_t n) {
     return (word - EVERY_BYTE(n)) & ~word & EVERY_BYTE(0x80);
 }
 
-static inline bool word_has_control(uint64_t word) { /* or a tab */
-    return (any_byte_below(word, 0x20) | any_byte_below(word ^ EVERY_BYTE(0x7f), 1)) != 0;
-}
+/* Non-zero when a byte of `word` is `b`. */
+static inline uint64_t any_byte_is(uint64_t word, uint8_t b) { return any_byte_below(word ^ EVERY_BYTE(b), 1); }
+
+/* Whether `word` holds a control byte (a tab included) or DEL. */
+static inline bool word_has_control(uint64_t word) { return (any_byte_below(word, 0x20) | any_byte_is(word, 0x7f)) != 0; }
 
 /* How many bytes of `bytes` from the start a field value may hold (value_byte). */
 static size_t value_run(const uint8_t *bytes, size_t count) {
@@ -113,7 +115,7 @@ static size_t target_run(const uint8_t *bytes, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) {
         uint64_t word = load8(bytes + i);
-        if (any_byte_below(word, 0x21) | any_byte_below(word ^ EVERY_BYTE(0x7f), 1)) break;
+        if (any_byte_below(word, 0x21) | any_byte_is(word, 0x7f)) break; /* a space, a control byte or DEL */
     }
     while (i < count && bytes[i] > ' ' && bytes[i] != 0x7f) i++;
     return i;
@@ -152,6 +154,7 @@ static inline uint32_t lf_block(const uint8_t *data, size_t length, size_t block
     return bits;
 }
 
+/* A finder of the line feeds of `data` from `from` on. */
 static inline lf_finder lf_from(const uint8_t *data, size_t length, size_t from) {
     return (lf_finder){data, length, from, from < length ? lf_block(data, length, from) : 0};
 }

@@ -21,8 +21,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
