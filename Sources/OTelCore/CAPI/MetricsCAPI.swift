@@ -27,7 +27,8 @@ public func cInstrumentCreate(_ meter: OpaquePointer?, _ kind: otel_instrument_k
 @_cdecl("otel_instrument_enabled")
 public func cInstrumentEnabled(_ instrument: OpaquePointer?) -> Bool {
     guard let instrument else { return false }
-    return Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument)).takeUnretainedValue().storage != nil
+    // Borrowed, not retained: wrappers ask this once per call they time.
+    return Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { $0.storage != nil }
 }
 
 @_cdecl("otel_instrument_record_int")
