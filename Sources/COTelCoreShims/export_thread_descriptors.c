@@ -70,8 +70,8 @@ static bool otel_shim_seccomp_filtered(void) {
 }
 
 bool otel_shim_export_thread_own_descriptors(void) {
-    if (otel_shim_own_process >= 0) return true;
-    if (otel_shim_seccomp_filtered()) return false;
+    /* A thread started by the exit flush exports once: a table of its own would gain nothing. */
+    if (otel_shim_is_process_exiting() || otel_shim_seccomp_filtered()) return false;
     /* First whether the program's standard error can be fetched from here
      * (pidfd_getfd is refused under some seccomp filters); EBADF: it is closed. */
     int pidfd = otel_shim_pidfd_open();
@@ -86,8 +86,6 @@ bool otel_shim_export_thread_own_descriptors(void) {
     otel_shim_own_process = otel_shim_pidfd_open(); /* in our own table now */
     return true;
 }
-
-bool otel_shim_has_own_descriptors(void) { return otel_shim_own_process >= 0; }
 
 void otel_shim_write_to_program(int fd, const void *bytes, size_t length) {
     int target = fd;

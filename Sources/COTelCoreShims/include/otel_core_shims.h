@@ -133,8 +133,6 @@ static inline void otel_shim_set_process_exiting(void) { __atomic_store_n(&otel_
  * (every exporter it calls opens and closes its descriptors within each
  * call); false, the table still shared, where the kernel cannot. */
 bool otel_shim_export_thread_own_descriptors(void);
-/* Whether the calling thread has a descriptor table of its own. */
-bool otel_shim_has_own_descriptors(void);
 /* Writes all of `bytes` to the program's descriptor `fd` (from a thread with
  * its own table: through a duplicate fetched for this write), retrying short
  * writes and EINTR, giving up silently on any other error. */

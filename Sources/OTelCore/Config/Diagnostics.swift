@@ -85,24 +85,15 @@ public final class Diagnostics: Sendable {
     /// retrying on EINTR (from an export thread with a descriptor table of
     /// its own, through a duplicate of the program's).
     public static let writeToStandardError: @Sendable (String) -> Void = { line in
-        var line = line
-        line.withUTF8 { otel_shim_write_to_program(2, $0.baseAddress, $0.count) }
+        writeFully(fileDescriptor: 2, line)
     }
 }
 
-/// Writes all of `text` to `fileDescriptor`, retrying short writes and EINTR;
-/// gives up silently on any other error (diagnostics must never fail the host).
+/// Writes all of `text` to the program's `fileDescriptor`, retrying short
+/// writes and EINTR (otel_shim_write_to_program: from an export thread with a
+/// descriptor table of its own, through a duplicate); gives up silently on any
+/// other error (diagnostics must never fail the host).
 func writeFully(fileDescriptor: Int32, _ text: String) {
     var text = text
-    text.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
-    }
+    text.withUTF8 { otel_shim_write_to_program(fileDescriptor, $0.baseAddress, $0.count) }
 }
