@@ -26,28 +26,32 @@ public func cInstrumentCreate(_ meter: OpaquePointer?, _ kind: otel_instrument_k
 
 @_cdecl("otel_instrument_enabled")
 public func cInstrumentEnabled(_ instrument: OpaquePointer?) -> Bool {
-    guard let instrument else { return false }
     // Borrowed, not retained: wrappers ask this once per call they time.
-    return Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { $0.storage != nil }
+    var enabled = false
+    withInstrument(instrument) { enabled = $0.storage != nil }
+    return enabled
+}
+
+/// Runs `body` with the instrument behind a C handle, borrowed (no reference counting).
+@inline(__always)
+private func withInstrument(_ instrument: OpaquePointer?, _ body: (MetricInstrument) -> Void) {
+    guard let instrument else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef(body)
 }
 
 @_cdecl("otel_instrument_record_int")
 public func cInstrumentRecordInt(_ instrument: OpaquePointer?, _ value: Int64, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
-    guard let instrument else { return }
-    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
-        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
-        let converted = instrument.descriptor.isDouble ? (Int64(0), Double(value)) : (value, 0)
-        instrument.record(int: converted.0, double: converted.1, attributes: attributes, count: count)
+    withInstrument(instrument) { instrument in
+        guard let value = instrument.stored(value) else { return }
+        instrument.record(int: value.int, double: value.double, attributes: attributes, count: count)
     }
 }
 
 @_cdecl("otel_instrument_record_double")
 public func cInstrumentRecordDouble(_ instrument: OpaquePointer?, _ value: Double, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
-    guard let instrument, !value.isNaN else { return }
-    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
-        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
-        let converted = instrument.descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
-        instrument.record(int: converted.0, double: converted.1, attributes: attributes, count: count)
+    withInstrument(instrument) { instrument in
+        guard let value = instrument.stored(value) else { return }
+        instrument.record(int: value.int, double: value.double, attributes: attributes, count: count)
     }
 }
 
@@ -63,20 +67,16 @@ public func cAttributeSetRelease(_ set: OpaquePointer?) {
 
 @_cdecl("otel_instrument_record_int_set")
 public func cInstrumentRecordIntSet(_ instrument: OpaquePointer?, _ value: Int64, _ set: OpaquePointer?) {
-    guard let instrument else { return }
-    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
-        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
-        let converted = instrument.descriptor.isDouble ? (Int64(0), Double(value)) : (value, 0)
-        instrument.record(int: converted.0, double: converted.1, set: UnsafePointer(set))
+    withInstrument(instrument) { instrument in
+        guard let value = instrument.stored(value) else { return }
+        instrument.record(int: value.int, double: value.double, set: UnsafePointer(set))
     }
 }
 
 @_cdecl("otel_instrument_record_double_set")
 public func cInstrumentRecordDoubleSet(_ instrument: OpaquePointer?, _ value: Double, _ set: OpaquePointer?) {
-    guard let instrument, !value.isNaN else { return }
-    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef { instrument in
-        guard instrument.storage != nil, instrument.accepts(negative: value < 0) else { return }
-        let converted = instrument.descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
-        instrument.record(int: converted.0, double: converted.1, set: UnsafePointer(set))
+    withInstrument(instrument) { instrument in
+        guard let value = instrument.stored(value) else { return }
+        instrument.record(int: value.int, double: value.double, set: UnsafePointer(set))
     }
 }

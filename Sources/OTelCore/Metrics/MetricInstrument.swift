@@ -71,18 +71,32 @@ public final class MetricInstrument: Sendable {
         return false
     }
 
+    /// `value` as this instrument stores it (an integer or a floating-point
+    /// value, the other 0), or nil when it records nothing: no reader, or a
+    /// negative value for a counter or histogram.
+    @inline(__always)
+    func stored(_ value: Int64) -> (int: Int64, double: Double)? {
+        guard storage != nil, accepts(negative: value < 0) else { return nil }
+        return descriptor.isDouble ? (0, Double(value)) : (value, 0)
+    }
+
+    /// The same for a floating-point value (NaN records nothing).
+    @inline(__always)
+    func stored(_ value: Double) -> (int: Int64, double: Double)? {
+        guard storage != nil, !value.isNaN, accepts(negative: value < 0) else { return nil }
+        return descriptor.isDouble ? (0, value) : (Int64(value.rounded(.towardZero)), 0)
+    }
+
     /// Records an integer value for `attributes`.
     public func record(_ value: Int64, attributes: [Attribute] = []) {
-        guard storage != nil, accepts(negative: value < 0) else { return }
-        let converted = descriptor.isDouble ? (0, Double(value)) : (value, 0)
-        record(int: converted.0, double: converted.1, attributes: attributes)
+        guard let value = stored(value) else { return }
+        record(int: value.int, double: value.double, attributes: attributes)
     }
 
     /// Records a floating-point value for `attributes`.
     public func record(_ value: Double, attributes: [Attribute] = []) {
-        guard storage != nil, !value.isNaN, accepts(negative: value < 0) else { return }
-        let converted = descriptor.isDouble ? (Int64(0), value) : (Int64(value.rounded(.towardZero)), 0)
-        record(int: converted.0, double: converted.1, attributes: attributes)
+        guard let value = stored(value) else { return }
+        record(int: value.int, double: value.double, attributes: attributes)
     }
 
     /// Starts the reader with the instrument's first record (one relaxed load afterwards).
