@@ -3,7 +3,7 @@
 enum OTLPCommon {
     /// Resource: its attributes and how many were dropped.
     static func resource(_ writer: inout ProtobufWriter, _ resource: Resource) {
-        for attribute in resource.attributes.entries { writer.messageField(1) { keyValue(&$0, attribute) } }
+        keyValues(&writer, field: 1, resource.attributes.entries)
         writer.varintField(2, UInt64(resource.attributes.droppedCount))
     }
 
@@ -21,7 +21,7 @@ enum OTLPCommon {
         }
     }
 
-    static func keyValue(_ writer: inout ProtobufWriter, _ attribute: borrowing Attribute) {
+    private static func keyValue(_ writer: inout ProtobufWriter, _ attribute: borrowing Attribute) {
         writer.stringField(1, attribute.key)
         writer.messageField(2) { anyValue(&$0, attribute.value) }
     }

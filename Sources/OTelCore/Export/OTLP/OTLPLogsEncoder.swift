@@ -16,7 +16,7 @@ public enum OTLPLogsEncoder {
         writer.varintField(2, UInt64(record.severityNumber))
         writer.stringField(3, record.severityText ?? "")
         if let body = record.body { writer.messageField(5) { OTLPCommon.anyValue(&$0, body) } }
-        for attribute in record.attributes.entries { writer.messageField(6) { OTLPCommon.keyValue(&$0, attribute) } }
+        OTLPCommon.keyValues(&writer, field: 6, record.attributes.entries)
         writer.varintField(7, UInt64(record.attributes.droppedCount))
         if let context = record.spanContext {
             writer.fixed32Field(8, UInt32(context.traceFlags.rawValue))

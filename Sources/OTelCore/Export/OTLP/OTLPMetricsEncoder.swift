@@ -54,7 +54,7 @@ public enum OTLPMetricsEncoder {
         case .int(let value): writer.fixed64Field(6, UInt64(bitPattern: value), always: true)
         case .histogram: break
         }
-        for attribute in point.attributes { writer.messageField(7) { OTLPCommon.keyValue(&$0, attribute) } }
+        OTLPCommon.keyValues(&writer, field: 7, point.attributes)
     }
 
     /// HistogramDataPoint: sum, min and max are `optional`, so written even when zero.
@@ -66,7 +66,7 @@ public enum OTLPMetricsEncoder {
         writer.doubleField(5, value.sum, always: true)
         writer.packedFixed64Field(6, value.bucketCounts)
         writer.packedDoubleField(7, value.boundaries)
-        for attribute in point.attributes { writer.messageField(9) { OTLPCommon.keyValue(&$0, attribute) } }
+        OTLPCommon.keyValues(&writer, field: 9, point.attributes)
         if value.count > 0 {
             writer.doubleField(11, value.min, always: true)
             writer.doubleField(12, value.max, always: true)

@@ -27,7 +27,7 @@ public enum OTLPTraceEncoder {
             writer.messageField(11) { eventWriter in
                 eventWriter.fixed64Field(1, event.timestamp)
                 eventWriter.stringField(2, event.name)
-                for attribute in event.attributes.entries { eventWriter.messageField(3) { OTLPCommon.keyValue(&$0, attribute) } }
+                OTLPCommon.keyValues(&eventWriter, field: 3, event.attributes.entries)
                 eventWriter.varintField(4, UInt64(event.attributes.droppedCount))
             }
         }
@@ -37,7 +37,7 @@ public enum OTLPTraceEncoder {
                 linkWriter.bigEndianField(1, link.context.traceId.high, link.context.traceId.low)
                 linkWriter.bigEndianField(2, link.context.spanId.value)
                 linkWriter.stringField(3, link.context.traceState.headerValue)
-                for attribute in link.attributes.entries { linkWriter.messageField(4) { OTLPCommon.keyValue(&$0, attribute) } }
+                OTLPCommon.keyValues(&linkWriter, field: 4, link.attributes.entries)
                 linkWriter.varintField(5, UInt64(link.attributes.droppedCount))
                 linkWriter.fixed32Field(6, flags(link.context.traceFlags, remote: link.context.isRemote))
             }
