@@ -102,7 +102,10 @@ static __thread struct {
  * library). */
 static atomic_uint handling_threads;
 
-static bool any_thread_handling(void) { return atomic_load_explicit(&handling_threads, memory_order_relaxed) != 0; }
+/* The connection this thread handles a request of, or NULL. */
+static otel_http_connection *handled_connection(void) {
+    return atomic_load_explicit(&handling_threads, memory_order_relaxed) ? handling.connection : NULL;
+}
 
 static void start_handling(otel_http_connection *connection, const otel_span *span) {
     handling.token = host->span_make_current(span);
@@ -287,32 +290,31 @@ typedef struct duration_set {
 #define DURATION_PROBES 8
 static _Atomic(duration_set *) duration_sets[DURATION_SETS];
 
+/* Puts a new set in the empty `slot`; what the slot holds then (another
+ * thread's entry if it filled it first), NULL without memory. */
+static duration_set *fill_duration_slot(_Atomic(duration_set *) *slot, const char *method, int status, int version_minor) {
+    otel_attribute attributes[5];
+    char status_text[12];
+    duration_set *made = malloc(sizeof *made);
+    if (!made) return NULL;
+    size_t count = duration_attributes(method, status, version_minor, status_text, attributes);
+    *made = (duration_set){method, status, version_minor, host->attribute_set_create(attributes, count)};
+    duration_set *expected = NULL;
+    if (made->set && atomic_compare_exchange_strong_explicit(slot, &expected, made, memory_order_acq_rel, memory_order_acquire))
+        return made;
+    if (made->set) host->attribute_set_release(made->set); /* another thread filled the slot first */
+    free(made);
+    return expected;
+}
+
 /* The set for a request, or NULL (an older host, no memory, a full neighbourhood): then record the attributes. */
 static const otel_attribute_set *duration_set_for(const char *method, int status, int version_minor) {
     if (!host->attribute_set_create) return NULL;
     size_t slot = (((uintptr_t)method >> 3) * 31u + (size_t)status * 2u + (size_t)version_minor) & (DURATION_SETS - 1);
     for (int probe = 0; probe < DURATION_PROBES; probe++, slot = (slot + 1) & (DURATION_SETS - 1)) {
         duration_set *entry = atomic_load_explicit(&duration_sets[slot], memory_order_acquire);
-        if (!entry) {
-            otel_attribute attributes[5];
-            char status_text[12];
-            duration_set *made = malloc(sizeof *made);
-            if (!made) return NULL;
-            *made = (duration_set){method, status, version_minor,
-                                   host->attribute_set_create(attributes, duration_attributes(method, status, version_minor,
-                                                                                              status_text, attributes))};
-            if (!made->set) {
-                free(made);
-                return NULL;
-            }
-            duration_set *expected = NULL;
-            if (atomic_compare_exchange_strong_explicit(&duration_sets[slot], &expected, made, memory_order_acq_rel,
-                                                        memory_order_acquire))
-                return made->set;
-            host->attribute_set_release(made->set); /* another thread filled the slot first */
-            free(made);
-            entry = expected;
-        }
+        if (!entry) entry = fill_duration_slot(&duration_sets[slot], method, status, version_minor);
+        if (!entry) return NULL;
         if (entry->method == method && entry->status == status && entry->version_minor == version_minor) return entry->set;
     }
     return NULL;
@@ -350,7 +352,7 @@ static void finish_request(otel_http_connection *connection, int status) {
             host->span_set_status(&request->span, OTEL_STATUS_ERROR, NULL);
         }
     }
-    if (any_thread_handling() && handling.connection == connection && !connection->pending_count) stop_handling();
+    if (handled_connection() == connection && !connection->pending_count) stop_handling();
     if (recording) host->span_end_at(&request->span, wall_time_ns(ended_monotonic_ns));
     else otel_plugin_span_end(host, &request->span); /* a span not sampled: nothing to time */
 }
@@ -405,7 +407,7 @@ static void connection_closed(otel_http_connection *connection) {
     if (!connection) return;
     if (otel_http_parser_closed(&connection->responses)) finish_request(connection, connection->responses.status);
     while (connection->pending_count) finish_request(connection, 0);
-    if (any_thread_handling() && handling.connection == connection) stop_handling();
+    if (handled_connection() == connection) stop_handling();
     free(connection);
 }
 
@@ -467,7 +469,7 @@ static int wrapped_accept4(int socket, struct sockaddr *address, socklen_t *leng
     do {                                                                                                \
         otel_http_connection *connection = otel_http_connection_of(fd);                                 \
         if (!connection) break;                                                                         \
-        if ((reading) && any_thread_handling() && handling.connection && handling.connection != connection) \
+        if ((reading) && handled_connection() && handled_connection() != connection)                   \
             SDK_CALL(stop_handling());                                                                  \
         body;                                                                                           \
     } while (0)
