@@ -14,57 +14,20 @@
 #
 #   Benchmarks/http-server/run.sh [seconds per run, default 10] [rounds, default 3] [configurations]
 #
-# configurations: any of uninstrumented, thread, sampled, instrumented, bare,
-# and shared (1 % sampled with OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false)
-# (default: all but shared; uninstrumented is always run). Every other round
+# configurations: those of choose_configuration in common.sh (default: thread
+# sampled instrumented bare; uninstrumented is always run). Every other round
 # runs them in reverse order.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 seconds="${1:-10}"
 rounds="${2:-3}"
 configurations="uninstrumented" # always run: the others are compared with it, round by round
 for configuration in ${3:-thread sampled instrumented bare}; do
     [ "$configuration" = uninstrumented ] || configurations+=" $configuration"
 done
-work="$(mktemp -d)"
-chmod 755 "$work"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-(cd "$root" && make >/dev/null)
-mkdir -p "$work/www"
-head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html" # nginx's own welcome page is 612 bytes
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$here/common.sh"
 site_port="$(free_port)"
-sink_port="$(free_port)"
-config() { # name, port, server block body
-    cat > "$work/$1.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/$1.pid;
-error_log $work/$1.error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    client_body_temp_path $work/$1.body;
-    client_max_body_size 64m;
-    proxy_temp_path $work/$1.proxy;
-    fastcgi_temp_path $work/$1.fastcgi;
-    uwsgi_temp_path $work/$1.uwsgi;
-    scgi_temp_path $work/$1.scgi;
-    server { listen 127.0.0.1:$2; $3 }
-}
-CONF
-}
 config site "$site_port" "root $work/www;"
-config sink "$sink_port" "location / { return 200; }"
-# nginx alone on CPU 1; wrk and the receiver of the exports on CPU 0.
-if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); else server_cpu=(); client_cpu=(); fi
-"${client_cpu[@]}" /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
-
-wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # user and system ticks of the whole process
 
 # One measurement: starts nginx (with the given prefix command), runs wrk, prints
@@ -91,12 +54,6 @@ measure() {
 }
 
 cc -O2 -I"$root/Plugins/HTTPServer/include" -o "$work/parser_bench" "$here/parser_bench.c" "$root/Plugins/HTTPServer/http_parser.c"
-cc -O2 -shared -fPIC -o "$work/sleeping_thread.so" "$here/sleeping_thread.c" -lpthread
-uname -srm; nproc; date -u; /usr/sbin/nginx -v 2>&1; { wrk --version 2>&1 || true; } | head -1
-instrumented=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none --)
-bare=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --)
-sampled=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none
-         --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --)
 "$work/parser_bench"
 printf '%-44s %11s %10s %12s\n' "configuration" "requests/s" "user µs/req" "system µs/req"
 results="$work/results"
@@ -104,16 +61,8 @@ for round in $(seq "$rounds"); do
     order="$configurations" # every other round in reverse, so that a drift of the machine favours none
     [ $((round % 2)) -eq 0 ] && order="$(echo "$configurations" | tr ' ' '\n' | tac | tr '\n' ' ')"
     for configuration in $order; do
-        case "$configuration" in
-        uninstrumented) label="uninstrumented"; read -r rate user system < <(measure env) ;;
-        thread) label="a sleeping thread preloaded (peer)"; read -r rate user system < <(measure env LD_PRELOAD="$work/sleeping_thread.so") ;;
-        sampled) label="OTLP export, 1 % sampled"; read -r rate user system < <(measure "${sampled[@]}") ;;
-        shared) label="1 % sampled, one shared descriptor table"
-                read -r rate user system < <(measure env OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false "${sampled[@]}") ;;
-        instrumented) label="OTLP export, every request sampled"; read -r rate user system < <(measure "${instrumented[@]}") ;;
-        bare) label="every request sampled, no exporter"; read -r rate user system < <(measure "${bare[@]}") ;;
-        *) echo "unknown configuration $configuration" >&2; exit 2 ;;
-        esac
+        choose_configuration "$configuration"
+        read -r rate user system < <(measure "${prefix[@]}")
         printf '%-44s %11s %10s %12s\n' "$label (round $round)" "$rate" "$user" "$system"
         echo "$round|$label|$rate|$user|$system" >> "$results"
     done

@@ -54,11 +54,14 @@ void otel_http_parser_init(otel_http_parser *parser, bool is_request) {
     parser->state = IDLE;
 }
 
-static bool is_token(uint8_t c) { /* RFC 9110 §5.6.2 tchar */
-    if (c >= '0' && c <= '9') return true;
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+/* RFC 9110 §5.6.2 tchar: digits, letters and "!#$%&'*+-.^_`|~". */
+static const bool token_byte[256] = {
+    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+    ['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true, ['\''] = true, ['*'] = true, ['+'] = true,
+    ['-'] = true, ['.'] = true, ['^'] = true, ['_'] = true, ['`'] = true, ['|'] = true, ['~'] = true,
+};
+
+static inline bool is_token(uint8_t c) { return token_byte[c]; }
 
 /* Bytes a captured field value may hold (RFC 9110 §5.5): not the control
  * characters, but the tab, and the CR that the line's end trims. */
@@ -191,12 +194,32 @@ static void field_append(field_view field, uint8_t c) {
     }
 }
 
+/* memcpy for the short runs a header line holds (a method, a host): whole
+ * words, the last one overlapping, without a call; memcpy past 16 bytes. */
+static inline void copy_run(char *to, const uint8_t *from, size_t count) {
+    if (count > 16) {
+        memcpy(to, from, count);
+    } else if (count >= 8) {
+        uint64_t first = load8(from), last = load8(from + count - 8);
+        memcpy(to, &first, 8);
+        memcpy(to + count - 8, &last, 8);
+    } else if (count >= 4) {
+        uint32_t first, last;
+        memcpy(&first, from, 4);
+        memcpy(&last, from + count - 4, 4);
+        memcpy(to, &first, 4);
+        memcpy(to + count - 4, &last, 4);
+    } else {
+        for (size_t i = 0; i < count; i++) to[i] = (char)from[i];
+    }
+}
+
 /* Appends `count` bytes, as field_append would one by one. */
-static void field_append_run(field_view field, const uint8_t *bytes, size_t count) {
+static inline void field_append_run(field_view field, const uint8_t *bytes, size_t count) {
     if (*field.truncated || !count) return;
     size_t room = field.size - 1 - *field.length;
     size_t taken = count < room ? count : room;
-    memcpy(field.text + *field.length, bytes, taken);
+    copy_run(field.text + *field.length, bytes, taken);
     *field.length = (uint16_t)(*field.length + taken);
     field.text[*field.length] = '\0';
     if (taken < count) *field.truncated = true;
@@ -429,9 +452,11 @@ static void end_headers(otel_http_parser *parser) {
  * responses (the framing names). A line starting with no other byte is
  * skipped at once; the fuzzer's whole-versus-split comparison would see a
  * byte missing here (the byte-by-byte path looks every name up). */
+#define LINE_END_FIRST 4 /* a line starting with CR or LF: the empty line, or not HTTP */
 static const uint8_t captured_first_byte[256] = {
     ['c'] = 3, ['C'] = 3, ['t'] = 3, ['T'] = 3,
     ['h'] = 1, ['H'] = 1, ['b'] = 1, ['B'] = 1, ['u'] = 1, ['U'] = 1, ['x'] = 1, ['X'] = 1,
+    ['\r'] = LINE_END_FIRST, ['\n'] = LINE_END_FIRST,
 };
 
 /* A whole Content-Length line's value (what follows the colon, up to the LF)
@@ -466,7 +491,7 @@ static void capture_whole_value(otel_http_parser *parser, field_view view, const
     size_t kept = run < view.size - 1 ? run : view.size - 1;
     while (kept && (value[start + kept - 1] == ' ' || value[start + kept - 1] == '\t' || value[start + kept - 1] == '\r')) kept--;
     if (cut && parser->capture != CAPTURE_USER_AGENT) kept = 0; /* a cut context or authority would be wrong: none instead */
-    memcpy(view.text, value + start, kept);
+    copy_run(view.text, value + start, kept);
     view.text[kept] = '\0';
     *view.length = (uint16_t)kept;
     *view.truncated = cut;
@@ -478,8 +503,8 @@ static int capture_at_line(bool is_request, const uint8_t *line, size_t length, 
 #pragma GCC unroll 8 /* each name's length and bytes then known to the compiler */
     for (size_t i = 0; i < CAPTURED_NAMES; i++) {
         const struct captured_name *candidate = &captured_names[i];
-        if (candidate->length < length && line[candidate->length] == ':' && (is_request || !candidate->requests_only) &&
-            same_name(line, candidate->lower, candidate->length)) {
+        if ((line[0] | 0x20) == candidate->lower[0] && candidate->length < length && line[candidate->length] == ':' &&
+            (is_request || !candidate->requests_only) && same_name(line, candidate->lower, candidate->length)) {
             *name_length = candidate->length;
             return candidate->capture;
         }
@@ -495,20 +520,28 @@ static int capture_at_line(bool is_request, const uint8_t *line, size_t length, 
  * HEADERS_DONE: the empty line ending the section was consumed. ERROR: a
  * line breaks a limit or its value is invalid (`*position` at it).
  * NEED_MORE: the next line goes on past the buffer; `*position` at its start,
- * which the byte-by-byte states take. */
-static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position) {
-    size_t i = *position;
-    uint32_t counted = parser->header_bytes;
+ * which the byte-by-byte states take. `line_feeds`: the buffer's line feeds
+ * from `*position` on (a copy, kept in registers). */
+static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
+                                    lf_finder line_feeds) {
+    const size_t start = *position;
+    size_t i = start;
+    /* Every line counts its bytes and its LF: through a line ending at `end`,
+     * base + end + 1 - start, checked against the limit only when this buffer could pass it. */
+    const uint32_t base = parser->header_bytes;
+    const bool may_pass_limit = (uint64_t)base + (length - start) > HEADER_LIMIT;
+    uint32_t counted = base;
     const uint8_t wanted = parser->is_request ? 1 : 2;
     otel_http_event event = OTEL_HTTP_NEED_MORE;
-    lf_finder line_feeds = lf_from(data, length, i);
     for (;;) {
         size_t end = lf_next(&line_feeds);
         if (end == SIZE_MAX) break;
-        const uint8_t *line = data + i;
+        const uint8_t *line = data + i; /* at worst the LF itself: readable */
         size_t line_length = end - i;
-        if (line_length == 0 || (line_length == 1 && line[0] == '\r')) { /* the empty line */
-            if (counted + 1u > HEADER_LIMIT) {
+        uint8_t first_kind = captured_first_byte[line[0]];
+        if (__builtin_expect(first_kind == LINE_END_FIRST, 0)) {
+            /* The empty line (counted as one byte), or a line that starts with a CR but is not empty: not HTTP. */
+            if (line_length > 1 || counted + 1u > HEADER_LIMIT) {
                 event = OTEL_HTTP_ERROR;
                 break;
             }
@@ -517,14 +550,13 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
             event = OTEL_HTTP_HEADERS_DONE;
             break;
         }
-        /* A line that starts with a CR but is not the empty one is not HTTP; or the limit is passed. */
-        if (line[0] == '\r' || (uint64_t)counted + 1 + line_length > HEADER_LIMIT) {
+        if (may_pass_limit && (uint64_t)base + (end + 1 - start) > HEADER_LIMIT) {
             event = OTEL_HTTP_ERROR;
             break;
         }
-        counted += (uint32_t)(1 + line_length);
+        counted = base + (uint32_t)(end + 1 - start);
         i = end + 1;
-        if (!(captured_first_byte[line[0]] & wanted)) continue; /* most lines: nothing kept */
+        if (!(first_kind & wanted)) continue; /* most lines: nothing kept */
         size_t name_length;
         parser->capture = capture_at_line(parser->is_request, line, line_length, &name_length);
         if (parser->capture == CAPTURE_NONE) continue;
@@ -563,10 +595,13 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
  * count. Returns false, changing nothing, for anything else (a line split
  * across reads, a method too long, bytes that are not HTTP/1.x): those
  * states then decide, error included. */
-static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
-    const uint8_t *line_end = memchr(line, '\n', available);
-    if (!line_end) return false;
-    size_t length = (size_t)(line_end - line);
+static bool request_line(otel_http_parser *parser, const uint8_t *data, size_t available, size_t *position,
+                         lf_finder *line_feeds) {
+    lf_finder finder = lf_from(data, available, *position);
+    size_t line_end = lf_next(&finder);
+    if (line_end == SIZE_MAX) return false;
+    const uint8_t *line = data + *position;
+    size_t length = line_end - *position;
     size_t method = 0;
     while (method < length && is_token(line[method])) method++;
     if (!method || method > sizeof parser->method.text - 1 || method == length || line[method] != ' ') return false;
@@ -582,14 +617,18 @@ static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t a
     parser->version_minor = line[digit] - '0';
     parser->state = HEADER_LINE_START;
     *position += length + 1;
+    *line_feeds = finder; /* the header lines' line feeds, found with this one */
     return true;
 }
 
 /* A whole status line in the buffer, as request_line. */
-static bool status_line(otel_http_parser *parser, const uint8_t *line, size_t available, size_t *position) {
-    const uint8_t *line_end = memchr(line, '\n', available);
-    if (!line_end) return false;
-    size_t length = (size_t)(line_end - line);
+static bool status_line(otel_http_parser *parser, const uint8_t *data, size_t available, size_t *position,
+                        lf_finder *line_feeds) {
+    lf_finder finder = lf_from(data, available, *position);
+    size_t line_end = lf_next(&finder);
+    if (line_end == SIZE_MAX) return false;
+    const uint8_t *line = data + *position;
+    size_t length = line_end - *position;
     if (length < 12 || memcmp(line, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 || line[8] != ' ') return false;
     for (size_t i = 9; i < 12; i++)
         if (line[i] < '0' || line[i] > '9') return false;
@@ -605,6 +644,7 @@ static bool status_line(otel_http_parser *parser, const uint8_t *line, size_t av
     parser->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
     parser->state = HEADER_LINE_START;
     *position += length + 1;
+    *line_feeds = finder;
     return true;
 }
 
@@ -618,6 +658,9 @@ static otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consume
 static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *parser, const uint8_t *data, size_t length,
                                                              size_t *consumed) {
     size_t i = 0;
+    /* The line feeds from the start line on, when the start line was found whole in this call. */
+    lf_finder line_feeds;
+    bool have_line_feeds = false;
     while (i < length) {
         uint8_t c = data[i];
         int state = parser->state;
@@ -633,7 +676,10 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             *consumed = i;
             return OTEL_HTTP_MESSAGE_BEGIN;
         case METHOD:
-            if (!parser->method.length && !parser->method.truncated && request_line(parser, data + i, length - i, &i)) break;
+            if (!parser->method.length && !parser->method.truncated && request_line(parser, data, length, &i, &line_feeds)) {
+                have_line_feeds = true;
+                break;
+            }
             if (c == ' ' && parser->method.length) parser->state = TARGET;
             else if (is_token(c) && !parser->method.truncated) field_append(VIEW(parser->method), c);
             else return fail(parser, i, consumed); /* not a token, or no method this long */
@@ -657,7 +703,10 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
         }
         case REQUEST_VERSION: case STATUS_VERSION: {
             size_t matched = parser->name_length;
-            if (state == STATUS_VERSION && !matched && status_line(parser, data + i, length - i, &i)) break;
+            if (state == STATUS_VERSION && !matched && status_line(parser, data, length, &i, &line_feeds)) {
+                have_line_feeds = true;
+                break;
+            }
             if (matched < sizeof VERSION_PREFIX - 1) {
                 if (c != (uint8_t)VERSION_PREFIX[matched]) return fail(parser, i, consumed);
             } else if (matched == sizeof VERSION_PREFIX - 1) {
@@ -711,7 +760,9 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             i++;
             break;
         case HEADER_LINE_START: {
-            otel_http_event event = header_lines(parser, data, length, &i);
+            if (!have_line_feeds) line_feeds = lf_from(data, length, i);
+            have_line_feeds = false;
+            otel_http_event event = header_lines(parser, data, length, &i, line_feeds);
             if (event == OTEL_HTTP_HEADERS_DONE) {
                 end_headers(parser);
                 *consumed = i;

@@ -180,7 +180,7 @@ static void request_headers_done(otel_http_connection *connection) {
     memset(request, 0, sizeof *request);
     const char *known = otel_http_known_method(parser->method.text, parser->method.length);
     request->method = known ? known : "_OTHER";
-    request->head = known && strcmp(known, "HEAD") == 0;
+    request->head = parser->method.length == 4 && memcmp(parser->method.text, "HEAD", 4) == 0;
     request->version_minor = parser->version_minor;
     request->started_monotonic_ns = connection->message_started_monotonic_ns;
     /* An entry span continues the incoming context or starts a trace: never a
@@ -188,8 +188,9 @@ static void request_headers_done(otel_http_connection *connection) {
     otel_carrier carrier = {.user = (void *)parser, .get = request_header};
     bool carried = parser->traceparent.length || parser->tracestate.length || parser->baggage.length;
     /* Without propagation headers the root itself: no context to make, and the core's fast path. */
-    otel_context *parent = carried ? host->propagation_extract(host->context_root(), &carrier) : NULL;
-    host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : host->context_root(),
+    const otel_context *root = host->context_root();
+    otel_context *parent = carried ? host->propagation_extract(root, &carrier) : NULL;
+    host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
                         wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
     if (otel_plugin_span_is_recording(host, &request->span)) {
@@ -250,6 +251,7 @@ static void read_bytes(otel_http_connection *connection, const uint8_t *data, si
             if (connection->requests.upgrade) connection->requests_failed = true; /* a tunnel follows */
             break;
         case OTEL_HTTP_MESSAGE_DONE:
+            if (!length) return; /* between messages, no byte left: nothing more to report */
             break;
         case OTEL_HTTP_ERROR:
             connection->requests_failed = true;
@@ -380,6 +382,12 @@ static void response_event(otel_http_connection *connection, otel_http_event eve
     }
 }
 
+/* Whether the response parser has nothing more to report after `event` with
+ * `length` bytes left: after a message's end, no byte left means none. */
+static bool response_events_over(otel_http_event event, uint64_t length) {
+    return event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR || (event == OTEL_HTTP_MESSAGE_DONE && !length);
+}
+
 static void wrote_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
     while (!connection->responses_failed) {
         size_t used;
@@ -387,7 +395,7 @@ static void wrote_bytes(otel_http_connection *connection, const uint8_t *data, s
         data += used;
         length -= used;
         response_event(connection, event);
-        if (event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR) return;
+        if (response_events_over(event, length)) return;
     }
 }
 
@@ -397,7 +405,7 @@ static void wrote_unseen(otel_http_connection *connection, uint64_t length) {
         otel_http_event event = otel_http_parse_unseen(&connection->responses, length, &used);
         length -= used;
         response_event(connection, event);
-        if (event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR) return;
+        if (response_events_over(event, length)) return;
     }
 }
 

@@ -238,13 +238,19 @@ static otel_shim_metric_cell *otel_shim_cell_create(const otel_shim_metric_stora
 /* The cell of `key` in `shard`, made when missing (NULL: no memory, or the
  * instrument is at its cardinality limit and `key` is not the overflow key). */
 static otel_shim_metric_cell *otel_shim_shard_cell(otel_shim_metric_storage *storage, otel_shim_metric_shard *shard,
-                                                   const uint8_t *key, size_t length, uint64_t hash, bool overflow) {
+                                                   const uint8_t *key, size_t length, uint64_t hash, uint64_t set_identity,
+                                                   bool overflow) {
     if (shard->capacity) {
         size_t mask = shard->capacity - 1;
         for (size_t i = hash & mask;; i = (i + 1) & mask) {
             otel_shim_metric_cell *cell = shard->table[i];
             if (!cell) break;
-            if (cell->hash == hash && cell->key_length == length && memcmp(cell->key, key, length) == 0) return cell;
+            if (cell->hash != hash) continue;
+            if (set_identity && cell->set_identity == set_identity) return cell; /* the set seen here before */
+            if (cell->key_length == length && memcmp(cell->key, key, length) == 0) {
+                if (set_identity) cell->set_identity = set_identity;
+                return cell;
+            }
         }
     }
     if (!overflow && atomic_load_explicit(&storage->cells, memory_order_relaxed) >= storage->cardinality_limit - 1) return NULL;
@@ -265,6 +271,7 @@ static otel_shim_metric_cell *otel_shim_shard_cell(otel_shim_metric_storage *sto
     }
     otel_shim_metric_cell *cell = otel_shim_cell_create(storage, key, length, hash);
     if (!cell) return NULL;
+    cell->set_identity = set_identity;
     size_t at = hash & (shard->capacity - 1);
     while (shard->table[at]) at = (at + 1) & (shard->capacity - 1);
     shard->table[at] = cell;
@@ -311,20 +318,26 @@ static inline void otel_shim_cell_update(const otel_shim_metric_storage *storage
     }
 }
 
-void otel_shim_metric_record(otel_shim_metric_storage *storage, const uint8_t *key, size_t length, uint64_t hash,
-                             int64_t int_value, double double_value) {
+/* Records into the cell of `key` (`set_identity`: the attribute set it came from, 0: none). */
+static void otel_shim_metric_record_key(otel_shim_metric_storage *storage, const uint8_t *key, size_t length, uint64_t hash,
+                                        uint64_t set_identity, int64_t int_value, double double_value) {
     if (!storage) return;
     otel_shim_metric_shard *shard = otel_shim_shard_of_thread(storage);
     otel_shim_shard_lock(shard);
-    otel_shim_metric_cell *cell = otel_shim_shard_cell(storage, shard, key, length, hash, false);
+    otel_shim_metric_cell *cell = otel_shim_shard_cell(storage, shard, key, length, hash, set_identity, false);
     if (!cell) {
         uint8_t overflow[64];
         size_t overflow_length = otel_shim_overflow_key(overflow, sizeof overflow);
         cell = otel_shim_shard_cell(storage, shard, overflow, overflow_length,
-                                    otel_shim_metric_key_hash(overflow, overflow_length), true);
+                                    otel_shim_metric_key_hash(overflow, overflow_length), 0, true);
     }
     if (cell) otel_shim_cell_update(storage, cell, int_value, double_value, 0);
     otel_shim_shard_unlock(shard);
+}
+
+void otel_shim_metric_record(otel_shim_metric_storage *storage, const uint8_t *key, size_t length, uint64_t hash,
+                             int64_t int_value, double double_value) {
+    otel_shim_metric_record_key(storage, key, length, hash, 0, int_value, double_value);
 }
 
 /* Calls `use` with the canonical key of `attributes`: on the stack, or on the
@@ -369,9 +382,11 @@ void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const
 }
 
 static void otel_shim_set_from_key(void *context, const uint8_t *key, size_t length) {
+    static atomic_uint_fast64_t identities;
     otel_shim_attribute_set *set = malloc(sizeof *set + length);
     if (!set) return;
     set->hash = otel_shim_metric_key_hash(key, length);
+    set->identity = atomic_fetch_add_explicit(&identities, 1, memory_order_relaxed) + 1;
     set->length = length;
     memcpy(set->key, key, length);
     *(otel_shim_attribute_set **)context = set;
@@ -389,7 +404,7 @@ void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_s
                                  int64_t int_value, double double_value) {
     if (!storage) return;
     static const uint8_t empty[1];
-    if (set) otel_shim_metric_record(storage, set->key, set->length, set->hash, int_value, double_value);
+    if (set) otel_shim_metric_record_key(storage, set->key, set->length, set->hash, set->identity, int_value, double_value);
     else otel_shim_metric_record(storage, empty, 0, otel_shim_metric_key_hash(empty, 0), int_value, double_value);
 }
 

@@ -161,6 +161,7 @@ typedef struct otel_shim_metric_cell {
     uint64_t hash;
     uint8_t *key; /* the canonical attribute set */
     size_t key_length;
+    uint64_t set_identity; /* the attribute set last found to have this key (0: none) */
     bool recorded;       /* recorded into since the last reset */
     uint64_t start_ns;   /* first record since the last reset */
     uint64_t time_ns;    /* gauges: the time of the last record */
@@ -201,6 +202,7 @@ void otel_shim_metric_record_attributes(otel_shim_metric_storage *storage, const
  * otel_attribute_set points to). */
 typedef struct otel_shim_attribute_set {
     uint64_t hash;
+    uint64_t identity; /* never reused: a cell that knows it skips comparing keys */
     size_t length;
     uint8_t key[];
 } otel_shim_attribute_set;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# nginx uninstrumented and nginx in another configuration, both running at
+# once on CPU 1, each under its own wrk (CPU 0): what the machine does during
+# a run (other tenants, frequency) then happens to both alike, which one run
+# after the other (run.sh) cannot arrange. Per run: each nginx's CPU time per
+# request (all its threads, from /proc/PID/task/*/schedstat, nanoseconds) and
+# its requests. Every other run swaps the two (ports and start order). The
+# summary gives, over the runs, the mean added CPU per request with its 95 %
+# confidence interval, and the median (docs/performance.md). The requests each
+# one served are shown but not compared: how the scheduler splits the CPU
+# between two busy servers moves them by several per cent either way. Two processes sharing a CPU also evict each other's
+# caches, which costs the one with more code and data a little more: the
+# figure leans against the instrumented side.
+#
+#   Benchmarks/http-server/at_once.sh [seconds per run, default 5] [runs, default 20] [configuration, default sampled]
+#
+# configurations: those of choose_configuration in common.sh (uninstrumented
+# against itself measures what the two positions alone make of the figure).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+seconds="${1:-5}"
+runs="${2:-20}"
+compared="${3:-sampled}"
+source "$here/common.sh"
+ports=("$(free_port)" "$(free_port)")
+config first "${ports[0]}" "root $work/www;"
+config second "${ports[1]}" "root $work/www;"
+runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{sum += $1} END {printf "%.0f", sum}'; }
+
+# One run: uninstrumented nginx as `first` or `second`, the other in the compared
+# configuration; prints requests and CPU ns of the uninstrumented one, then of the other.
+run_once() { # position of the compared configuration: 0 or 1
+    local names=(first second) pids=() before=() after=() requests=() index wrk_pid
+    choose_configuration "$compared"
+    local -a compared_prefix=("${prefix[@]}")
+    for index in 0 1; do
+        if [ "$index" -eq "$1" ]; then
+            "${server_cpu[@]}" "${compared_prefix[@]}" /usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log" &
+        else
+            "${server_cpu[@]}" /usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log" &
+        fi
+        pids+=($!)
+    done
+    wait_for "${ports[0]}"; wait_for "${ports[1]}"
+    load() { # seconds; wrk against both at once, output in $work/wrk.0 and $work/wrk.1
+        "${client_cpu[@]}" wrk -t1 -c16 -d"$1s" "http://127.0.0.1:${ports[0]}/index.html" > "$work/wrk.0" &
+        wrk_pid=$!
+        "${client_cpu[@]}" wrk -t1 -c16 -d"$1s" "http://127.0.0.1:${ports[1]}/index.html" > "$work/wrk.1"
+        wait "$wrk_pid"
+    }
+    load 1 # warm-up
+    for index in 0 1; do before+=("$(runtime_ns "${pids[index]}")"); done
+    load "$seconds"
+    for index in 0 1; do
+        after+=("$(runtime_ns "${pids[index]}")")
+        requests+=("$(awk '/requests in/ {print $1}' "$work/wrk.$index")")
+    done
+    kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+    local other=$((1 - $1))
+    echo "${requests[other]} $((after[other] - before[other])) ${requests[$1]} $((after[$1] - before[$1]))"
+}
+
+choose_configuration "$compared"
+echo "uninstrumented against: $label, ${seconds} s per run"
+printf '%-6s %9s %12s %12s %12s %9s\n' run position "requests" "ns/request" "ns/request" "added"
+results="$work/results"
+for run in $(seq "$runs"); do
+    position=$((run % 2))
+    read -r base_requests base_ns other_requests other_ns < <(run_once "$position")
+    python3 - "$run" "$position" "$base_requests" "$base_ns" "$other_requests" "$other_ns" <<'PY' | tee -a "$results"
+import sys
+run, position, base_requests, base_ns, other_requests, other_ns = sys.argv[1:]
+base, other = int(base_ns) / int(base_requests), int(other_ns) / int(other_requests)
+print(f"{run:<6} {position:>9} {base_requests:>6}/{other_requests:<6} {base:12.0f} {other:12.0f} {100 * (other / base - 1):8.2f} %")
+PY
+done
+python3 - "$results" <<'PY'
+import math, statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+added = [float(r[5]) for r in rows]
+n = len(added)
+mean = statistics.mean(added)
+# Student's t, two-sided 95 %, by degrees of freedom (2.0 beyond 30).
+t = [12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14, 2.13,
+     2.12, 2.11, 2.10, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04]
+half = (t[n - 2] if n - 1 <= len(t) else 2.0) * statistics.stdev(added) / math.sqrt(n) if n > 1 else float("nan")
+print(f"\nadded CPU per request: mean {mean:.2f} % (95 % interval {mean - half:.2f} to {mean + half:.2f}), median {statistics.median(added):.2f} %, over {n} runs")
+PY
