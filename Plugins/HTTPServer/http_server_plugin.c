@@ -172,6 +172,52 @@ static void server_authority(const otel_http_connection *connection, char *addre
     address[length] = '\0';
 }
 
+/* A sampled request's span: its attributes (HTTP server spans), and this
+ * thread handles the request now (see the top of this file). A function of
+ * its own: the requests not sampled run through less code. */
+static __attribute__((noinline)) void describe_request(otel_http_connection *connection, otel_http_request *request,
+                                                             const char *known) {
+    const otel_http_parser *parser = &connection->requests;
+    otel_attribute attributes[13];
+    size_t count = 0;
+    attributes[count++] = otel_attribute_string("http.request.method", request->method);
+    if (!known) attributes[count++] = otel_attribute_string("http.request.method_original", parser->method.text);
+    /* url.path and url.query from the target (origin-form, or absolute-form through a proxy). */
+    char path[1024], query[1024];
+    const char *target = parser->target.text;
+    otel_url_parts parts;
+    if (strstr(target, "://") && otel_url_parse(target, &parts)) {
+        if (parts.path_length) copy_text(path, sizeof path, parts.path, parts.path_length);
+        else copy_text(path, sizeof path, "/", 1);
+        if (parts.query) otel_url_query_redacted(parts.query, parts.query_length, query, sizeof query);
+    } else {
+        size_t path_length = strcspn(target, "?#");
+        copy_text(path, sizeof path, target, path_length);
+        parts.query = target[path_length] == '?' ? target + path_length + 1 : NULL;
+        if (parts.query) otel_url_query_redacted(parts.query, strcspn(parts.query, "#"), query, sizeof query);
+    }
+    attributes[count++] = otel_attribute_string("url.path", path);
+    if (parts.query) attributes[count++] = otel_attribute_string("url.query", query);
+    attributes[count++] = otel_attribute_string("url.scheme", "http");
+    char address[256];
+    int port;
+    server_authority(connection, address, sizeof address, &port);
+    if (*address) attributes[count++] = otel_attribute_string("server.address", address);
+    if (port > 0) attributes[count++] = otel_attribute_int("server.port", port);
+    /* client.address: the first X-Forwarded-For entry, else the peer (HTTP server spans). */
+    char forwarded[64];
+    copy_text(forwarded, sizeof forwarded, parser->forwarded_for.text, parser->forwarded_for.length);
+    char *trimmed = forwarded + strspn(forwarded, " \t");
+    attributes[count++] = otel_attribute_string("client.address", *trimmed ? trimmed : connection->peer_address);
+    attributes[count++] = otel_attribute_string("network.peer.address", connection->peer_address);
+    attributes[count++] = otel_attribute_int("network.peer.port", connection->peer_port);
+    if (parser->user_agent.length) attributes[count++] = otel_attribute_string("user_agent.original", parser->user_agent.text);
+    attributes[count++] = otel_attribute_string("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
+    host->span_set_attributes(&request->span, attributes, count);
+    /* This thread handles the request now (see the top of this file). */
+    if (!handling.connection) start_handling(connection, &request->span);
+}
+
 /* The request's header section is complete: its span starts, dated from its first byte. */
 static void request_headers_done(otel_http_connection *connection) {
     const otel_http_parser *parser = &connection->requests;
@@ -193,46 +239,7 @@ static void request_headers_done(otel_http_connection *connection) {
     host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
                         wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
-    if (otel_plugin_span_is_recording(host, &request->span)) {
-        otel_attribute attributes[13];
-        size_t count = 0;
-        attributes[count++] = otel_attribute_string("http.request.method", request->method);
-        if (!known) attributes[count++] = otel_attribute_string("http.request.method_original", parser->method.text);
-        /* url.path and url.query from the target (origin-form, or absolute-form through a proxy). */
-        char path[1024], query[1024];
-        const char *target = parser->target.text;
-        otel_url_parts parts;
-        if (strstr(target, "://") && otel_url_parse(target, &parts)) {
-            if (parts.path_length) copy_text(path, sizeof path, parts.path, parts.path_length);
-            else copy_text(path, sizeof path, "/", 1);
-            if (parts.query) otel_url_query_redacted(parts.query, parts.query_length, query, sizeof query);
-        } else {
-            size_t path_length = strcspn(target, "?#");
-            copy_text(path, sizeof path, target, path_length);
-            parts.query = target[path_length] == '?' ? target + path_length + 1 : NULL;
-            if (parts.query) otel_url_query_redacted(parts.query, strcspn(parts.query, "#"), query, sizeof query);
-        }
-        attributes[count++] = otel_attribute_string("url.path", path);
-        if (parts.query) attributes[count++] = otel_attribute_string("url.query", query);
-        attributes[count++] = otel_attribute_string("url.scheme", "http");
-        char address[256];
-        int port;
-        server_authority(connection, address, sizeof address, &port);
-        if (*address) attributes[count++] = otel_attribute_string("server.address", address);
-        if (port > 0) attributes[count++] = otel_attribute_int("server.port", port);
-        /* client.address: the first X-Forwarded-For entry, else the peer (HTTP server spans). */
-        char forwarded[64];
-        copy_text(forwarded, sizeof forwarded, parser->forwarded_for.text, parser->forwarded_for.length);
-        char *trimmed = forwarded + strspn(forwarded, " \t");
-        attributes[count++] = otel_attribute_string("client.address", *trimmed ? trimmed : connection->peer_address);
-        attributes[count++] = otel_attribute_string("network.peer.address", connection->peer_address);
-        attributes[count++] = otel_attribute_int("network.peer.port", connection->peer_port);
-        if (parser->user_agent.length) attributes[count++] = otel_attribute_string("user_agent.original", parser->user_agent.text);
-        attributes[count++] = otel_attribute_string("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
-        host->span_set_attributes(&request->span, attributes, count);
-        /* This thread handles the request now (see the top of this file). */
-        if (!handling.connection) start_handling(connection, &request->span);
-    }
+    if (otel_plugin_span_is_recording(host, &request->span)) describe_request(connection, request, known);
 }
 
 /* Feeds request bytes to the connection's request parser. */
@@ -294,7 +301,7 @@ static _Atomic(duration_set *) duration_sets[DURATION_SETS];
 
 /* Puts a new set in the empty `slot`; what the slot holds then (another
  * thread's entry if it filled it first), NULL without memory. */
-static duration_set *fill_duration_slot(_Atomic(duration_set *) *slot, const char *method, int status, int version_minor) {
+static __attribute__((noinline)) duration_set *fill_duration_slot(_Atomic(duration_set *) *slot, const char *method, int status, int version_minor) {
     otel_attribute attributes[5];
     char status_text[12];
     duration_set *made = malloc(sizeof *made);
@@ -324,6 +331,18 @@ static const otel_attribute_set *duration_set_for(const char *method, int status
 
 /* ---- responses ------------------------------------------------------------ */
 
+/* A sampled request's response: its status on the span (HTTP server spans). */
+static __attribute__((noinline)) void describe_response(otel_http_request *request, int status) {
+    char status_text[12];
+    const char *error = otel_http_status_error(status, true, status_text);
+    if (status) host->span_set_int(&request->span, "http.response.status_code", status);
+    if (error) {
+        host->span_set_string(&request->span, "error.type", error);
+        /* HTTP server spans, "Status": ERROR for 5xx only (4xx are the client's errors). */
+        host->span_set_status(&request->span, OTEL_STATUS_ERROR, NULL);
+    }
+}
+
 /* Ends the oldest pending request with its response's status (0: none came). */
 static void finish_request(otel_http_connection *connection, int status) {
     if (!connection->pending_count) return;
@@ -344,16 +363,7 @@ static void finish_request(otel_http_connection *connection, int status) {
             host->instrument_record_double(duration, seconds, attributes, count);
         }
     }
-    if (recording) {
-        char status_text[12];
-        const char *error = otel_http_status_error(status, true, status_text);
-        if (status) host->span_set_int(&request->span, "http.response.status_code", status);
-        if (error) {
-            host->span_set_string(&request->span, "error.type", error);
-            /* HTTP server spans, "Status": ERROR for 5xx only (4xx are the client's errors). */
-            host->span_set_status(&request->span, OTEL_STATUS_ERROR, NULL);
-        }
-    }
+    if (recording) describe_response(request, status);
     if (handled_connection() == connection && !connection->pending_count) stop_handling();
     if (recording) host->span_end_at(&request->span, wall_time_ns(ended_monotonic_ns));
     else otel_plugin_span_end(host, &request->span); /* a span not sampled: nothing to time */
