@@ -25,7 +25,6 @@ source "$here/common.sh"
 ports=("$(free_port)" "$(free_port)")
 config first "${ports[0]}" "root $work/www;"
 config second "${ports[1]}" "root $work/www;"
-runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{sum += $1} END {printf "%.0f", sum}'; }
 
 # One run: uninstrumented nginx as `first` or `second`, the other in the compared
 # configuration; prints requests and CPU ns of the uninstrumented one, then of the other.
@@ -74,15 +73,4 @@ base, other = int(base_ns) / int(base_requests), int(other_ns) / int(other_reque
 print(f"{run:<6} {position:>9} {base_requests:>6}/{other_requests:<6} {base:12.0f} {other:12.0f} {100 * (other / base - 1):8.2f} %")
 PY
 done
-python3 - "$results" <<'PY'
-import math, statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
-added = [float(r[5]) for r in rows]
-n = len(added)
-mean = statistics.mean(added)
-# Student's t, two-sided 95 %, by degrees of freedom (2.0 beyond 30).
-t = [12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14, 2.13,
-     2.12, 2.11, 2.10, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04]
-half = (t[n - 2] if n - 1 <= len(t) else 2.0) * statistics.stdev(added) / math.sqrt(n) if n > 1 else float("nan")
-print(f"\nadded CPU per request: mean {mean:.2f} % (95 % interval {mean - half:.2f} to {mean + half:.2f}), median {statistics.median(added):.2f} %, over {n} runs")
-PY
+interval_summary "$results" "added CPU per request"

@@ -40,6 +40,24 @@ if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 
 "${client_cpu[@]}" /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
 
 wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
+# CPU time of a process, all its threads, in nanoseconds.
+runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{sum += $1} END {printf "%.0f", sum}'; }
+# The mean of the per-cent figures in the last-but-one field of FILE's lines,
+# with its 95 % interval (Student's t), and their median, after TITLE.
+interval_summary() { # file, title
+    python3 - "$1" "$2" <<'PY'
+import math, statistics, sys
+values = [float(line.split()[-2]) for line in open(sys.argv[1])]
+n = len(values)
+# Student's t, two-sided 95 %, by degrees of freedom (2.0 beyond 30).
+t = [12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14, 2.13,
+     2.12, 2.11, 2.10, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04]
+half = (t[n - 2] if n - 1 <= len(t) else 2.0) * statistics.stdev(values) / math.sqrt(n) if n > 1 else float("nan")
+mean = statistics.mean(values)
+print(f"\n{sys.argv[2]}: mean {mean:.2f} % (95 % interval {mean - half:.2f} to {mean + half:.2f}), "
+      f"median {statistics.median(values):.2f} %, over {n} runs")
+PY
+}
 
 cc -O2 -shared -fPIC -o "$work/sleeping_thread.so" "$root/Benchmarks/http-server/sleeping_thread.c" -lpthread
 instrument=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none)

@@ -7,6 +7,8 @@
 # which removes start-up and exit. Needs nginx and valgrind (apt-get).
 #
 #   Benchmarks/http-server/instructions.sh
+#   SIMULATE=1 Benchmarks/http-server/instructions.sh    also callgrind's cache and branch
+#       simulation: instruction-cache lines fetched (I1 misses) and branches mispredicted per request
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -39,11 +41,13 @@ http {
 }
 CONF
 
+simulation=()
+[ "${SIMULATE:-0}" = 1 ] && simulation=(--cache-sim=yes --branch-sim=yes)
 # Runs nginx under callgrind for N requests; the profile goes to $work/out.LABEL.N.
 profile() { # label, requests, prefix command...
     local label="$1" requests="$2"
     shift 2
-    "$@" valgrind --tool=callgrind --callgrind-out-file="$work/out.$label.$requests" \
+    "$@" valgrind --tool=callgrind "${simulation[@]}" --callgrind-out-file="$work/out.$label.$requests" \
         /usr/sbin/nginx -c "$work/site.conf" -e "$work/site.error.log" 2>"$work/valgrind.log" &
     local pid=$!
     for _ in $(seq 300); do (echo > /dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
@@ -95,4 +99,22 @@ for label, title in (("unsampled", "instrumented, span not sampled, metric on"),
     print(f"{title:<46} {sum(counts.values()):8.0f} (+{sum(added.values()):.0f}); most added:")
     for name, count in sorted(added.items(), key=lambda item: -item[1])[:12]:
         print(f"    {count:7.0f}  {name}")
+PY
+[ "${SIMULATE:-0}" = 1 ] || exit 0
+python3 - "$work" <<'PY'
+import re, subprocess, sys
+work = sys.argv[1]
+events = ("I1mr", "Bcm", "Bim")
+def totals(path): # the program's instruction-cache misses and mispredicted conditional and indirect branches
+    text = subprocess.run(["callgrind_annotate", "--show=" + ",".join(events), path], capture_output=True, text=True).stdout
+    line = next(l for l in text.splitlines() if "PROGRAM TOTALS" in l)
+    return [int(n.replace(",", "")) for n in re.findall(r"([\d,]+)(?: \([\s\d.]+%\))?", line.split("PROGRAM TOTALS")[0])]
+def per_request(label):
+    few, many = totals(f"{work}/out.{label}.1000"), totals(f"{work}/out.{label}.5000")
+    return [(b - a) / 4000 for a, b in zip(few, many)]
+base = per_request("uninstrumented")
+print(f"\nper request (callgrind's simulation)        {'I1 misses':>10} {'mispredicted':>13}")
+for label in ("uninstrumented", "unsampled", "sampled"):
+    i1, conditional, indirect = per_request(label)
+    print(f"{label:<42} {i1:10.0f} {conditional + indirect:13.0f}")
 PY

@@ -590,18 +590,11 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
     return event;
 }
 
-/* A whole request line in the buffer (the usual case): method, target and
- * version taken at once, with what the byte-by-byte states would keep and
- * count. Returns false, changing nothing, for anything else (a line split
- * across reads, a method too long, bytes that are not HTTP/1.x): those
- * states then decide, error included. */
-static bool request_line(otel_http_parser *parser, const uint8_t *data, size_t available, size_t *position,
-                         lf_finder *line_feeds) {
-    lf_finder finder = lf_from(data, available, *position);
-    size_t line_end = lf_next(&finder);
-    if (line_end == SIZE_MAX) return false;
-    const uint8_t *line = data + *position;
-    size_t length = line_end - *position;
+/* A whole request line (without its LF): method, target and version taken
+ * at once, with what the byte-by-byte states would keep and count. False,
+ * changing nothing, for anything else (a method too long, bytes that are not
+ * HTTP/1.x): those states then decide, error included. */
+static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t length) {
     size_t method = 0;
     while (method < length && is_token(line[method])) method++;
     if (!method || method > sizeof parser->method.text - 1 || method == length || line[method] != ' ') return false;
@@ -615,20 +608,11 @@ static bool request_line(otel_http_parser *parser, const uint8_t *data, size_t a
     field_append_run(VIEW(parser->target), line + target_start, target);
     parser->header_bytes += (uint32_t)target;
     parser->version_minor = line[digit] - '0';
-    parser->state = HEADER_LINE_START;
-    *position += length + 1;
-    *line_feeds = finder; /* the header lines' line feeds, found with this one */
     return true;
 }
 
-/* A whole status line in the buffer, as request_line. */
-static bool status_line(otel_http_parser *parser, const uint8_t *data, size_t available, size_t *position,
-                        lf_finder *line_feeds) {
-    lf_finder finder = lf_from(data, available, *position);
-    size_t line_end = lf_next(&finder);
-    if (line_end == SIZE_MAX) return false;
-    const uint8_t *line = data + *position;
-    size_t length = line_end - *position;
+/* A whole status line, as request_line. */
+static bool status_line(otel_http_parser *parser, const uint8_t *line, size_t length) {
     if (length < 12 || memcmp(line, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 || line[8] != ' ') return false;
     for (size_t i = 9; i < 12; i++)
         if (line[i] < '0' || line[i] > '9') return false;
@@ -642,6 +626,18 @@ static bool status_line(otel_http_parser *parser, const uint8_t *data, size_t av
     }
     parser->version_minor = line[7] - '0';
     parser->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    return true;
+}
+
+/* The start line at `*position` when the buffer holds it whole (the usual
+ * case), taken at once; `line_feeds` then at the header lines' line feeds. */
+static bool start_line(otel_http_parser *parser, const uint8_t *data, size_t available, size_t *position, lf_finder *line_feeds) {
+    lf_finder finder = lf_from(data, available, *position);
+    size_t line_end = lf_next(&finder);
+    if (line_end == SIZE_MAX) return false;
+    const uint8_t *line = data + *position;
+    size_t length = line_end - *position;
+    if (!(parser->is_request ? request_line(parser, line, length) : status_line(parser, line, length))) return false;
     parser->state = HEADER_LINE_START;
     *position += length + 1;
     *line_feeds = finder;
@@ -658,9 +654,13 @@ static otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consume
 static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *parser, const uint8_t *data, size_t length,
                                                              size_t *consumed) {
     size_t i = 0;
-    /* The line feeds from the start line on, when the start line was found whole in this call. */
+    /* A message's start line, whole in the buffer, at once (a message only
+     * begins at a call's first byte: MESSAGE_BEGIN ends the call before); the
+     * line feeds from it on, when it was. */
     lf_finder line_feeds;
-    bool have_line_feeds = false;
+    bool have_line_feeds = ((parser->state == METHOD && !parser->method.length && !parser->method.truncated) ||
+                            (parser->state == STATUS_VERSION && !parser->name_length)) &&
+                           start_line(parser, data, length, &i, &line_feeds);
     while (i < length) {
         uint8_t c = data[i];
         int state = parser->state;
@@ -676,10 +676,6 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             *consumed = i;
             return OTEL_HTTP_MESSAGE_BEGIN;
         case METHOD:
-            if (!parser->method.length && !parser->method.truncated && request_line(parser, data, length, &i, &line_feeds)) {
-                have_line_feeds = true;
-                break;
-            }
             if (c == ' ' && parser->method.length) parser->state = TARGET;
             else if (is_token(c) && !parser->method.truncated) field_append(VIEW(parser->method), c);
             else return fail(parser, i, consumed); /* not a token, or no method this long */
@@ -703,10 +699,6 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
         }
         case REQUEST_VERSION: case STATUS_VERSION: {
             size_t matched = parser->name_length;
-            if (state == STATUS_VERSION && !matched && status_line(parser, data, length, &i, &line_feeds)) {
-                have_line_feeds = true;
-                break;
-            }
             if (matched < sizeof VERSION_PREFIX - 1) {
                 if (c != (uint8_t)VERSION_PREFIX[matched]) return fail(parser, i, consumed);
             } else if (matched == sizeof VERSION_PREFIX - 1) {
