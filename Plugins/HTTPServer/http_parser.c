@@ -174,6 +174,33 @@ static inline size_t lf_next(lf_finder *finder) {
     return at;
 }
 
+/* Where a field value starts in `bytes`: after its leading spaces and tabs (RFC 9110 §5.5). */
+static inline size_t value_start(const uint8_t *bytes, size_t count) {
+    size_t start = 0;
+    while (start < count && (bytes[start] == ' ' || bytes[start] == '\t')) start++;
+    return start;
+}
+
+/* Where a field value ends before `end`: without its trailing spaces, tabs
+ * and the line's CR (RFC 9110 §5.5), not before `start`. */
+static inline size_t value_end(const uint8_t *bytes, size_t start, size_t end) {
+    while (end > start && (bytes[end - 1] == ' ' || bytes[end - 1] == '\t' || bytes[end - 1] == '\r')) end--;
+    return end;
+}
+
+/* A Content-Length value: 1 to 18 decimal digits, nothing else (RFC 9112
+ * §6.3: an invalid length is unrecoverable); false otherwise. */
+static bool content_length_value(const uint8_t *digits, size_t count, uint64_t *length) {
+    if (!count || count > 18) return false;
+    uint64_t value = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (digits[i] < '0' || digits[i] > '9') return false;
+        value = value * 10 + (uint64_t)(digits[i] - '0');
+    }
+    *length = value;
+    return true;
+}
+
 /* The fields all share one layout: text, length, truncated. */
 typedef struct field_view {
     char *text;
@@ -233,9 +260,8 @@ static void field_clear(field_view field) {
 
 /* Trailing spaces, tabs and a CR are not part of a field value (RFC 9110 §5.5). */
 static void field_trim(field_view field) {
-    while (*field.length && (field.text[*field.length - 1] == ' ' || field.text[*field.length - 1] == '\t' ||
-                             field.text[*field.length - 1] == '\r'))
-        field.text[--(*field.length)] = '\0';
+    *field.length = (uint16_t)value_end((const uint8_t *)field.text, 0, *field.length);
+    field.text[*field.length] = '\0';
 }
 
 /* Forgets the last message: its fields emptied (not the whole buffers, which
@@ -353,8 +379,8 @@ static void begin_value(otel_http_parser *parser, field_view view) {
 /* Captures a run of the current header's value (no line end in it). */
 static void capture_run(otel_http_parser *parser, field_view view, const uint8_t *bytes, size_t count) {
     size_t start = 0;
-    if (!parser->value_started) { /* leading whitespace is not part of the value (RFC 9110 §5.5) */
-        while (start < count && (bytes[start] == ' ' || bytes[start] == '\t')) start++;
+    if (!parser->value_started) { /* leading whitespace is not part of the value */
+        start = value_start(bytes, count);
         if (start == count) return;
         parser->value_started = true;
     }
@@ -399,15 +425,10 @@ static bool ends_with_chunked(const char *text, size_t length) {
 static bool end_value(otel_http_parser *parser, field_view view) {
     field_trim(view);
     if (parser->capture == CAPTURE_CONTENT_LENGTH) {
-        if (parser->framing.truncated || !parser->framing.length || parser->framing.length > 18) return false;
-        uint64_t value = 0;
-        for (size_t i = 0; i < parser->framing.length; i++) {
-            char c = parser->framing.text[i];
-            if (c < '0' || c > '9') return false; /* RFC 9112 §6.3: an invalid length is unrecoverable */
-            value = value * 10 + (uint64_t)(c - '0');
-        }
+        if (parser->framing.truncated ||
+            !content_length_value((const uint8_t *)parser->framing.text, parser->framing.length, &parser->remaining))
+            return false;
         parser->has_length = true;
-        parser->remaining = value;
     } else if (parser->capture == CAPTURE_TRANSFER_ENCODING) {
         if (parser->framing.truncated) return false;
         if (ends_with_chunked(parser->framing.text, parser->framing.length)) parser->chunked = true;
@@ -463,19 +484,11 @@ static const uint8_t captured_first_byte[256] = {
  * read where it lies: decides exactly what capturing it into `framing` and
  * end_value would (RFC 9112 §6.3: an invalid length is unrecoverable). */
 static bool content_length_in_place(otel_http_parser *parser, const uint8_t *value, size_t count) {
-    size_t start = 0;
-    while (start < count && (value[start] == ' ' || value[start] == '\t')) start++;
+    size_t start = value_start(value, count);
     if (count - start > sizeof parser->framing.text - 1) return false; /* `framing` would have cut it */
-    size_t end = count;
-    while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t' || value[end - 1] == '\r')) end--;
-    if (end == start || end - start > 18) return false;
-    uint64_t length = 0;
-    for (size_t i = start; i < end; i++) {
-        if (value[i] < '0' || value[i] > '9') return false;
-        length = length * 10 + (uint64_t)(value[i] - '0');
-    }
+    size_t end = value_end(value, start, count);
+    if (!content_length_value(value + start, end - start, &parser->remaining)) return false;
     parser->has_length = true;
-    parser->remaining = length;
     return true;
 }
 
@@ -484,12 +497,10 @@ static bool content_length_in_place(otel_http_parser *parser, const uint8_t *val
  * traceparent): copied once, with exactly the value, length and cut that
  * begin_value, capture_run and end_value would leave. */
 static void capture_whole_value(otel_http_parser *parser, field_view view, const uint8_t *value, size_t count) {
-    size_t start = 0;
-    while (start < count && (value[start] == ' ' || value[start] == '\t')) start++; /* RFC 9110 §5.5 */
+    size_t start = value_start(value, count);
     size_t run = value_run(value + start, count - start);
     bool cut = run < count - start || run > view.size - 1; /* a control byte, or no room */
-    size_t kept = run < view.size - 1 ? run : view.size - 1;
-    while (kept && (value[start + kept - 1] == ' ' || value[start + kept - 1] == '\t' || value[start + kept - 1] == '\r')) kept--;
+    size_t kept = value_end(value + start, 0, run < view.size - 1 ? run : view.size - 1);
     if (cut && parser->capture != CAPTURE_USER_AGENT) kept = 0; /* a cut context or authority would be wrong: none instead */
     copy_run(view.text, value + start, kept);
     view.text[kept] = '\0';
@@ -530,7 +541,6 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
      * base + end + 1 - start, checked against the limit only when this buffer could pass it. */
     const uint32_t base = parser->header_bytes;
     const bool may_pass_limit = (uint64_t)base + (length - start) > HEADER_LIMIT;
-    uint32_t counted = base;
     const uint8_t wanted = parser->is_request ? 1 : 2;
     otel_http_event event = OTEL_HTTP_NEED_MORE;
     for (;;) {
@@ -541,20 +551,18 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
         uint8_t first_kind = captured_first_byte[line[0]];
         if (__builtin_expect(first_kind == LINE_END_FIRST, 0)) {
             /* The empty line (counted as one byte), or a line that starts with a CR but is not empty: not HTTP. */
-            if (line_length > 1 || counted + 1u > HEADER_LIMIT) {
+            if (line_length > 1 || (uint64_t)base + (i - start) + 1 > HEADER_LIMIT) {
                 event = OTEL_HTTP_ERROR;
                 break;
             }
-            counted++;
-            i = end + 1;
-            event = OTEL_HTTP_HEADERS_DONE;
-            break;
+            parser->header_bytes = base + (uint32_t)(i - start) + 1;
+            *position = end + 1;
+            return OTEL_HTTP_HEADERS_DONE;
         }
         if (may_pass_limit && (uint64_t)base + (end + 1 - start) > HEADER_LIMIT) {
             event = OTEL_HTTP_ERROR;
             break;
         }
-        counted = base + (uint32_t)(end + 1 - start);
         i = end + 1;
         if (!(first_kind & wanted)) continue; /* most lines: nothing kept */
         size_t name_length;
@@ -585,7 +593,7 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
             break;
         }
     }
-    parser->header_bytes = counted;
+    parser->header_bytes = base + (uint32_t)(i - start);
     *position = i;
     return event;
 }
