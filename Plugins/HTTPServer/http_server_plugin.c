@@ -487,8 +487,10 @@ static int wrapped_accept4(int socket, struct sockaddr *address, socklen_t *leng
     do {                                                                                                \
         otel_http_connection *connection = otel_http_connection_of(fd);                                 \
         if (!connection) break;                                                                         \
-        if ((reading) && handled_connection() && handled_connection() != connection)                   \
-            SDK_CALL(stop_handling());                                                                  \
+        if (reading) {                                                                                  \
+            otel_http_connection *handled = handled_connection();                                       \
+            if (handled && handled != connection) SDK_CALL(stop_handling());                            \
+        }                                                                                               \
         body;                                                                                           \
     } while (0)
 
