@@ -22,41 +22,25 @@ seconds="${1:-5}"
 runs="${2:-20}"
 compared="${3:-sampled}"
 source "$here/common.sh"
-ports=("$(free_port)" "$(free_port)")
-config first "${ports[0]}" "root $work/www;"
-config second "${ports[1]}" "root $work/www;"
+configure_pair
 
 # One run: uninstrumented nginx as `first` or `second`, the other in the compared
 # configuration; prints requests and CPU ns of the uninstrumented one, then of the other.
 run_once() { # position of the compared configuration: 0 or 1
-    local names=(first second) pids=() before=() after=() requests=() index wrk_pid
+    local names=(first second) pids=() index
     choose_configuration "$compared"
-    local -a compared_prefix=("${prefix[@]}")
     for index in 0 1; do
-        if [ "$index" -eq "$1" ]; then
-            "${server_cpu[@]}" "${compared_prefix[@]}" /usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log" &
-        else
-            "${server_cpu[@]}" /usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log" &
+        local -a command=(/usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log")
+        if [ "$index" -eq "$1" ]; then "${server_cpu[@]}" "${prefix[@]}" "${command[@]}" &
+        else "${server_cpu[@]}" "${command[@]}" &
         fi
         pids+=($!)
     done
-    wait_for "${ports[0]}"; wait_for "${ports[1]}"
-    load() { # seconds; wrk against both at once, output in $work/wrk.0 and $work/wrk.1
-        "${client_cpu[@]}" wrk -t1 -c16 -d"$1s" "http://127.0.0.1:${ports[0]}/index.html" > "$work/wrk.0" &
-        wrk_pid=$!
-        "${client_cpu[@]}" wrk -t1 -c16 -d"$1s" "http://127.0.0.1:${ports[1]}/index.html" > "$work/wrk.1"
-        wait "$wrk_pid"
-    }
-    load 1 # warm-up
-    for index in 0 1; do before+=("$(runtime_ns "${pids[index]}")"); done
-    load "$seconds"
-    for index in 0 1; do
-        after+=("$(runtime_ns "${pids[index]}")")
-        requests+=("$(awk '/requests in/ {print $1}' "$work/wrk.$index")")
-    done
+    local measured
+    read -r -a measured < <(measure_pair "${pids[0]}" "${pids[1]}" "$seconds")
     kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
     local other=$((1 - $1))
-    echo "${requests[other]} $((after[other] - before[other])) ${requests[$1]} $((after[$1] - before[$1]))"
+    echo "${measured[2 * other]} ${measured[2 * other + 1]} ${measured[2 * $1]} ${measured[2 * $1 + 1]}"
 }
 
 choose_configuration "$compared"

@@ -1,4 +1,4 @@
-# Sourced by run.sh and at_once.sh: a work directory, nginx configurations
+# Sourced by run.sh, at_once.sh and two_builds.sh: a work directory, nginx configurations
 # for the measured site (a 612-byte static file) and for the receiver of the
 # OTLP exports (a second nginx answering 200), CPU pinning (measured nginx on
 # CPU 1, wrk and the receiver on CPU 0), and the configurations compared.
@@ -42,6 +42,32 @@ if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 
 wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
 # CPU time of a process, all its threads, in nanoseconds.
 runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{sum += $1} END {printf "%.0f", sum}'; }
+# Two sites for servers measured at once (at_once.sh, two_builds.sh):
+# $work/first.conf and $work/second.conf, listening on ports[0] and ports[1].
+configure_pair() {
+    ports=("$(free_port)" "$(free_port)")
+    config first "${ports[0]}" "root $work/www;"
+    config second "${ports[1]}" "root $work/www;"
+}
+# Loads the pair's two servers (processes PID0 and PID1) at once, each with its
+# own wrk, for 1 s and then for SECONDS; prints, of the second load, each
+# one's requests and CPU nanoseconds: "requests0 ns0 requests1 ns1".
+measure_pair() { # pid0, pid1, seconds
+    local pids=("$1" "$2") before=() after=() index duration wrk_pid
+    wait_for "${ports[0]}"; wait_for "${ports[1]}"
+    for duration in 1 "$3"; do
+        for index in 0 1; do before[index]="$(runtime_ns "${pids[index]}")"; done
+        "${client_cpu[@]}" wrk -t1 -c16 -d"${duration}s" "http://127.0.0.1:${ports[0]}/index.html" > "$work/wrk.0" &
+        wrk_pid=$!
+        "${client_cpu[@]}" wrk -t1 -c16 -d"${duration}s" "http://127.0.0.1:${ports[1]}/index.html" > "$work/wrk.1"
+        wait "$wrk_pid"
+    done
+    for index in 0 1; do after[index]="$(runtime_ns "${pids[index]}")"; done
+    for index in 0 1; do
+        echo -n "$(awk '/requests in/ {print $1}' "$work/wrk.$index") $((after[index] - before[index])) "
+    done
+    echo
+}
 # The mean of the per-cent figures in the last-but-one field of FILE's lines,
 # with its 95 % interval (Student's t), and their median, after TITLE.
 interval_summary() { # file, title

@@ -22,15 +22,13 @@ for build in 0 1; do
         -I"$root/Plugins/Distro/include" -I"$root/Plugins/HTTPServer/include" -I"$root/Plugins/HTTPSemconv/include" \
         -o "$work/build$build.so" "$root"/Plugins/HTTPServer/*.c "$root/Plugins/HTTPSemconv/http_semconv.c"
 done
-ports=("$(free_port)" "$(free_port)")
-config first "${ports[0]}" "root $work/www;"
-config second "${ports[1]}" "root $work/www;"
+configure_pair
 choose_configuration sampled
 echo "build A: ${flags[0]}; build B: ${flags[1]}; $label, ${seconds} s per run"
 results="$work/results"
 for run in $(seq "$runs"); do
     order=(0 1); [ $((run % 2)) -eq 0 ] && order=(1 0) # which build serves `first`
-    names=(first second) pids=() before=() after=() requests=()
+    names=(first second) pids=()
     for index in 0 1; do
         # A process maps the library it finds at start: each build is renamed into place before its nginx starts.
         cp "$work/build${order[index]}.so" "$plugin.new" && mv -f "$plugin.new" "$plugin"
@@ -38,19 +36,9 @@ for run in $(seq "$runs"); do
         pids+=($!)
         wait_for "${ports[index]}"
     done
-    for seconds_of_run in 1 "$seconds"; do # a warm-up, then the run
-        for index in 0 1; do before[index]="$(runtime_ns "${pids[index]}")"; done
-        "${client_cpu[@]}" wrk -t1 -c16 -d"${seconds_of_run}s" "http://127.0.0.1:${ports[0]}/index.html" > "$work/wrk.0" &
-        wrk_pid=$!
-        "${client_cpu[@]}" wrk -t1 -c16 -d"${seconds_of_run}s" "http://127.0.0.1:${ports[1]}/index.html" > "$work/wrk.1"
-        wait "$wrk_pid"
-    done
-    for index in 0 1; do
-        after[index]="$(runtime_ns "${pids[index]}")"
-        requests[index]="$(awk '/requests in/ {print $1}' "$work/wrk.$index")"
-    done
+    read -r first_requests first_ns second_requests second_ns < <(measure_pair "${pids[0]}" "${pids[1]}" "$seconds")
     kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
-    python3 - "$run" "${order[0]}" "${requests[0]}" "$((after[0] - before[0]))" "${requests[1]}" "$((after[1] - before[1]))" <<'PY' | tee -a "$results"
+    python3 - "$run" "${order[0]}" "$first_requests" "$first_ns" "$second_requests" "$second_ns" <<'PY' | tee -a "$results"
 import sys
 run, first_build, first_requests, first_ns, second_requests, second_ns = sys.argv[1:]
 cost = {int(first_build): int(first_ns) / int(first_requests), 1 - int(first_build): int(second_ns) / int(second_requests)}
