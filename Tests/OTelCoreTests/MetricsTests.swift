@@ -176,6 +176,26 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(sums.map(\.value), [.int(3), .int(2)])
     }
 
+    /// Two attribute sets made of the same attributes, in any order, record into one
+    /// point, whichever was used last (a cell remembers the set that last matched it
+    /// and compares keys for any other); a set of other attributes into its own.
+    func testAttributeSetsOfTheSameAttributesShareTheirPoint() throws {
+        let (provider, _) = makeMeterProvider()
+        let counter = provider.meter(name: "lib").counter("c")
+        withCAttributes([Attribute("a", 1), Attribute("b", "2")]) { attributes in
+            let first = otel_attribute_set_create(attributes, 2)
+            let second = otel_attribute_set_create(Array(attributes.reversed()), 2)
+            let other = otel_attribute_set_create(attributes, 1)
+            for set in [first, second, first, other, second, second, first] {
+                otel_instrument_record_int_set(counter.cInstrument, 1, set)
+            }
+            [first, second, other].forEach { otel_attribute_set_release($0) }
+        }
+        let points = try XCTUnwrap(collect(provider)["c"]).points.sorted { $0.attributes.count < $1.attributes.count }
+        XCTAssertEqual(points.map(\.attributes), [[Attribute("a", 1)], [Attribute("a", 1), Attribute("b", "2")]])
+        XCTAssertEqual(points.map(\.value), [.int(1), .int(6)])
+    }
+
     func testGaugeKeepsTheLastValueAndRejectsWhatIsInvalid() throws {
         let lines = CapturedDiagnostics()
         let (provider, _) = makeMeterProvider(cardinalityLimit: 3, diagnostics: lines.make(level: .warning))

@@ -68,8 +68,6 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual(root["status"] as? [String: String], ["code": "STATUS_CODE_OK"])
     }
 
-    /// A batch large enough for 3-byte message lengths (the writer moves a
-    /// message up when its length outgrows the byte it kept), several scopes.
     /// Items of interleaved resources and scopes: one group per resource, one
     /// per scope within it, items in their order (what ResourceSpans and
     /// ScopeSpans are built from).
@@ -85,6 +83,8 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual(groups[1].scopes.map(\.items), [[1, 4], [6]])
     }
 
+    /// A batch large enough for 3-byte message lengths (the writer moves a
+    /// message up when its length outgrows the byte it kept), several scopes.
     func testLargeBatchesDecode() throws {
         let template = ConsoleExporterInteropTests.fixedSpans()[0]
         let spans = (0..<300).map { index -> SpanData in
