@@ -347,8 +347,9 @@ static __attribute__((noinline)) void describe_response(otel_http_request *reque
 static void finish_request(otel_http_connection *connection, int status) {
     if (!connection->pending_count) return;
     otel_http_request *request = &connection->pending[connection->pending_first];
-    connection->pending_first = (connection->pending_first + 1) % OTEL_HTTP_PENDING_MAX;
     connection->pending_count--;
+    /* Without pipelining every request uses the first slot: the same cache lines each time. */
+    connection->pending_first = connection->pending_count ? (connection->pending_first + 1) % OTEL_HTTP_PENDING_MAX : 0;
     bool recording = otel_plugin_span_is_recording(host, &request->span), timed = host->instrument_enabled(duration);
     uint64_t ended_monotonic_ns = recording || timed ? clock_ns(CLOCK_MONOTONIC) : 0;
     if (timed) {
