@@ -62,6 +62,44 @@ final class CoreCAPITests: XCTestCase {
         XCTAssertEqual(data.status, SpanStatus(code: .error, description: "failed"))
     }
 
+    /// Attributes a plugin sets are kept as bytes until the span is read: the
+    /// span must still hold what setting them one by one, in order, would
+    /// have left (later values replace earlier ones in their first place, the
+    /// count limit drops and counts, values are cut, Swift's own sets fall in
+    /// between in order, nothing after the end), and a key buffer reused with
+    /// other contents at the same address is another key.
+    func testAttributesSetFromCReadAsSetInOrder() throws {
+        var limits = SpanLimits()
+        limits.attributeCount = 4
+        limits.attributeValueLength = 3
+        let (provider, exporter) = makeProvider(limits: limits)
+        OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none), tracerProvider: provider, propagator: TraceContextPropagator()))
+        var span = otel_span()
+        otel_span_start(nil, "logged", OTEL_SPAN_KIND_SERVER, otel_context_root(), &span)
+        // C strings that outlive the calls (Swift's own conversions last for one call only).
+        let names: [String] = ["a", "xxxxx", "b", "yy", "k1", "first"]
+        let texts = try names.map { name in try XCTUnwrap(strdup(name)) }
+        defer { texts.forEach { free($0) } }
+        let key = texts[4]
+        var batch = [otel_attribute_string(texts[0], texts[1]), otel_attribute_int(texts[2], 1), otel_attribute_string(texts[0], texts[3]),
+                     otel_attribute_string(key, texts[5])]
+        otel_span_set_attributes(&span, &batch, batch.count)
+        CSpanHandle.span(&span).setAttribute("c", true) // from Swift, between two C calls
+        strcpy(key, "k2") // the same address, another key: the limit drops it
+        otel_span_set_string(&span, key, "second")
+        otel_span_set_int(&span, "b", 9)
+        otel_span_end(&span)
+        otel_span_set_int(&span, "late", 1)
+
+        let data = try XCTUnwrap(exporter.spans.first)
+        XCTAssertEqual(data.attributes.entries.map(\.key), ["a", "b", "k1", "c"])
+        XCTAssertEqual(data.attributes["a"], .string("yy"))
+        XCTAssertEqual(data.attributes["b"], .int(9))
+        XCTAssertEqual(data.attributes["k1"], .string("fir"), "cut to the value length limit")
+        XCTAssertEqual(data.attributes["c"], .bool(true))
+        XCTAssertEqual(data.attributes.droppedCount, 1, "k2 found no room")
+    }
+
     func testNonSampledSpanHoldsNoObject() {
         OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none),
                                  tracerProvider: TracerProvider(resource: Resource(), sampler: AlwaysOffSampler(), processors: [], diagnostics: Diagnostics(level: .none)),

@@ -218,6 +218,41 @@ void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_s
 void otel_shim_metric_collect(otel_shim_metric_storage *storage, bool reset, void *context,
                               void (*visit)(void *context, const otel_shim_metric_cell *cell));
 
+/* ---- attributes kept as bytes (attribute_log.c) ----------------------- */
+
+/* The attributes a plugin sets on a recording span, copied as bytes in the
+ * order they were set: the thread that sets them (a server's, handling a
+ * request) makes no Swift string; the SDK turns them into attributes when
+ * the span is read, on the export thread for an exported span. */
+typedef struct otel_shim_attribute_log {
+    uint8_t *bytes;
+    size_t length;
+    size_t capacity;
+    size_t count; /* attributes kept */
+} otel_shim_attribute_log;
+/* Appends `attributes` (those without a key skipped); false, appending
+ * nothing, when one is not a string, bool, integer or double (an array: the
+ * SDK converts those itself) or memory ran out. */
+bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count);
+/* Appends one string attribute of `length` bytes; false when memory ran out. */
+bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const char *key, const char *value, size_t length);
+/* One attribute read back: key and string value NUL-terminated in the log. */
+typedef struct otel_shim_logged_attribute {
+    const char *key;
+    const void *key_address; /* where the plugin's key was: the SDK's key cache slot */
+    uint8_t type;            /* an otel_attribute_type */
+    const char *string_value;
+    size_t string_length;
+    union {
+        int64_t int_value; /* a bool as 0 or 1 */
+        double double_value;
+    } scalar;
+} otel_shim_logged_attribute;
+/* The attribute at `*offset` (start at 0), moving `*offset` past it; false after the last. */
+bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out);
+/* Frees the bytes; the log is empty again. */
+void otel_shim_attribute_log_clear(otel_shim_attribute_log *log);
+
 /* ---- the span fast path (span_fast_path.c) --------------------------- */
 
 /* otel_span_start/otel_span_end are implemented in C: a span that a built-in

@@ -13,9 +13,9 @@ struct CStringKeyCache {
     private var addresses = [UnsafeRawPointer?](repeating: nil, count: slots)
     private var strings = [String](repeating: "", count: slots)
 
-    /// The Swift string equal to the NUL-terminated `key`.
-    mutating func string(for key: UnsafePointer<CChar>) -> String {
-        let address = UnsafeRawPointer(key)
+    /// The Swift string equal to the NUL-terminated `key`, remembered under
+    /// `address` (the key's own, or where a copy of it came from).
+    mutating func string(for key: UnsafePointer<CChar>, cachedAt address: UnsafeRawPointer?) -> String {
         let slot = Int(truncatingIfNeeded: UInt(bitPattern: address) >> 3) & (Self.slots - 1)
         if addresses[slot] == address, Self.matches(strings[slot], key) {
             return strings[slot]

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import COTelCore
 import COTelCoreShims
 
@@ -56,7 +59,9 @@ public func cSpanIsRecording(_ span: UnsafePointer<otel_span>?) -> Bool {
 public func cSpanSetString(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?) {
     guard let key, let value else { return }
     CSpanHandle.withRecorder(span) { recorder in
-        recorder.setAttribute(ThreadState.attributeKey(key), .string(String(cString: value)))
+        if !recorder.log(key: key, string: value, length: strlen(value)) {
+            recorder.setAttribute(ThreadState.attributeKey(key), .string(String(cString: value)))
+        }
     }
 }
 
@@ -64,32 +69,42 @@ public func cSpanSetString(_ span: UnsafeMutablePointer<otel_span>?, _ key: Unsa
 public func cSpanSetStringN(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?, _ length: Int) {
     guard let key, let value else { return }
     CSpanHandle.withRecorder(span) { recorder in
-        let bytes = UnsafeRawBufferPointer(start: value, count: length)
-        recorder.setAttribute(ThreadState.attributeKey(key), .string(String(decoding: bytes, as: UTF8.self)))
+        if !recorder.log(key: key, string: value, length: length) {
+            let bytes = UnsafeRawBufferPointer(start: value, count: length)
+            recorder.setAttribute(ThreadState.attributeKey(key), .string(String(decoding: bytes, as: UTF8.self)))
+        }
     }
 }
 
 @_cdecl("otel_span_set_bool")
 public func cSpanSetBool(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Bool) {
     guard let key else { return }
-    CSpanHandle.withRecorder(span) { recorder in
-        recorder.setAttribute(ThreadState.attributeKey(key), .bool(value))
-    }
+    var attribute = otel_attribute(key: key, type: OTEL_ATTRIBUTE_BOOL, value: .init())
+    attribute.value.bool_value = value
+    logOrSet(span, attribute, .bool(value))
 }
 
 @_cdecl("otel_span_set_int")
 public func cSpanSetInt(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Int64) {
     guard let key else { return }
-    CSpanHandle.withRecorder(span) { recorder in
-        recorder.setAttribute(ThreadState.attributeKey(key), .int(value))
-    }
+    logOrSet(span, otel_attribute_int(key, value), .int(value))
 }
 
 @_cdecl("otel_span_set_double")
 public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Double) {
     guard let key else { return }
+    var attribute = otel_attribute(key: key, type: OTEL_ATTRIBUTE_DOUBLE, value: .init())
+    attribute.value.double_value = value
+    logOrSet(span, attribute, .double(value))
+}
+
+/// One scalar attribute: logged as bytes, else (no memory for the log) set as `value`.
+private func logOrSet(_ span: UnsafeMutablePointer<otel_span>?, _ attribute: otel_attribute, _ value: AttributeValue) {
     CSpanHandle.withRecorder(span) { recorder in
-        recorder.setAttribute(ThreadState.attributeKey(key), .double(value))
+        var attribute = attribute
+        if !recorder.log(&attribute, count: 1), let key = attribute.key {
+            recorder.setAttribute(ThreadState.attributeKey(key), value)
+        }
     }
 }
 
@@ -97,7 +112,8 @@ public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: Unsa
 public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
     guard let attributes, count > 0 else { return }
     CSpanHandle.withRecorder(span) { recorder in
-        // Converted on the stack, then set under one lock: no intermediate array.
+        if recorder.log(attributes, count: count) { return }
+        // An array among them: converted here, on the stack, then set under one lock.
         withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
             var converted = 0
             for attribute in UnsafeBufferPointer(start: attributes, count: count) {

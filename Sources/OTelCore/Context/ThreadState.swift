@@ -57,9 +57,14 @@ final class ThreadState {
 
     /// The Swift string of a C attribute key, through this thread's cache.
     static func attributeKey(_ key: UnsafePointer<CChar>) -> String {
-        guard let pointer = otel_shim_thread_state() else { return current.keyCache.string(for: key) }
+        attributeKey(key, cachedAt: UnsafeRawPointer(key))
+    }
+
+    /// The same for a copy of a key (a logged attribute's) whose plugin kept it at `address`.
+    static func attributeKey(_ key: UnsafePointer<CChar>, cachedAt address: UnsafeRawPointer?) -> String {
+        guard let pointer = otel_shim_thread_state() else { return current.keyCache.string(for: key, cachedAt: address) }
         // Borrowed: a plugin's attribute call costs no reference count on the state.
-        return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.keyCache.string(for: key) }
+        return Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.keyCache.string(for: key, cachedAt: address) }
     }
 
     /// Writes the thread's current span context where C's span fast path

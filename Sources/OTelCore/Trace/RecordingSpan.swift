@@ -25,6 +25,9 @@ public final class RecordingSpan: Sendable {
         var droppedLinks = 0
         var status = SpanStatus(code: .unset)
         var endTime: UInt64 = 0
+        /// Attributes plugins set, still as the bytes they passed: they become
+        /// `attributes` (in the order set) before anything else changes or reads those.
+        var logged = otel_shim_attribute_log()
     }
 
     private let lock = SpinLock()
@@ -47,6 +50,8 @@ public final class RecordingSpan: Sendable {
         }
     }
 
+    deinit { otel_shim_attribute_log_clear(&state.logged) }
+
     /// Runs `body` on the state under the span's lock.
     @inline(__always)
     private func withState<Result>(_ body: (inout State) -> Result) -> Result {
@@ -67,8 +72,55 @@ public final class RecordingSpan: Sendable {
 
     func setAttribute(_ key: String, _ value: AttributeValue) {
         withState { state in
-            if state.endTime == 0 { state.attributes.set(key, value) }
+            guard state.endTime == 0 else { return }
+            Self.takeLogged(&state)
+            state.attributes.set(key, value)
         }
+    }
+
+    /// Keeps attributes a plugin sets as the bytes it passed: the setting
+    /// thread makes no Swift string (they are converted when the span is read,
+    /// for an exported span on the export thread). False when they must be
+    /// converted now instead (an array among them).
+    func log(_ attributes: UnsafePointer<otel_attribute>, count: Int) -> Bool {
+        withState { state in
+            // An ended span keeps what it had.
+            state.endTime != 0 || otel_shim_attribute_log_append(&state.logged, attributes, count)
+        }
+    }
+
+    /// The same for one string of `length` bytes.
+    func log(key: UnsafePointer<CChar>, string: UnsafePointer<CChar>, length: Int) -> Bool {
+        withState { state in
+            state.endTime != 0 || otel_shim_attribute_log_append_string(&state.logged, key, string, length)
+        }
+    }
+
+    /// Turns the logged attributes into attributes, in the order they were
+    /// set, as one batch (the usual first batch is taken whole).
+    private static func takeLogged(_ state: inout State) {
+        let count = state.logged.count
+        guard count > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
+            var converted = 0
+            var offset = 0
+            var entry = otel_shim_logged_attribute()
+            while converted < count && otel_shim_attribute_log_next(&state.logged, &offset, &entry) {
+                let value: AttributeValue
+                switch otel_attribute_type(rawValue: UInt32(entry.type)) {
+                case OTEL_ATTRIBUTE_BOOL: value = .bool(entry.scalar.int_value != 0)
+                case OTEL_ATTRIBUTE_INT: value = .int(entry.scalar.int_value)
+                case OTEL_ATTRIBUTE_DOUBLE: value = .double(entry.scalar.double_value)
+                default:
+                    value = .string(String(decoding: UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length),
+                                           as: UTF8.self))
+                }
+                buffer.initializeElement(at: converted, to: Attribute(ThreadState.attributeKey(entry.key, cachedAt: entry.key_address), value))
+                converted += 1
+            }
+            state.attributes.set(moving: UnsafeMutableBufferPointer(rebasing: buffer[..<converted]))
+        }
+        otel_shim_attribute_log_clear(&state.logged)
     }
 
     /// Sets the attributes in `buffer` under one lock, moving them out of it
@@ -76,6 +128,7 @@ public final class RecordingSpan: Sendable {
     func setAttributes(moving buffer: UnsafeMutableBufferPointer<Attribute>) {
         withState { state in
             if state.endTime == 0 {
+                Self.takeLogged(&state)
                 state.attributes.set(moving: buffer)
             } else {
                 _ = buffer.deinitialize() // an ended span keeps what it had
@@ -87,6 +140,7 @@ public final class RecordingSpan: Sendable {
     func setAttributes<Entries: Sequence<Attribute>>(_ attributes: Entries) {
         withState { state in
             guard state.endTime == 0 else { return }
+            Self.takeLogged(&state)
             for attribute in attributes { state.attributes.set(attribute.key, attribute.value) }
         }
     }
@@ -139,7 +193,10 @@ public final class RecordingSpan: Sendable {
 
     /// A copy of everything recorded, for exporters.
     public func snapshot() -> SpanData {
-        let state = withState { $0 }
+        let state = withState { state in
+            Self.takeLogged(&state)
+            return state
+        }
         return SpanData(
             name: state.name, context: context, parentContext: parentContext, kind: kind, scope: scope,
             resource: provider.resource, startTime: startTime, endTime: state.endTime,

@@ -1,0 +1,161 @@
+/* Attributes a plugin sets on a recording span, kept as the bytes it passed
+ * until the span is read (see otel_core_shims.h). */
+#include "otel_core_shims.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One record: this header, the key's bytes and a NUL, then the value (a
+ * string's bytes and a NUL, or eight bytes of scalar), padded to eight bytes. */
+typedef struct record_header {
+    uintptr_t key_address;
+    uint32_t key_length;
+    uint32_t value_length; /* strings: their bytes; scalars: 8 */
+    uint8_t type;
+} record_header;
+
+static size_t padded(size_t length) { return (length + 7) & ~(size_t)7; }
+
+static size_t record_size(size_t key_length, size_t value_length) {
+    return sizeof(record_header) + padded(key_length + 1) + padded(value_length + 1);
+}
+
+/* Room for `more` bytes; false when memory ran out (nothing changed). */
+static bool reserve(otel_shim_attribute_log *log, size_t more) {
+    if (log->capacity - log->length >= more) return true;
+    size_t capacity = log->capacity ? log->capacity : 512;
+    while (capacity - log->length < more) capacity *= 2;
+    uint8_t *bytes = realloc(log->bytes, capacity);
+    if (!bytes) return false;
+    log->bytes = bytes;
+    log->capacity = capacity;
+    return true;
+}
+
+/* memcpy for the short keys and values attributes mostly are, without a call:
+ * up to 16 bytes in two overlapping words. */
+static inline void copy_bytes(uint8_t *to, const void *from, size_t count) {
+    if (count > 16) {
+        memcpy(to, from, count);
+    } else if (count >= 8) {
+        uint64_t first, last;
+        memcpy(&first, from, 8);
+        memcpy(&last, (const uint8_t *)from + count - 8, 8);
+        memcpy(to, &first, 8);
+        memcpy(to + count - 8, &last, 8);
+    } else {
+        for (size_t i = 0; i < count; i++) to[i] = ((const uint8_t *)from)[i];
+    }
+}
+
+static inline void put(otel_shim_attribute_log *log, const char *key, size_t key_length, uint8_t type, const void *value,
+                size_t value_length) {
+    uint8_t *at = log->bytes + log->length;
+    record_header header = {(uintptr_t)key, (uint32_t)key_length, (uint32_t)value_length, type};
+    memcpy(at, &header, sizeof header);
+    at += sizeof header;
+    copy_bytes(at, key, key_length);
+    at[key_length] = '\0';
+    at += padded(key_length + 1);
+    copy_bytes(at, value, value_length);
+    at[value_length] = '\0';
+    log->length += record_size(key_length, value_length);
+    log->count++;
+}
+
+/* The bytes of one attribute's value, or false when it is kept another way
+ * (an array, an unknown type, a NULL string: what the SDK converts itself). */
+static inline bool scalar_bytes(const otel_attribute *attribute, const void **value, size_t *length) {
+    switch (attribute->type) {
+    case OTEL_ATTRIBUTE_STRING:
+        if (!attribute->value.string_value) return false;
+        *value = attribute->value.string_value;
+        *length = strlen(attribute->value.string_value);
+        return true;
+    case OTEL_ATTRIBUTE_BOOL: {
+        static const int64_t yes = 1, no = 0; /* eight bytes as the other scalars */
+        *value = attribute->value.bool_value ? &yes : &no;
+        *length = 8;
+        return true;
+    }
+    case OTEL_ATTRIBUTE_INT: case OTEL_ATTRIBUTE_DOUBLE:
+        *value = &attribute->value;
+        *length = 8;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What one attribute will be logged as (its key and value, their lengths). */
+typedef struct pending_record {
+    const void *value;
+    size_t key_length, value_length;
+} pending_record;
+
+/* Appends `count` (<= 32) attributes, each key and value measured once. */
+static bool append_few(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
+    pending_record records[32];
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!attributes[i].key) continue; /* skipped, as the SDK skips it */
+        pending_record *record = &records[i];
+        if (!scalar_bytes(&attributes[i], &record->value, &record->value_length)) return false;
+        record->key_length = strlen(attributes[i].key);
+        if (record->key_length > UINT32_MAX || record->value_length > UINT32_MAX) return false;
+        total += record_size(record->key_length, record->value_length);
+    }
+    if (!reserve(log, total)) return false;
+    for (size_t i = 0; i < count; i++) {
+        if (!attributes[i].key) continue;
+        put(log, attributes[i].key, records[i].key_length, (uint8_t)attributes[i].type, records[i].value, records[i].value_length);
+    }
+    return true;
+}
+
+bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
+    if (count <= 32) return append_few(log, attributes, count);
+    /* Many at once: all or nothing, so every one is checked before the first is appended. */
+    for (size_t i = 0; i < count; i++) {
+        const void *value;
+        size_t length;
+        if (attributes[i].key && !scalar_bytes(&attributes[i], &value, &length)) return false;
+    }
+    otel_shim_attribute_log copy = *log;
+    for (size_t i = 0; i < count; i += 32) {
+        if (!append_few(log, attributes + i, count - i < 32 ? count - i : 32)) {
+            log->length = copy.length; /* the bytes appended before are forgotten (the buffer may have moved) */
+            log->count = copy.count;
+            return false;
+        }
+    }
+    return true;
+}
+
+bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const char *key, const char *value, size_t length) {
+    size_t key_length = strlen(key);
+    if (key_length > UINT32_MAX || length > UINT32_MAX || !reserve(log, record_size(key_length, length))) return false;
+    put(log, key, key_length, OTEL_ATTRIBUTE_STRING, value, length);
+    return true;
+}
+
+bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out) {
+    if (*offset >= log->length) return false;
+    const uint8_t *at = log->bytes + *offset;
+    record_header header;
+    memcpy(&header, at, sizeof header);
+    out->key = (const char *)at + sizeof header;
+    out->key_address = (const void *)header.key_address;
+    out->type = header.type;
+    const uint8_t *value = at + sizeof header + padded(header.key_length + 1);
+    out->string_value = (const char *)value;
+    out->string_length = header.value_length;
+    memcpy(&out->scalar, value, header.type == OTEL_ATTRIBUTE_STRING ? 0 : 8);
+    *offset += record_size(header.key_length, header.value_length);
+    return true;
+}
+
+void otel_shim_attribute_log_clear(otel_shim_attribute_log *log) {
+    free(log->bytes);
+    *log = (otel_shim_attribute_log){0};
+}
