@@ -146,6 +146,17 @@ static const char *request_header(void *user, const char *key) {
     return value && *value ? value : NULL;
 }
 
+/* The port after a Host header's colon: its decimal digits (at most five,
+ * up to 65535), else 0 (none); atoi and its locale machinery are not needed. */
+static int port_number(const char *digits) {
+    int port = 0, count = 0;
+    for (; *digits >= '0' && *digits <= '9'; digits++) {
+        if (++count > 5) return 0;
+        port = port * 10 + (*digits - '0');
+    }
+    return *digits || port > 65535 ? 0 : port;
+}
+
 /* server.address and server.port from the Host header (HTTP server spans:
  * the authority the client asked for), else the local socket's. */
 static void server_authority(const otel_http_connection *connection, char *address, size_t size, int *port) {
@@ -166,7 +177,7 @@ static void server_authority(const otel_http_connection *connection, char *addre
         colon = strrchr(host_header, ':');
         if (colon) end = colon;
     }
-    if (colon) *port = atoi(colon + 1);
+    if (colon) *port = port_number(colon + 1);
     size_t length = (size_t)(end - host_header) < size - 1 ? (size_t)(end - host_header) : size - 1;
     memcpy(address, host_header, length);
     address[length] = '\0';
