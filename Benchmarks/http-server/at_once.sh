@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# nginx uninstrumented and nginx in another configuration, both running at
-# once on CPU 1, each under its own wrk (CPU 0): what the machine does during
+# nginx uninstrumented (or in a base configuration) and nginx in another
+# configuration, both running at once on CPU 1, each under its own wrk (CPU 0): what the machine does during
 # a run (other tenants, frequency) then happens to both alike, which one run
 # after the other (run.sh) cannot arrange. Per run: each nginx's CPU time per
 # request (all its threads, from /proc/PID/task/*/schedstat, nanoseconds) and
@@ -12,28 +12,29 @@
 # caches, which costs the one with more code and data a little more: the
 # figure leans against the instrumented side.
 #
-#   Benchmarks/http-server/at_once.sh [seconds per run, default 5] [runs, default 20] [configuration, default sampled]
+#   Benchmarks/http-server/at_once.sh [seconds per run, default 5] [runs, default 20] [configuration, default sampled] [base, default uninstrumented]
 #
 # configurations: those of choose_configuration in common.sh (uninstrumented
-# against itself measures what the two positions alone make of the figure).
+# against itself measures what the two positions alone make of the figure; a
+# base other than uninstrumented measures what one configuration adds to
+# another directly, e.g. "sampled metric": the spans of 1 % of the requests).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 seconds="${1:-5}"
 runs="${2:-20}"
 compared="${3:-sampled}"
+base="${4:-uninstrumented}"
 source "$here/common.sh"
 configure_pair
 
-# One run: uninstrumented nginx as `first` or `second`, the other in the compared
-# configuration; prints requests and CPU ns of the uninstrumented one, then of the other.
+# One run: the base nginx as `first` or `second`, the other in the compared
+# configuration; prints requests and CPU ns of the base one, then of the other.
 run_once() { # position of the compared configuration: 0 or 1
     local names=(first second) pids=() index
-    choose_configuration "$compared"
     for index in 0 1; do
         local -a command=(/usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log")
-        if [ "$index" -eq "$1" ]; then "${server_cpu[@]}" "${prefix[@]}" "${command[@]}" &
-        else "${server_cpu[@]}" "${command[@]}" &
-        fi
+        if [ "$index" -eq "$1" ]; then choose_configuration "$compared"; else choose_configuration "$base"; fi
+        "${server_cpu[@]}" "${prefix[@]}" "${command[@]}" &
         pids+=($!)
     done
     local measured
@@ -43,8 +44,10 @@ run_once() { # position of the compared configuration: 0 or 1
     echo "${measured[2 * other]} ${measured[2 * other + 1]} ${measured[2 * $1]} ${measured[2 * $1 + 1]}"
 }
 
+choose_configuration "$base"
+echo -n "$label against: "
 choose_configuration "$compared"
-echo "uninstrumented against: $label, ${seconds} s per run"
+echo "$label, ${seconds} s per run"
 printf '%-6s %9s %12s %12s %12s %9s\n' run position "requests" "ns/request" "ns/request" "added"
 results="$work/results"
 for run in $(seq "$runs"); do
