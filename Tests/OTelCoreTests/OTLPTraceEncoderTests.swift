@@ -101,6 +101,24 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual(Set(names), Set((0..<300).map { "span \($0)" }))
     }
 
+    /// Strings are written as all their UTF-8 bytes: a NUL inside one does not
+    /// end it, and short (inline) and long (heap) strings alike.
+    func testStringsKeepEveryByte() throws {
+        let (provider, exporter) = makeProvider()
+        let span = provider.tracer(name: "t").startSpan("s", parent: .root)
+        span.setAttribute("with nul", "before\u{0}after")
+        span.setAttribute("short", "é")
+        span.setAttribute(String(repeating: "k", count: 40), .string(String(repeating: "日本", count: 30)))
+        span.end()
+        let decoded = try decode(OTLPTraceEncoder.encode(exporter.spans))
+        let resourceSpans = decoded["resource_spans"] as? [[String: Any]]
+        let scopeSpans = resourceSpans?.first?["scope_spans"] as? [[String: Any]]
+        let attributes = try XCTUnwrap((scopeSpans?.first?["spans"] as? [[String: Any]])?.first?["attributes"] as? [[String: Any]])
+        let pairs = attributes.map { ($0["key"] as? String ?? "", ($0["value"] as? [String: Any])?["string_value"] as? String ?? "") }
+        XCTAssertEqual(pairs.map(\.0), ["with nul", "short", String(repeating: "k", count: 40)])
+        XCTAssertEqual(pairs.map(\.1), ["before\u{0}after", "é", String(repeating: "日本", count: 30)])
+    }
+
     func testDroppedCountsAreCarried() throws {
         var limits = SpanLimits()
         limits.attributeCount = 1
