@@ -26,9 +26,10 @@ struct CStringKeyCache {
         return string
     }
 
+    /// Whether a cached string (made from a C key: no NUL inside) spells `key`;
+    /// withCString reads it without the reference count that
+    /// withContiguousStorageIfAvailable takes.
     private static func matches(_ string: String, _ key: UnsafePointer<CChar>) -> Bool {
-        string.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.count == strnlen(key, bytes.count + 1) && (bytes.isEmpty || memcmp(bytes.baseAddress!, key, bytes.count) == 0)
-        } ?? false
+        string.withCString { strcmp($0, key) == 0 }
     }
 }
