@@ -145,12 +145,13 @@ bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *of
     record_header header;
     memcpy(&header, at, sizeof header);
     out->key = (const char *)at + sizeof header;
+    out->key_length = header.key_length;
     out->key_address = (const void *)header.key_address;
     out->type = header.type;
     const uint8_t *value = at + sizeof header + padded(header.key_length + 1);
     out->string_value = (const char *)value;
     out->string_length = header.value_length;
-    memcpy(&out->scalar, value, header.type == OTEL_ATTRIBUTE_STRING ? 0 : 8);
+    if (header.type != OTEL_ATTRIBUTE_STRING) memcpy(&out->scalar, value, 8);
     *offset += record_size(header.key_length, header.value_length);
     return true;
 }
@@ -158,4 +159,57 @@ bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *of
 void otel_shim_attribute_log_clear(otel_shim_attribute_log *log) {
     free(log->bytes);
     *log = (otel_shim_attribute_log){0};
+}
+
+/* Whether every byte of `text` is ASCII (valid UTF-8 as it is), eight at a time. */
+static bool all_ascii(const char *text, size_t length) {
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, 8);
+        any |= word;
+    }
+    if (i < length && length >= 8) { /* the last eight bytes, read again */
+        uint64_t word;
+        memcpy(&word, text + length - 8, 8);
+        any |= word;
+    } else {
+        for (; i < length; i++) any |= (uint8_t)text[i];
+    }
+    return (any & 0x8080808080808080ull) == 0;
+}
+
+/* The first eight bytes of a key (fewer: zero-filled), to tell most keys apart at once. */
+static uint64_t key_prefix(const char *key, size_t length) {
+    uint64_t prefix = 0;
+    if (length >= 8) memcpy(&prefix, key, 8);
+    else for (size_t i = 0; i < length; i++) prefix |= (uint64_t)(uint8_t)key[i] << (8 * i);
+    return prefix;
+}
+
+bool otel_shim_attribute_log_is_plain(const otel_shim_attribute_log *log, size_t count_limit) {
+    if (log->count > count_limit || log->count > 64) return false;
+    const char *keys[64];
+    size_t key_lengths[64];
+    uint64_t prefixes[64];
+    size_t offset = 0, seen = 0;
+    uint64_t filter = 0; /* a bit per (prefix, length) hash seen: a key whose bit is clear is new */
+    otel_shim_logged_attribute entry;
+    while (otel_shim_attribute_log_next(log, &offset, &entry)) {
+        size_t length = entry.key_length;
+        if (!length || !all_ascii(entry.key, length)) return false; /* an empty key is dropped when converted */
+        if (entry.type == OTEL_ATTRIBUTE_STRING && !all_ascii(entry.string_value, entry.string_length)) return false;
+        uint64_t prefix = key_prefix(entry.key, length);
+        uint64_t bit = 1ull << (((prefix ^ (prefix >> 29) ^ length) * 0x9E3779B97F4A7C15ull) >> 58);
+        if (filter & bit) {
+            for (size_t i = 0; i < seen; i++)
+                if (prefixes[i] == prefix && key_lengths[i] == length && memcmp(keys[i], entry.key, length) == 0) return false;
+        }
+        filter |= bit;
+        keys[seen] = entry.key;
+        key_lengths[seen] = length;
+        prefixes[seen++] = prefix;
+    }
+    return true;
 }

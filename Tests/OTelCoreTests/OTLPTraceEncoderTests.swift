@@ -1,3 +1,4 @@
+import COTelCore
 import Foundation
 @testable import OTelCore
 import XCTest
@@ -117,6 +118,51 @@ final class OTLPTraceEncoderTests: XCTestCase {
         let pairs = attributes.map { ($0["key"] as? String ?? "", ($0["value"] as? [String: Any])?["string_value"] as? String ?? "") }
         XCTAssertEqual(pairs.map(\.0), ["with nul", "short", String(repeating: "k", count: 40)])
         XCTAssertEqual(pairs.map(\.1), ["before\u{0}after", "é", String(repeating: "日本", count: 30)])
+    }
+
+    /// A span whose attributes a plugin set is encoded from their logged bytes
+    /// when the log is plain: the bytes must be those its converted attributes
+    /// give; a log that is not plain (a key twice, a non-ASCII value, more than
+    /// the count limit) is converted first.
+    func testLoggedAttributesEncodeAsConverted() throws {
+        var limits = SpanLimits()
+        limits.attributeCount = 3
+        let (provider, exporter) = makeProvider(limits: limits)
+        OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none), tracerProvider: provider, propagator: TraceContextPropagator()))
+        let names: [String] = ["url.path", "/a?b", "server.port", "flag", "ratio", "twice", "café", "more"]
+        let texts = try names.map { name in try XCTUnwrap(strdup(name)) }
+        defer { texts.forEach { free($0) } }
+        let plain = [otel_attribute_string(texts[0], texts[1]), otel_attribute_int(texts[2], 8080)]
+        let cases: [(attributes: [otel_attribute], isPlain: Bool)] = [
+            (plain, true),
+            (plain + [otel_attribute_string(texts[0], texts[0])], false), // a key twice
+            ([otel_attribute_string(texts[5], texts[6])], false), // not ASCII
+            (plain + [otel_attribute_int(texts[3], 1), otel_attribute_int(texts[4], 2), otel_attribute_int(texts[7], 3)], false), // over the limit
+        ]
+        for (attributes, isPlain) in cases {
+            var span = otel_span()
+            otel_span_start(nil, "s", OTEL_SPAN_KIND_SERVER, otel_context_root(), &span)
+            var batch = attributes
+            otel_span_set_attributes(&span, &batch, batch.count)
+            otel_span_set_bool(&span, texts[3], true)
+            otel_span_end(&span)
+        }
+        XCTAssertEqual(exporter.spans.count, cases.count)
+        for (logged, expected) in zip(exporter.spans, cases) {
+            XCTAssertEqual(try XCTUnwrap(logged.logged).isPlain, expected.isPlain)
+            var converted = logged
+            converted.attributes = logged.attributes
+            XCTAssertNil(converted.logged)
+            XCTAssertEqual(OTLPTraceEncoder.encode([logged]), OTLPTraceEncoder.encode([converted]))
+        }
+        let decoded = try decode(OTLPTraceEncoder.encode([exporter.spans[0]]))
+        let resourceSpans = decoded["resource_spans"] as? [[String: Any]]
+        let scopeSpans = resourceSpans?.first?["scope_spans"] as? [[String: Any]]
+        let attributes = try XCTUnwrap((scopeSpans?.first?["spans"] as? [[String: Any]])?.first?["attributes"] as? [[String: Any]])
+        XCTAssertEqual(attributes.map { $0["key"] as? String }, ["url.path", "server.port", "flag"])
+        XCTAssertEqual((attributes[0]["value"] as? [String: Any])?["string_value"] as? String, "/a?b")
+        XCTAssertEqual((attributes[1]["value"] as? [String: Any])?["int_value"] as? String, "8080")
+        XCTAssertEqual((attributes[2]["value"] as? [String: Any])?["bool_value"] as? Bool, true)
     }
 
     func testDroppedCountsAreCarried() throws {

@@ -239,6 +239,7 @@ bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const c
 /* One attribute read back: key and string value NUL-terminated in the log. */
 typedef struct otel_shim_logged_attribute {
     const char *key;
+    size_t key_length;
     const void *key_address; /* where the plugin's key was: the SDK's key cache slot */
     uint8_t type;            /* an otel_attribute_type */
     const char *string_value;
@@ -252,6 +253,10 @@ typedef struct otel_shim_logged_attribute {
 bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out);
 /* Frees the bytes; the log is empty again. */
 void otel_shim_attribute_log_clear(otel_shim_attribute_log *log);
+/* Whether the log reads as it is written, so that an exporter may write its
+ * bytes without converting them: at most `count_limit` (and 64) attributes,
+ * no key empty or set twice, every key and string ASCII. */
+bool otel_shim_attribute_log_is_plain(const otel_shim_attribute_log *log, size_t count_limit);
 
 /* ---- the span fast path (span_fast_path.c) --------------------------- */
 

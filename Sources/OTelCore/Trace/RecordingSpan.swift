@@ -28,6 +28,9 @@ public final class RecordingSpan: Sendable {
         /// Attributes plugins set, still as the bytes they passed: they become
         /// `attributes` (in the order set) before anything else changes or reads those.
         var logged = otel_shim_attribute_log()
+        /// Once the span has ended and was read: its only attributes, the log's,
+        /// shared by every snapshot and converted when one asks for them.
+        var loggedAtEnd: LoggedAttributes?
     }
 
     private let lock = SpinLock()
@@ -96,30 +99,10 @@ public final class RecordingSpan: Sendable {
         }
     }
 
-    /// Turns the logged attributes into attributes, in the order they were
-    /// set, as one batch (the usual first batch is taken whole).
+    /// Turns the logged attributes into attributes (before anything else changes or reads them).
     private static func takeLogged(_ state: inout State) {
-        let count = state.logged.count
-        guard count > 0 else { return }
-        withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
-            var converted = 0
-            var offset = 0
-            var entry = otel_shim_logged_attribute()
-            while converted < count && otel_shim_attribute_log_next(&state.logged, &offset, &entry) {
-                let value: AttributeValue
-                switch otel_attribute_type(rawValue: UInt32(entry.type)) {
-                case OTEL_ATTRIBUTE_BOOL: value = .bool(entry.scalar.int_value != 0)
-                case OTEL_ATTRIBUTE_INT: value = .int(entry.scalar.int_value)
-                case OTEL_ATTRIBUTE_DOUBLE: value = .double(entry.scalar.double_value)
-                default:
-                    value = .string(String(decoding: UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length),
-                                           as: UTF8.self))
-                }
-                buffer.initializeElement(at: converted, to: Attribute(ThreadState.attributeKey(entry.key, cachedAt: entry.key_address), value))
-                converted += 1
-            }
-            state.attributes.set(moving: UnsafeMutableBufferPointer(rebasing: buffer[..<converted]))
-        }
+        guard state.logged.count > 0 else { return }
+        LoggedAttributes.convert(state.logged, into: &state.attributes)
         otel_shim_attribute_log_clear(&state.logged)
     }
 
@@ -194,13 +177,18 @@ public final class RecordingSpan: Sendable {
     /// A copy of everything recorded, for exporters.
     public func snapshot() -> SpanData {
         let state = withState { state in
-            Self.takeLogged(&state)
+            if state.endTime != 0 && state.attributes.isEmpty && state.logged.count > 0 {
+                // Nothing can change any more: the log is kept for the exporters as it is.
+                state.loggedAtEnd = LoggedAttributes(moving: &state.logged, into: state.attributes)
+            } else {
+                Self.takeLogged(&state)
+            }
             return state
         }
         return SpanData(
             name: state.name, context: context, parentContext: parentContext, kind: kind, scope: scope,
             resource: provider.resource, startTime: startTime, endTime: state.endTime,
-            attributes: state.attributes, events: state.events, droppedEvents: state.droppedEvents,
+            attributes: state.attributes, logged: state.loggedAtEnd, events: state.events, droppedEvents: state.droppedEvents,
             links: state.links, droppedLinks: state.droppedLinks, status: state.status)
     }
 }
@@ -217,7 +205,17 @@ public struct SpanData: Sendable {
     public var startTime: UInt64
     /// Nanoseconds since the Unix epoch.
     public var endTime: UInt64
-    public var attributes: Attributes
+    /// Set as `attributes`, or converted from `logged` when read.
+    private var storedAttributes: Attributes
+    /// The attributes plugins set, still as bytes (see LoggedAttributes); nil once `attributes` is set.
+    private(set) var logged: LoggedAttributes?
+    public var attributes: Attributes {
+        get { logged?.attributes ?? storedAttributes }
+        set {
+            storedAttributes = newValue
+            logged = nil
+        }
+    }
     public var events: [SpanEvent]
     public var droppedEvents: Int
     public var links: [SpanLink]
@@ -227,6 +225,14 @@ public struct SpanData: Sendable {
     public init(name: String, context: SpanContext, parentContext: SpanContext?, kind: SpanKind, scope: InstrumentationScope,
                 resource: Resource, startTime: UInt64, endTime: UInt64, attributes: Attributes, events: [SpanEvent],
                 droppedEvents: Int, links: [SpanLink], droppedLinks: Int, status: SpanStatus) {
+        self.init(name: name, context: context, parentContext: parentContext, kind: kind, scope: scope, resource: resource,
+                  startTime: startTime, endTime: endTime, attributes: attributes, logged: nil, events: events,
+                  droppedEvents: droppedEvents, links: links, droppedLinks: droppedLinks, status: status)
+    }
+
+    init(name: String, context: SpanContext, parentContext: SpanContext?, kind: SpanKind, scope: InstrumentationScope,
+         resource: Resource, startTime: UInt64, endTime: UInt64, attributes: Attributes, logged: LoggedAttributes?,
+         events: [SpanEvent], droppedEvents: Int, links: [SpanLink], droppedLinks: Int, status: SpanStatus) {
         self.name = name
         self.context = context
         self.parentContext = parentContext
@@ -235,7 +241,8 @@ public struct SpanData: Sendable {
         self.resource = resource
         self.startTime = startTime
         self.endTime = endTime
-        self.attributes = attributes
+        storedAttributes = attributes
+        self.logged = logged
         self.events = events
         self.droppedEvents = droppedEvents
         self.links = links

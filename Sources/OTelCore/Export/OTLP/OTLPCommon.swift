@@ -1,3 +1,5 @@
+import COTelCore
+import COTelCoreShims
 /// The parts of OTLP messages every signal shares (common/v1/common.proto,
 /// resource/v1/resource.proto).
 enum OTLPCommon {
@@ -18,6 +20,25 @@ enum OTLPCommon {
     static func keyValues(_ writer: inout ProtobufWriter, field: Int, _ attributes: [Attribute]) {
         attributes.withUnsafeBufferPointer { buffer in
             for index in buffer.indices { writer.messageField(field) { keyValue(&$0, buffer[index]) } }
+        }
+    }
+
+    /// Attributes still as the bytes of a plain log, written as they are
+    /// (what converting them and calling the other keyValues would write).
+    static func keyValues(_ writer: inout ProtobufWriter, field: Int, _ logged: LoggedAttributes) {
+        logged.forEach { entry in
+            writer.messageField(field) { keyValue in
+                keyValue.stringField(1, utf8: UnsafeRawBufferPointer(start: entry.key, count: entry.key_length))
+                keyValue.messageField(2) { value in
+                    switch otel_attribute_type(rawValue: UInt32(entry.type)) {
+                    case OTEL_ATTRIBUTE_BOOL: value.boolField(2, entry.scalar.int_value != 0, always: true)
+                    case OTEL_ATTRIBUTE_INT: value.int64Field(3, entry.scalar.int_value, always: true)
+                    case OTEL_ATTRIBUTE_DOUBLE: value.doubleField(4, entry.scalar.double_value, always: true)
+                    default:
+                        value.stringField(1, utf8: UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length), always: true)
+                    }
+                }
+            }
         }
     }
 

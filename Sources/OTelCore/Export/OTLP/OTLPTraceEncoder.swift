@@ -21,8 +21,13 @@ public enum OTLPTraceEncoder {
         writer.varintField(6, UInt64(span.kind.rawValue + 1))
         writer.fixed64Field(7, span.startTime)
         writer.fixed64Field(8, span.endTime)
-        OTLPCommon.keyValues(&writer, field: 9, span.attributes.entries)
-        writer.varintField(10, UInt64(span.attributes.droppedCount))
+        if let logged = span.logged, logged.isPlain {
+            OTLPCommon.keyValues(&writer, field: 9, logged) // nothing dropped
+        } else {
+            let attributes = span.attributes
+            OTLPCommon.keyValues(&writer, field: 9, attributes.entries)
+            writer.varintField(10, UInt64(attributes.droppedCount))
+        }
         for event in span.events {
             writer.messageField(11) { eventWriter in
                 eventWriter.fixed64Field(1, event.timestamp)

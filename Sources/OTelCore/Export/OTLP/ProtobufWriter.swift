@@ -124,14 +124,19 @@ struct ProtobufWriter: ~Copyable {
 
     /// A string field; empty is omitted unless `always` (a oneof member must be present).
     mutating func stringField(_ field: Int, _ value: String, always: Bool = false) {
-        guard !value.isEmpty || always else { return }
-        tag(field, .lengthDelimited)
         let count = value.utf8.count
-        varint(UInt64(count))
         // The string's own bytes (a native string keeps them NUL-terminated; any
         // other is copied), without the reference count that
         // withContiguousStorageIfAvailable takes on it: 278 → 250 ns per span.
-        value.withCString { append(UnsafeRawBufferPointer(start: $0, count: count)) }
+        value.withCString { stringField(field, utf8: UnsafeRawBufferPointer(start: $0, count: count), always: always) }
+    }
+
+    /// The same from the string's UTF-8 bytes.
+    mutating func stringField(_ field: Int, utf8 bytes: UnsafeRawBufferPointer, always: Bool = false) {
+        guard !bytes.isEmpty || always else { return }
+        tag(field, .lengthDelimited)
+        varint(UInt64(bytes.count))
+        append(bytes)
     }
 
     /// A bytes field holding `words` big-endian (trace and span ids), written

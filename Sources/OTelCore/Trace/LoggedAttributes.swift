@@ -1,0 +1,75 @@
+import COTelCore
+import COTelCoreShims
+
+/// The attributes plugins set on an ended span, still as the bytes of its
+/// attribute log (attribute_log.c): they become `Attributes` only when
+/// something asks for them, and the OTLP encoder writes a plain log's bytes
+/// without that. Shared by every snapshot of the span; immutable but for the
+/// conversion, which is done once.
+final class LoggedAttributes: @unchecked Sendable {
+    private var log: otel_shim_attribute_log
+    /// The limits and any attributes set before the log (none when the span was snapshotted with a log).
+    private let initial: Attributes
+    /// True when the log reads as written (`otel_shim_attribute_log_is_plain`) and
+    /// no value length limit applies: its bytes may be encoded as they are.
+    let isPlain: Bool
+    private let lock = SpinLock()
+    /// Read and written only under `lock`.
+    private var converted: Attributes?
+
+    /// Takes the bytes of `log`, leaving it empty.
+    init(moving log: inout otel_shim_attribute_log, into initial: Attributes) {
+        var taken = log
+        log = otel_shim_attribute_log()
+        isPlain = initial.isEmpty && initial.valueLengthLimit == nil && otel_shim_attribute_log_is_plain(&taken, initial.countLimit)
+        self.log = taken
+        self.initial = initial
+    }
+
+    deinit { otel_shim_attribute_log_clear(&log) }
+
+    /// The attributes, converted at the first call.
+    var attributes: Attributes {
+        lock.lock()
+        defer { lock.unlock() }
+        if let converted { return converted }
+        var attributes = initial
+        Self.convert(log, into: &attributes)
+        converted = attributes
+        return attributes
+    }
+
+    /// Calls `body` with each logged attribute, in the order set.
+    func forEach(_ body: (otel_shim_logged_attribute) -> Void) {
+        var offset = 0
+        var entry = otel_shim_logged_attribute()
+        while otel_shim_attribute_log_next(&log, &offset, &entry) { body(entry) }
+    }
+
+    /// Sets the attributes of `log` on `attributes`, in the order they were
+    /// set, as one batch (the usual first batch is taken whole).
+    static func convert(_ log: otel_shim_attribute_log, into attributes: inout Attributes) {
+        let count = log.count
+        guard count > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
+            var converted = 0
+            var offset = 0
+            var entry = otel_shim_logged_attribute()
+            var log = log
+            while converted < count && otel_shim_attribute_log_next(&log, &offset, &entry) {
+                let value: AttributeValue
+                switch otel_attribute_type(rawValue: UInt32(entry.type)) {
+                case OTEL_ATTRIBUTE_BOOL: value = .bool(entry.scalar.int_value != 0)
+                case OTEL_ATTRIBUTE_INT: value = .int(entry.scalar.int_value)
+                case OTEL_ATTRIBUTE_DOUBLE: value = .double(entry.scalar.double_value)
+                default:
+                    value = .string(String(decoding: UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length),
+                                           as: UTF8.self))
+                }
+                buffer.initializeElement(at: converted, to: Attribute(ThreadState.attributeKey(entry.key, cachedAt: entry.key_address), value))
+                converted += 1
+            }
+            attributes.set(moving: UnsafeMutableBufferPointer(rebasing: buffer[..<converted]))
+        }
+    }
+}
