@@ -25,43 +25,31 @@ head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port="$(free_port)"
 sink_port="$(free_port)"
-cat > "$work/sink.conf" <<CONF
+# Writes $work/NAME.conf: one nginx process listening on PORT with the given server block body.
+config() { # name, port, server block body
+    cat > "$work/$1.conf" <<CONF
 daemon off;
 master_process off;
 worker_processes 1;
-pid $work/sink.pid;
-error_log $work/sink.error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $work/sink.body;
-    client_max_body_size 64m;
-    proxy_temp_path $work/sink.proxy;
-    fastcgi_temp_path $work/sink.fastcgi;
-    uwsgi_temp_path $work/sink.uwsgi;
-    scgi_temp_path $work/sink.scgi;
-    server { listen 127.0.0.1:$sink_port; location / { return 200; } }
-}
-CONF
-/usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
-cat > "$work/site.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/site.pid;
-error_log $work/site.error.log;
+pid $work/$1.pid;
+error_log $work/$1.error.log;
 events { worker_connections 64; }
 http {
     access_log off;
     sendfile on;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    fastcgi_temp_path $work/fastcgi;
-    uwsgi_temp_path $work/uwsgi;
-    scgi_temp_path $work/scgi;
-    server { listen 127.0.0.1:$port; root $work/www; }
+    client_body_temp_path $work/$1.body;
+    client_max_body_size 64m;
+    proxy_temp_path $work/$1.proxy;
+    fastcgi_temp_path $work/$1.fastcgi;
+    uwsgi_temp_path $work/$1.uwsgi;
+    scgi_temp_path $work/$1.scgi;
+    server { listen 127.0.0.1:$2; $3 }
 }
 CONF
+}
+config sink "$sink_port" "location / { return 200; }"
+config site "$port" "root $work/www;"
+/usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
 
 simulation=()
 [ "${SIMULATE:-0}" = 1 ] && simulation=(--cache-sim=yes --branch-sim=yes)
