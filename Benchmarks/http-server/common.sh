@@ -11,29 +11,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/www"
 head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html" # nginx's own welcome page is 612 bytes
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Writes $work/NAME.conf: one nginx process listening on PORT with the given server block body.
-config() { # name, port, server block body
-    cat > "$work/$1.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/$1.pid;
-error_log $work/$1.error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    client_body_temp_path $work/$1.body;
-    client_max_body_size 64m;
-    proxy_temp_path $work/$1.proxy;
-    fastcgi_temp_path $work/$1.fastcgi;
-    uwsgi_temp_path $work/$1.uwsgi;
-    scgi_temp_path $work/$1.scgi;
-    server { listen 127.0.0.1:$2; $3 }
-}
-CONF
-}
+source "$(dirname "${BASH_SOURCE[0]}")/nginx_config.sh"
 sink_port="$(free_port)"
 config sink "$sink_port" "location / { return 200; }"
 if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); else server_cpu=(); client_cpu=(); fi

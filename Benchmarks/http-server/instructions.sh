@@ -22,31 +22,9 @@ strip --strip-debug "$work/prefix/lib/otel-native/"*.so
 "$work/prefix/bin/otel-bootstrap" -a install /usr/sbin/nginx >/dev/null # the HTTP server instrumentation
 mkdir -p "$work/www"
 head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$here/nginx_config.sh"
 port="$(free_port)"
 sink_port="$(free_port)"
-# Writes $work/NAME.conf: one nginx process listening on PORT with the given server block body.
-config() { # name, port, server block body
-    cat > "$work/$1.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/$1.pid;
-error_log $work/$1.error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    sendfile on;
-    client_body_temp_path $work/$1.body;
-    client_max_body_size 64m;
-    proxy_temp_path $work/$1.proxy;
-    fastcgi_temp_path $work/$1.fastcgi;
-    uwsgi_temp_path $work/$1.uwsgi;
-    scgi_temp_path $work/$1.scgi;
-    server { listen 127.0.0.1:$2; $3 }
-}
-CONF
-}
 config sink "$sink_port" "location / { return 200; }"
 config site "$port" "root $work/www;"
 /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
