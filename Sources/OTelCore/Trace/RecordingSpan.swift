@@ -176,18 +176,20 @@ public final class RecordingSpan: Sendable {
 
     /// A copy of everything recorded, for exporters.
     public func snapshot() -> SpanData {
-        let state = withState { state in
-            if state.endTime != 0 && state.attributes.isEmpty && state.logged.count > 0 {
-                // Nothing can change any more: the log is kept for the exporters as it is.
-                state.loggedAtEnd = LoggedAttributes(moving: &state.logged, into: state.attributes)
-            } else {
-                Self.takeLogged(&state)
-            }
-            return state
+        let resource = provider.resource
+        // Built under the lock from the state in place (not through withState's
+        // closure): each copy of a state or a SpanData counts references to all its parts.
+        lock.lock()
+        defer { lock.unlock() }
+        if state.endTime != 0 && state.attributes.isEmpty && state.logged.count > 0 {
+            // Nothing can change any more: the log is kept for the exporters as it is.
+            state.loggedAtEnd = LoggedAttributes(moving: &state.logged, into: state.attributes)
+        } else {
+            Self.takeLogged(&state)
         }
         return SpanData(
             name: state.name, context: context, parentContext: parentContext, kind: kind, scope: scope,
-            resource: provider.resource, startTime: startTime, endTime: state.endTime,
+            resource: resource, startTime: startTime, endTime: state.endTime,
             attributes: state.attributes, logged: state.loggedAtEnd, events: state.events, droppedEvents: state.droppedEvents,
             links: state.links, droppedLinks: state.droppedLinks, status: state.status)
     }
