@@ -2,6 +2,9 @@
 # for the measured site (a 612-byte static file) and for the receiver of the
 # OTLP exports (a second nginx answering 200), CPU pinning (measured nginx on
 # CPU 1, wrk and the receiver on CPU 0), and the configurations compared.
+# RECEIVER_CPU=1 puts the receiver on the measured nginx's CPU instead: the
+# exports then take CPU from nginx rather than from wrk (which, short of CPU,
+# lets nginx idle between requests and pay a wake-up for more of them).
 # Needs nginx and wrk (apt-get).
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
@@ -15,7 +18,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/nginx_config.sh"
 sink_port="$(free_port)"
 config sink "$sink_port" "location / { return 200; }"
 if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); else server_cpu=(); client_cpu=(); fi
-"${client_cpu[@]}" /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
+receiver_cpu=("${client_cpu[@]}")
+[ "${RECEIVER_CPU:-0}" = 1 ] && receiver_cpu=("${server_cpu[@]}")
+"${receiver_cpu[@]}" /usr/sbin/nginx -c "$work/sink.conf" -e "$work/sink.error.log" &
 
 wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
 # CPU time of a process, all its threads, in nanoseconds.
