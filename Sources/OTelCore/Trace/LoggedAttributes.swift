@@ -8,7 +8,7 @@ import COTelCoreShims
 /// conversion, which is done once.
 final class LoggedAttributes: @unchecked Sendable {
     private var log: otel_shim_attribute_log
-    /// The limits and any attributes set before the log (none when the span was snapshotted with a log).
+    /// What the log's attributes are set on when converted: the span's (empty) attributes, with its limits.
     private let initial: Attributes
     /// True when the log reads as written (`otel_shim_attribute_log_is_plain`) and
     /// no value length limit applies: its bytes may be encoded as they are.
