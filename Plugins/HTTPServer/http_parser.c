@@ -79,10 +79,18 @@ static int hex_value(uint8_t c) {
 
 /* ---- word-at-a-time scanning ---------------------------------------------- */
 
-/* Eight bytes at once, in whatever order the machine keeps them: only used
- * to ask whether any byte of the eight is of a kind, never which. */
+/* Eight bytes at once, in whatever order the machine keeps them: asked
+ * whether any byte of the eight is of a kind, and which only through
+ * first_flagged (where the first byte is the lowest). */
 static inline uint64_t load8(const uint8_t *bytes) {
     uint64_t word;
+    memcpy(&word, bytes, sizeof word);
+    return word;
+}
+
+/* Four bytes the same way, in the low half of a word. */
+static inline uint64_t load4(const uint8_t *bytes) {
+    uint32_t word;
     memcpy(&word, bytes, sizeof word);
     return word;
 }
@@ -118,7 +126,15 @@ static size_t target_run(const uint8_t *bytes, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) {
         uint64_t word = load8(bytes + i);
-        if (any_byte_below(word, 0x21) | any_byte_is(word, 0x7f)) break; /* a space, a control byte or DEL */
+        uint64_t stops = any_byte_below(word, 0x21) | any_byte_is(word, 0x7f); /* a space, a control byte or DEL */
+        if (stops) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* The lowest flag is exact (a borrow only runs upwards from a true one): the first such byte. */
+            return i + (size_t)__builtin_ctzll(stops) / 8;
+#else
+            break;
+#endif
+        }
     }
     while (i < count && bytes[i] > ' ' && bytes[i] != 0x7f) i++;
     return i;
@@ -315,6 +331,9 @@ static inline __attribute__((always_inline)) bool same_name(const uint8_t *bytes
             if (lower8(load8(bytes + i)) != load8((const uint8_t *)lower + i)) return false;
         return lower8(load8(bytes + length - 8)) == load8((const uint8_t *)lower + length - 8);
     }
+    if (length >= 4) /* four bytes twice, the last four overlapping */
+        return lower8(load4(bytes)) == load4((const uint8_t *)lower) &&
+               lower8(load4(bytes + length - 4)) == load4((const uint8_t *)lower + length - 4);
     for (size_t i = 0; i < length; i++) {
         uint8_t c = bytes[i];
         if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
