@@ -80,8 +80,8 @@ static int hex_value(uint8_t c) {
 /* ---- word-at-a-time scanning ---------------------------------------------- */
 
 /* Eight bytes at once, in whatever order the machine keeps them: asked
- * whether any byte of the eight is of a kind, and which only through
- * first_flagged (where the first byte is the lowest). */
+ * whether any byte of the eight is of a kind; which one only where the
+ * first byte is the lowest (target_run, on a little-endian machine). */
 static inline uint64_t load8(const uint8_t *bytes) {
     uint64_t word;
     memcpy(&word, bytes, sizeof word);
