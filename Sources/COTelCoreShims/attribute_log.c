@@ -93,9 +93,9 @@ typedef struct pending_record {
     size_t key_length, value_length;
 } pending_record;
 
-/* Appends `count` (<= 32) attributes, each key and value measured once. */
-static bool append_few(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
-    pending_record records[32];
+bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
+    pending_record records[32]; /* each key and value measured once */
+    if (count > 32) return false; /* rare: the SDK converts such a batch itself */
     size_t total = 0;
     for (size_t i = 0; i < count; i++) {
         if (!attributes[i].key) continue; /* skipped, as the SDK skips it */
@@ -109,25 +109,6 @@ static bool append_few(otel_shim_attribute_log *log, const otel_attribute *attri
     for (size_t i = 0; i < count; i++) {
         if (!attributes[i].key) continue;
         put(log, attributes[i].key, records[i].key_length, (uint8_t)attributes[i].type, records[i].value, records[i].value_length);
-    }
-    return true;
-}
-
-bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
-    if (count <= 32) return append_few(log, attributes, count);
-    /* Many at once: all or nothing, so every one is checked before the first is appended. */
-    for (size_t i = 0; i < count; i++) {
-        const void *value;
-        size_t length;
-        if (attributes[i].key && !scalar_bytes(&attributes[i], &value, &length)) return false;
-    }
-    otel_shim_attribute_log copy = *log;
-    for (size_t i = 0; i < count; i += 32) {
-        if (!append_few(log, attributes + i, count - i < 32 ? count - i : 32)) {
-            log->length = copy.length; /* the bytes appended before are forgotten (the buffer may have moved) */
-            log->count = copy.count;
-            return false;
-        }
     }
     return true;
 }

@@ -100,6 +100,25 @@ final class CoreCAPITests: XCTestCase {
         XCTAssertEqual(data.attributes.droppedCount, 1, "k2 found no room")
     }
 
+    /// More than 32 attributes at once are not logged but converted at once:
+    /// they still come after what was logged before them, in order.
+    func testALargeBatchFollowsWhatWasLogged() throws {
+        let (provider, exporter) = makeProvider()
+        OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none), tracerProvider: provider, propagator: TraceContextPropagator()))
+        let names = (0..<41).map { "k\($0)" }
+        let keys = try names.map { name in try XCTUnwrap(strdup(name)) }
+        defer { keys.forEach { free($0) } }
+        var span = otel_span()
+        otel_span_start(nil, "large", OTEL_SPAN_KIND_INTERNAL, otel_context_root(), &span)
+        otel_span_set_int(&span, keys[0], 0)
+        var batch = (1..<41).map { otel_attribute_int(keys[$0], Int64($0)) }
+        otel_span_set_attributes(&span, &batch, batch.count)
+        otel_span_end(&span)
+        let data = try XCTUnwrap(exporter.spans.first)
+        XCTAssertEqual(data.attributes.entries.map(\.key), names)
+        XCTAssertEqual(data.attributes.entries.map(\.value), (0..<41).map { AttributeValue.int(Int64($0)) })
+    }
+
     func testNonSampledSpanHoldsNoObject() {
         OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none),
                                  tracerProvider: TracerProvider(resource: Resource(), sampler: AlwaysOffSampler(), processors: [], diagnostics: Diagnostics(level: .none)),

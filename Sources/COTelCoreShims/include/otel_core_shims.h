@@ -232,7 +232,7 @@ typedef struct otel_shim_attribute_log {
 } otel_shim_attribute_log;
 /* Appends `attributes` (those without a key skipped); false, appending
  * nothing, when one is not a string, bool, integer or double (an array: the
- * SDK converts those itself) or memory ran out. */
+ * SDK converts those itself), when there are more than 32, or when memory ran out. */
 bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count);
 /* Appends one string attribute of `length` bytes; false when memory ran out. */
 bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const char *key, const char *value, size_t length);

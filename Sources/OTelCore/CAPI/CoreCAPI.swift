@@ -113,7 +113,7 @@ public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attri
     guard let attributes, count > 0 else { return }
     CSpanHandle.withRecorder(span) { recorder in
         if recorder.log(attributes, count: count) { return }
-        // An array among them: converted here, on the stack, then set under one lock.
+        // An array among them, or more than 32: converted here, on the stack, then set under one lock.
         withUnsafeTemporaryAllocation(of: Attribute.self, capacity: count) { buffer in
             var converted = 0
             for attribute in UnsafeBufferPointer(start: attributes, count: count) {
