@@ -31,10 +31,10 @@ enum OTLPCommon {
                 keyValue.stringField(1, utf8: UnsafeRawBufferPointer(start: entry.key, count: entry.key_length))
                 keyValue.messageField(2) { value in
                     switch otel_attribute_type(rawValue: UInt32(entry.type)) {
-                    case OTEL_ATTRIBUTE_BOOL: value.boolField(2, entry.scalar.int_value != 0, always: true)
-                    case OTEL_ATTRIBUTE_INT: value.int64Field(3, entry.scalar.int_value, always: true)
-                    case OTEL_ATTRIBUTE_DOUBLE: value.doubleField(4, entry.scalar.double_value, always: true)
-                    default:
+                    case OTEL_ATTRIBUTE_BOOL: anyValue(&value, .bool(entry.scalar.int_value != 0))
+                    case OTEL_ATTRIBUTE_INT: anyValue(&value, .int(entry.scalar.int_value))
+                    case OTEL_ATTRIBUTE_DOUBLE: anyValue(&value, .double(entry.scalar.double_value))
+                    default: // a string, written from its bytes as anyValue writes a String's
                         value.stringField(1, utf8: UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length), always: true)
                     }
                 }
