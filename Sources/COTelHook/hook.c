@@ -1,6 +1,7 @@
 /* The hooking engine (otel_hook.h): GOT slot patching over dl_iterate_phdr. */
 #define _GNU_SOURCE
 #include "otel_hook.h"
+#include "otel_hook_internal.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -77,9 +78,20 @@ static uintptr_t otel_hook_object_base(const void *address) {
 
 static uintptr_t otel_hook_engine_base;
 
-/* The engine's own hooks (dlopen, dlsym, dlvsym) leave the objects that
- * hold wrappers alone: a plugin looking up a function must get the real one. */
-#define OTEL_HOOK_SKIP_WRAPPER_OBJECTS 0x100u
+
+/* What a hook calls for the function `real`: the direct function standing for
+ * a glibc one (direct_calls.c), except in the hooks that are those functions. */
+static void *otel_hook_original_for(const otel_hook *hook, void *real) {
+    return hook->flags & OTEL_HOOK_UNDERNEATH ? real : otel_hook_direct_substitute(real);
+}
+
+/* Whether `function` is another active hook's replacement (called with the lock held). */
+static int otel_hook_is_replacement(const otel_hook *hook, const void *function) {
+    for (const otel_hook *other = otel_hooks; other; other = other->next) {
+        if (other != hook && other->active && other->replacement == function) return 1;
+    }
+    return 0;
+}
 
 static int otel_hook_holds_wrappers(uintptr_t base) {
     for (otel_hook *other = otel_hooks; other; other = other->next) {
@@ -96,7 +108,8 @@ static int otel_hook_skip_object(const struct dl_phdr_info *info, otel_hook *hoo
     uintptr_t base = (uintptr_t)info->dlpi_addr;
     if (base == hook->replacement_base || base == otel_hook_engine_base) return 1;
     if ((hook->flags & OTEL_HOOK_SKIP_WRAPPER_OBJECTS) && otel_hook_holds_wrappers(base)) return 1;
-    if (!hook->original_base && *hook->original) hook->original_base = otel_hook_object_base(*hook->original);
+    if (!hook->original_base && *hook->original)
+        hook->original_base = otel_hook_object_base(otel_hook_direct_libc_function(*hook->original));
     return !(hook->flags & OTEL_HOOK_INCLUDE_DEFINING_OBJECT) && hook->original_base && base == hook->original_base;
 }
 
@@ -259,17 +272,19 @@ static int otel_hook_import_matches(otel_hook_object *object, otel_hook *hook, s
         handle = otel_hook_object_handle(object);
         void *real = handle ? dlsym(handle, hook->symbol) : NULL;
         if (!real || real == hook->replacement) return 0;
-        __atomic_store_n(hook->original, real, __ATOMIC_RELEASE);
+        __atomic_store_n(hook->original, otel_hook_original_for(hook, real), __ATOMIC_RELEASE);
     }
     const char *version = otel_hook_required_version(object, index);
     if (!version) return 1;
     handle = otel_hook_object_handle(object);
-    return handle && dlvsym(handle, hook->symbol, version) == *hook->original;
+    return handle && otel_hook_original_for(hook, dlvsym(handle, hook->symbol, version)) == *hook->original;
 }
 
 static void otel_hook_patch_slot(const struct dl_phdr_info *info, otel_hook *hook, void **slot) {
     void *current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if (current == hook->replacement) return;
+    /* A hook underneath never takes a slot from another one (whose original it is). */
+    if ((hook->flags & OTEL_HOOK_UNDERNEATH) && otel_hook_is_replacement(hook, current)) return;
     int relro = otel_hook_in_relro(info, (uintptr_t)slot);
     if (otel_hook_write_slot(relro, slot, hook->replacement) == 0) otel_hook_record(hook, slot, current, relro);
 }
@@ -390,6 +405,7 @@ static pthread_once_t otel_hook_dlopen_once = PTHREAD_ONCE_INIT;
 static void otel_hook_after_load(void) {
     int saved = errno;
     otel_hook_refresh();
+    otel_hook_direct_calls_after_load();
     (void)dlerror(); /* the program sees no error from our own lookups */
     errno = saved;
 }
@@ -416,13 +432,18 @@ static void *(*otel_hook_real_dlvsym)(void *, const char *, const char *);
 
 static void *otel_hook_wrapper_for(void *address) {
     if (!address) return NULL;
-    void *wrapper = NULL;
+    void *wrapper = NULL, *underneath = NULL, *substitute = otel_hook_direct_substitute(address);
     pthread_mutex_lock(&otel_hook_lock);
     for (otel_hook *hook = otel_hooks; hook; hook = hook->next) {
-        if (hook->active && hook->replacement_base != 0 && *hook->original == address) wrapper = hook->replacement;
+        if (!hook->active || hook->replacement_base == 0) continue;
+        if (hook->flags & OTEL_HOOK_UNDERNEATH) {
+            if (*hook->original == address) underneath = hook->replacement;
+        } else if (*hook->original == substitute) {
+            wrapper = hook->replacement;
+        }
     }
     pthread_mutex_unlock(&otel_hook_lock);
-    return wrapper ? wrapper : address;
+    return wrapper ? wrapper : underneath ? underneath : address;
 }
 
 static void *otel_hook_dlsym(void *handle, const char *symbol) {
@@ -448,6 +469,8 @@ static void otel_hook_follow_dlopen(void) {
     otel_hook_wrap("dlvsym", (void *)otel_hook_dlvsym, (void **)&otel_hook_real_dlvsym, OTEL_HOOK_SKIP_WRAPPER_OBJECTS);
 }
 
+void otel_hook_follow_loads(void) { pthread_once(&otel_hook_dlopen_once, otel_hook_follow_dlopen); }
+
 otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original, unsigned flags) {
     if (!symbol || !replacement || !original) return NULL;
     otel_hook *hook = calloc(1, sizeof *hook);
@@ -463,7 +486,7 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
     hook->active = 1;
     if (!*original) {
         void *real = dlsym(RTLD_DEFAULT, symbol);
-        if (real != replacement) *original = real;
+        if (real != replacement) *original = otel_hook_original_for(hook, real);
     }
     pthread_mutex_lock(&otel_hook_lock);
     unsigned long long counters[2] = {0, 0};

@@ -148,6 +148,15 @@ public enum PluginRuntime {
 
         // Threads the SDK starts record nothing: an exporter's own work is never traced.
         otel_shim_set_sdk_thread_start(otel_hook_suppress)
+        // Before any other hook and any thread of the SDK: a single-threaded program's blocking
+        // calls stay as cheap as they were without those threads (otel_hook.h).
+        if config.bool("OTEL_NATIVE_DIRECT_SYSCALLS", default: true) {
+            let routed = otel_hook_direct_calls_start {
+                OTelSDK.state.diagnostics.debug("the program starts or cancels a thread: its blocking calls go through glibc from now on")
+            }
+            diagnostics.debug(routed > 0 ? "direct system calls while the program has one thread (\(routed) functions)"
+                                         : "direct system calls: not here (the process has threads already, or is not x86-64)")
+        }
         // 1. Distro: defaults where the user set nothing.
         if let distro = chosen(.distro, by: "OTEL_NATIVE_DISTRO", otherwise: "no defaults are applied") {
             run(distro, \.configure, "configure")

@@ -41,6 +41,16 @@ void otel_hook_batch_end(void);
 /** How many GOT slots the hook has patched so far (for tests and diagnostics). */
 unsigned otel_hook_patched_slots(const otel_hook *hook);
 
+/** While the program has one thread, its calls to glibc's blocking
+ *  system-call wrappers (read, recv, writev, epoll_wait, close, open …) make
+ *  the system call directly, as glibc does in a single-threaded process,
+ *  though the SDK's threads exist (direct_calls.c). Call before any other
+ *  hook and before the SDK starts a thread; returns how many function names
+ *  are routed (0: none — the process has threads already, or not x86-64).
+ *  `ended` (may be NULL) is called once, on the thread that made them end,
+ *  when the program starts a thread or cancels one. */
+unsigned otel_hook_direct_calls_start(void (*ended)(void));
+
 /** Per-thread re-entrancy guard for wrappers: true when the caller may
  *  record (not already inside a wrapper, not suppressed). Pair with exit. */
 bool otel_hook_enter(void);
