@@ -536,6 +536,29 @@ static void capture_whole_value(otel_http_parser *parser, field_view view, const
     *view.truncated = cut;
 }
 
+/* A whole host or user-agent line's value, kept where it lies in the buffer
+ * until otel_http_parser_settle copies it (of two lines of one field, the last counts). */
+static void defer_whole_value(otel_http_parser *parser, const uint8_t *value, size_t count) {
+    unsigned at = 0;
+    while (at < parser->deferred_count && parser->deferred[at].capture != parser->capture) at++;
+    parser->deferred[at].value = value;
+    parser->deferred[at].length = count;
+    parser->deferred[at].capture = parser->capture;
+    if (at == parser->deferred_count) parser->deferred_count++;
+}
+
+void otel_http_parser_settle(otel_http_parser *parser) {
+    int capture = parser->capture;
+    for (unsigned i = 0; i < parser->deferred_count; i++) {
+        field_view view;
+        parser->capture = parser->deferred[i].capture;
+        captured_view(parser, &view);
+        capture_whole_value(parser, view, parser->deferred[i].value, parser->deferred[i].length);
+    }
+    parser->deferred_count = 0;
+    parser->capture = capture;
+}
+
 /* The field a whole header line's value goes to: a captured name followed
  * by its colon (RFC 9112 §5.1: no space before it); `*name_length` its name's. */
 static int capture_at_line(bool is_request, const uint8_t *line, size_t length, size_t *name_length) {
@@ -605,9 +628,14 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
             event = OTEL_HTTP_ERROR;
             break;
         }
+        if (parser->capture == CAPTURE_HOST || parser->capture == CAPTURE_USER_AGENT) { /* read for sampled spans only */
+            defer_whole_value(parser, value, value_length);
+            parser->capture = CAPTURE_NONE;
+            continue;
+        }
         field_view view;
         captured_view(parser, &view);
-        if (parser->capture == CAPTURE_HOST || parser->capture == CAPTURE_USER_AGENT || parser->capture == CAPTURE_TRACEPARENT) {
+        if (parser->capture == CAPTURE_TRACEPARENT) {
             capture_whole_value(parser, view, value, value_length);
             parser->capture = CAPTURE_NONE;
             continue;
@@ -623,6 +651,8 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
     }
     parser->header_bytes = base + (uint32_t)(i - start);
     *position = i;
+    /* The section goes on in later bytes (or failed): what waits is copied while its buffer is there. */
+    otel_http_parser_settle(parser);
     return event;
 }
 
@@ -952,6 +982,7 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
  * here, without the state machine's frame. */
 otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
     *consumed = 0;
+    parser->deferred_count = 0; /* values deferred by the last call were not asked for */
     switch (parser->state) {
     case FAILED:
         return OTEL_HTTP_ERROR;
@@ -973,6 +1004,7 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
 
 otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
     *consumed = 0;
+    parser->deferred_count = 0;
     if (parser->state == DONE_PENDING) {
         parser->state = IDLE;
         parser->no_body_expected = false;

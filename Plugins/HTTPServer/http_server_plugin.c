@@ -231,7 +231,7 @@ static __attribute__((noinline)) void describe_request(otel_http_connection *con
 
 /* The request's header section is complete: its span starts, dated from its first byte. */
 static void request_headers_done(otel_http_connection *connection) {
-    const otel_http_parser *parser = &connection->requests;
+    otel_http_parser *parser = &connection->requests;
     if (connection->pending_count == OTEL_HTTP_PENDING_MAX) return; /* pipelined too deep: not traced */
     otel_http_request *request = &connection->pending[(connection->pending_first + connection->pending_count++) % OTEL_HTTP_PENDING_MAX];
     memset(request, 0, sizeof *request);
@@ -250,7 +250,10 @@ static void request_headers_done(otel_http_connection *connection) {
     host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
                         wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
-    if (otel_plugin_span_is_recording(host, &request->span)) describe_request(connection, request, known);
+    if (otel_plugin_span_is_recording(host, &request->span)) {
+        otel_http_parser_settle(parser); /* host and user-agent: copied for a sampled span only */
+        describe_request(connection, request, known);
+    }
 }
 
 /* Feeds request bytes to the connection's request parser. */

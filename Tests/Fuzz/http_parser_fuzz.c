@@ -87,7 +87,10 @@ static transcript parse(const uint8_t *data, size_t size, bool is_request, bool 
                 result.events++;
                 result.digest = mix(result.digest, &event, sizeof event);
             }
-            if (event == OTEL_HTTP_HEADERS_DONE) result.digest = fields_digest(&parser, result.digest);
+            if (event == OTEL_HTTP_HEADERS_DONE) {
+                otel_http_parser_settle(&parser);
+                result.digest = fields_digest(&parser, result.digest);
+            }
             if (event == OTEL_HTTP_ERROR) {
                 failed = true;
                 break;

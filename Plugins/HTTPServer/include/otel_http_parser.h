@@ -48,6 +48,14 @@ typedef struct otel_http_parser {
     bool upgrade;       /**< 101, or a CONNECT request: what follows is not HTTP */
     bool until_close;   /**< responses: the body ends when the connection closes */
     char name[20];      /* private: the current header's name, split across reads */
+    /* private: whole host and user-agent lines of the buffer just parsed whose
+     * values are copied only if asked for (otel_http_parser_settle) */
+    uint8_t deferred_count;
+    struct {
+        const uint8_t *value;
+        size_t length;
+        int capture;
+    } deferred[2];
     OTEL_HTTP_FIELD(framing, 48); /* private: a Content-Length or Transfer-Encoding value */
 
     /* What the current message said (reset at each MESSAGE_BEGIN). */
@@ -68,6 +76,13 @@ void otel_http_parser_init(otel_http_parser *parser, bool is_request);
  *  many. Call again with the rest after each event. After ERROR, every call
  *  returns ERROR. */
 otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed);
+
+/** After HEADERS_DONE and before the next call: copies into `host` and
+ *  `user_agent` the values the call saw on whole lines (found in its buffer,
+ *  which must still hold them), as the fields would have held them anyway.
+ *  Without it those two fields are not to be read: a request whose span is
+ *  not sampled never pays for their copy. */
+void otel_http_parser_settle(otel_http_parser *parser);
 
 /** Accounts for `length` bytes sent without being seen (sendfile): they
  *  can only be body bytes; anywhere else they make the stream unknown
