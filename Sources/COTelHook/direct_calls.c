@@ -146,25 +146,22 @@ static int direct_connect(int fd, const struct sockaddr *address, socklen_t leng
 static int direct_close(int fd) {
     return direct() ? (int)system_call(SYS_close, fd, 0, 0, 0, 0, 0) : libc.close(fd);
 }
-/* open and openat read a mode only when the flags need one (__OPEN_NEEDS_MODE). */
+/* The mode after open's or openat's flags, read only when they need one (__OPEN_NEEDS_MODE). */
+static inline mode_t open_mode(int flags, va_list *arguments) {
+    return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(*arguments, mode_t) : 0;
+}
 static int direct_open(const char *path, int flags, ...) {
-    mode_t mode = 0;
-    if ((flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE) {
-        va_list arguments;
-        va_start(arguments, flags);
-        mode = va_arg(arguments, mode_t);
-        va_end(arguments);
-    }
+    va_list arguments;
+    va_start(arguments, flags);
+    mode_t mode = open_mode(flags, &arguments);
+    va_end(arguments);
     return direct() ? (int)system_call(SYS_openat, AT_FDCWD, (long)path, flags, mode, 0, 0) : libc.open(path, flags, mode);
 }
 static int direct_openat(int directory, const char *path, int flags, ...) {
-    mode_t mode = 0;
-    if ((flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE) {
-        va_list arguments;
-        va_start(arguments, flags);
-        mode = va_arg(arguments, mode_t);
-        va_end(arguments);
-    }
+    va_list arguments;
+    va_start(arguments, flags);
+    mode_t mode = open_mode(flags, &arguments);
+    va_end(arguments);
     return direct() ? (int)system_call(SYS_openat, directory, (long)path, flags, mode, 0, 0) : libc.openat(directory, path, flags, mode);
 }
 static int direct_epoll_wait(int epoll, struct epoll_event *events, int capacity, int timeout) {

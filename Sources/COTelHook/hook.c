@@ -78,7 +78,6 @@ static uintptr_t otel_hook_object_base(const void *address) {
 
 static uintptr_t otel_hook_engine_base;
 
-
 /* What a hook calls for the function `real`: the direct function standing for
  * a glibc one (direct_calls.c), except in the hooks that are those functions. */
 static void *otel_hook_original_for(const otel_hook *hook, void *real) {
