@@ -212,8 +212,6 @@ static const struct direct_call {
 
 /* Which names are routed (glibc's function found, and no other object defines the name first). */
 static bool routed[DIRECT_CALL_COUNT];
-/* The GOT-slot hooks of the routed names (their originals: glibc's functions, never substituted). */
-static void *originals[DIRECT_CALL_COUNT];
 
 /* ---- the program's threads ---------------------------------------------------- */
 
@@ -328,9 +326,8 @@ unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
         void *own = dlsym(glibc, direct_calls[i].name);
         /* Another object defining the name first (an interposer) keeps its calls. */
         if (!own || dlsym(RTLD_DEFAULT, direct_calls[i].name) != own) continue;
-        *direct_calls[i].libc_function = own;
-        originals[i] = own;
-        if (otel_hook_wrap(direct_calls[i].name, direct_calls[i].function, &originals[i],
+        *direct_calls[i].libc_function = own; /* also the hook's original, never substituted (OTEL_HOOK_UNDERNEATH) */
+        if (otel_hook_wrap(direct_calls[i].name, direct_calls[i].function, direct_calls[i].libc_function,
                            OTEL_HOOK_SKIP_WRAPPER_OBJECTS | OTEL_HOOK_UNDERNEATH)) {
             routed[i] = true;
             started++;
