@@ -244,6 +244,65 @@ extension OtelInstrumentTests {
         XCTAssertLessThan(seen, try XCTUnwrap(lines.firstIndex(of: "cancelling"), result.stderr))
     }
 
+    /// A third party's plugin wrapping a routed name gets the direct function
+    /// as its original (so its wrapper's calls skip the bookkeeping too), keeps
+    /// its slot, and sees every call; with direct calls off, glibc's function.
+    func testAPluginWrappingARoutedNameCallsTheDirectFunction() throws {
+        let plugins = try examplePluginDirectory()
+        let source = scratch.appendingPathComponent("readwatch.c")
+        try """
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <stdio.h>
+            #include <unistd.h>
+            #include <otel_plugin.h>
+            OTEL_PLUGIN_DECLARE_ABI();
+            static ssize_t (*original)(int, void *, size_t);
+            static void *hook;
+            static unsigned calls;
+            static ssize_t watched_read(int fd, void *buffer, size_t count) { calls++; return original(fd, buffer, count); }
+            static int instrument(void *state, const otel_host_api *host) {
+                (void)state;
+                hook = host->hook_wrap("read", (void *)watched_read, (void **)&original, 0);
+                void *glibc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+                fprintf(stderr, "readwatch: original is %s\\n", original == dlsym(glibc, "read") ? "glibc's read" : "another read");
+                return hook ? 0 : 1;
+            }
+            __attribute__((destructor)) static void report(void) { fprintf(stderr, "readwatch: %u reads\\n", calls); }
+            const otel_plugin_descriptor *otel_readwatch_entry(const otel_host_api *host) {
+                (void)host;
+                static otel_plugin_descriptor d = { OTEL_PLUGIN_DESCRIPTOR_HEADER, .name = "readwatch", .instrument = instrument };
+                return &d;
+            }
+            """.write(to: source, atomically: false, encoding: .utf8)
+        let built = try runCommand("/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", try PluginLoaderTests.installedHeaders().path,
+                                                   "-o", plugins + "/libreadwatch.so", source.path, "-ldl"])
+        XCTAssertEqual(built.status, 0, built.output)
+        try "[otel_instrumentor]\nreadwatch = libreadwatch.so:otel_readwatch_entry\n"
+            .write(toFile: plugins + "/readwatch.ini", atomically: false, encoding: .utf8)
+        let program = scratch.appendingPathComponent("reader").path
+        try compileC("reader", """
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(void) {
+                int pipes[2];
+                pipe(pipes);
+                write(pipes[1], "abc", 3);
+                char bytes[4] = {0};
+                for (int i = 0; i < 3; i++) read(pipes[0], bytes + i, 1);
+                printf("%s\\n", bytes);
+                return 0;
+            }
+            """, ["-o", program])
+        for (direct, original) in [("true", "another read"), ("false", "glibc's read")] {
+            let result = try run(["--metrics_exporter", "otlp", "--exporter_otlp_endpoint", "http://127.0.0.1:9", "--traces_exporter", "none", program],
+                                 environment: ["OTEL_NATIVE_PLUGINS_PATH": plugins, "OTEL_NATIVE_DIRECT_SYSCALLS": direct])
+            XCTAssertEqual(result.stdout, "abc\n", result.stderr)
+            XCTAssertTrue(result.stderr.contains("readwatch: original is \(original)\n"), "direct \(direct): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("readwatch: 3 reads\n"), "direct \(direct): \(result.stderr)")
+        }
+    }
+
     func testDirectCallsCanBeTurnedOff() throws {
         let result = try run(["--traces_exporter", "none", "/bin/true"], environment: ["OTEL_LOG_LEVEL": "debug", "OTEL_NATIVE_DIRECT_SYSCALLS": "false"])
         XCTAssertEqual(result.status, 0)
