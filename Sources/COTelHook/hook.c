@@ -49,13 +49,18 @@ static pthread_mutex_t otel_hook_lock = PTHREAD_MUTEX_INITIALIZER;
 static otel_hook *otel_hooks;
 static int otel_hook_batch_depth;
 
-/* The hooks one pass over the loaded objects applies. */
+/* The hooks one pass applies, to the loaded objects from the `first` on
+ * (dl_iterate_phdr's order: the order they were loaded in). */
 typedef struct otel_hook_set {
     otel_hook **hooks;
     unsigned count;
+    unsigned first;
+    unsigned at; /* the object the pass is at */
 } otel_hook_set;
 /* dl_iterate_phdr's adds/subs counters when the objects were last patched. */
 static unsigned long long otel_hook_seen_adds, otel_hook_seen_subs;
+/* How many objects every active hook has been applied to (by otel_hook_refresh). */
+static unsigned otel_hook_refreshed_objects;
 
 static __thread int otel_hook_depth __attribute__((tls_model("initial-exec")));
 static __thread int otel_hook_suppressed __attribute__((tls_model("initial-exec")));
@@ -339,6 +344,7 @@ static int otel_hook_read_object(struct dl_phdr_info *info, otel_hook_object *ob
 static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     otel_hook_set *set = data;
+    if (set->at++ < set->first) return 0;
     otel_hook_target targets[64];
     unsigned count = 0;
     otel_hook_object object;
@@ -368,30 +374,35 @@ static int otel_hook_patch_object(struct dl_phdr_info *info, size_t size, void *
     return 0;
 }
 
-/* Applies the hooks selected by `wanted` (all active ones, or the pending
- * ones) to every loaded object, 64 at a time. Called with the lock held. */
-static void otel_hook_apply(int pending_only) {
+/* Applies hooks, 64 at a time, to the loaded objects from the `first` on:
+ * the pending ones (`pending_only`), else every active one — but for a pass
+ * over the newest objects alone (`first` > 0), which leaves pending hooks to
+ * their own pass over all. Called with the lock held. */
+static void otel_hook_apply(int pending_only, unsigned first) {
     otel_hook *selected[64];
-    otel_hook_set set = {selected, 0};
+    otel_hook_set set = {selected, 0, first, 0};
     for (otel_hook *hook = otel_hooks; hook; hook = hook->next) {
-        if (!hook->active || (pending_only && !hook->pending)) continue;
+        if (!hook->active || (pending_only && !hook->pending) || (first && hook->pending)) continue;
         hook->pending = 0;
         selected[set.count++] = hook;
         if (set.count == 64) {
             dl_iterate_phdr(otel_hook_patch_object, &set);
             set.count = 0;
+            set.at = 0;
         }
     }
     if (set.count) dl_iterate_phdr(otel_hook_patch_object, &set);
 }
 
+/* dl_iterate_phdr's counters (the same in every entry) and the number of
+ * loaded objects, read in one pass: a consistent view. */
 static int otel_hook_read_counters(struct dl_phdr_info *info, size_t size, void *data) {
     unsigned long long *counters = data;
-    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+    if (counters[2]++ == 0 && size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
         counters[0] = info->dlpi_adds;
         counters[1] = info->dlpi_subs;
     }
-    return 1; /* the counters are the same in every entry: stop after the first */
+    return 0;
 }
 
 /* Objects loaded later are patched as they load: dlopen and dlmopen are
@@ -488,14 +499,14 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
         if (real != replacement) *original = otel_hook_original_for(hook, real);
     }
     pthread_mutex_lock(&otel_hook_lock);
-    unsigned long long counters[2] = {0, 0};
+    unsigned long long counters[3] = {0, 0, 0};
     dl_iterate_phdr(otel_hook_read_counters, counters);
     otel_hook_seen_adds = counters[0];
     otel_hook_seen_subs = counters[1];
     hook->pending = 1;
     hook->next = otel_hooks;
     otel_hooks = hook;
-    if (otel_hook_batch_depth == 0) otel_hook_apply(1);
+    if (otel_hook_batch_depth == 0) otel_hook_apply(1, 0);
     pthread_mutex_unlock(&otel_hook_lock);
     /* After the hook is listed, so that its object counts as holding wrappers. */
     /* The engine's own hooks (dlopen, dlmopen, dlsym, dlvsym) are made inside that once. */
@@ -504,13 +515,18 @@ otel_hook *otel_hook_wrap(const char *symbol, void *replacement, void **original
 }
 
 void otel_hook_refresh(void) {
-    unsigned long long counters[2] = {0, 0};
+    unsigned long long counters[3] = {0, 0, 0};
     dl_iterate_phdr(otel_hook_read_counters, counters);
     pthread_mutex_lock(&otel_hook_lock);
     if (counters[0] != otel_hook_seen_adds || counters[1] != otel_hook_seen_subs) {
+        /* Nothing unloaded since the last refresh: the objects it saw come first, patched already
+         * (a hook made since was applied to all at once); the others are patched, not all again. */
+        unsigned objects = (unsigned)counters[2];
+        unsigned first = counters[1] == otel_hook_seen_subs && objects >= otel_hook_refreshed_objects ? otel_hook_refreshed_objects : 0;
         otel_hook_seen_adds = counters[0];
         otel_hook_seen_subs = counters[1];
-        otel_hook_apply(0);
+        otel_hook_refreshed_objects = objects;
+        otel_hook_apply(0, first);
     }
     pthread_mutex_unlock(&otel_hook_lock);
 }
@@ -545,6 +561,6 @@ void otel_hook_batch_begin(void) {
 
 void otel_hook_batch_end(void) {
     pthread_mutex_lock(&otel_hook_lock);
-    if (otel_hook_batch_depth > 0 && --otel_hook_batch_depth == 0) otel_hook_apply(1);
+    if (otel_hook_batch_depth > 0 && --otel_hook_batch_depth == 0) otel_hook_apply(1, 0);
     pthread_mutex_unlock(&otel_hook_lock);
 }
