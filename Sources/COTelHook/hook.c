@@ -74,11 +74,33 @@ void otel_hook_exit(void) { otel_hook_depth--; }
 void otel_hook_suppress(void) { otel_hook_suppressed++; }
 void otel_hook_unsuppress(void) { otel_hook_suppressed--; }
 
-/* The base address of the object containing `address` (0 when unknown).
- * dladdr searches symbol tables: callers keep the answer. */
+/* An address, and the load address of the object whose segments hold it. */
+typedef struct otel_hook_base_query {
+    uintptr_t address;
+    uintptr_t base;
+} otel_hook_base_query;
+
+static int otel_hook_find_base(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    otel_hook_base_query *query = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *phdr = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + phdr->p_vaddr;
+        if (phdr->p_type == PT_LOAD && query->address >= start && query->address - start < phdr->p_memsz) {
+            query->base = info->dlpi_addr;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The load address (dlpi_addr, what the passes compare) of the object
+ * containing `address`, 0 when unknown: found from the objects' segments
+ * (dladdr would search a symbol table of thousands of names each time). */
 static uintptr_t otel_hook_object_base(const void *address) {
-    Dl_info where;
-    return address && dladdr(address, &where) ? (uintptr_t)where.dli_fbase : 0;
+    otel_hook_base_query query = {(uintptr_t)address, 0};
+    if (address) dl_iterate_phdr(otel_hook_find_base, &query);
+    return query.base;
 }
 
 static uintptr_t otel_hook_engine_base;
