@@ -210,6 +210,8 @@ static const struct direct_call {
 };
 #define DIRECT_CALL_COUNT (sizeof direct_calls / sizeof direct_calls[0])
 
+/* How many names are routed (0: direct calls never started here). */
+static unsigned started;
 /* Which names are routed (glibc's function found, and no other object defines the name first). */
 static bool routed[DIRECT_CALL_COUNT];
 
@@ -272,8 +274,8 @@ static bool other_threads_running(void) {
 }
 
 void otel_hook_direct_calls_after_load(void) {
-    /* No thread at all yet (none of the SDK's either): nothing to look for. */
-    if (direct() && !__libc_single_threaded && other_threads_running()) program_starts_threads();
+    /* Never started, already over, or no thread at all yet (none of the SDK's either): nothing to look for. */
+    if (started && direct() && !__libc_single_threaded && other_threads_running()) program_starts_threads();
 }
 
 /* ---- the engine's side ------------------------------------------------------------ */
@@ -295,7 +297,6 @@ void *otel_hook_direct_libc_function(void *function) {
 }
 
 unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
-    static unsigned started;
     if (started || !__libc_single_threaded) return started;
     direct_calls_ended = ended;
     void *glibc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
