@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Two builds of the HTTP server instrumentation (libOTelHTTPServer.so compiled
 # with two sets of compiler flags), each in an nginx under otel-instrument
-# (1 % sampled, OTLP export), both at once on CPU 1 as in at_once.sh: the CPU
+# (by default 1 % sampled, OTLP export), both at once on CPU 1 as in at_once.sh: the CPU
 # per request of the second build against the first, run by run (every other
 # run swaps their ports and start order), and the mean with its 95 % interval
 # (docs/performance.md).
 #
-#   Benchmarks/http-server/two_builds.sh "FLAGS A" "FLAGS B" [seconds per run, default 5] [runs, default 12]
+#   Benchmarks/http-server/two_builds.sh "FLAGS A" "FLAGS B" [seconds per run, default 5] [runs, default 12] [configuration, default sampled]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 flags=("$1" "$2")
 seconds="${3:-5}"
 runs="${4:-12}"
+configuration="${5:-sampled}" # one of choose_configuration's in common.sh
 source "$here/common.sh"
 plugin="$root/.build/release/libOTelHTTPServer.so"
 cp "$plugin" "$work/installed.so"
@@ -23,7 +24,7 @@ for build in 0 1; do
         -o "$work/build$build.so" "$root"/Plugins/HTTPServer/*.c "$root/Plugins/HTTPSemconv/http_semconv.c"
 done
 configure_pair
-choose_configuration sampled
+choose_configuration "$configuration"
 echo "build A: ${flags[0]}; build B: ${flags[1]}; $label, ${seconds} s per run"
 results="$work/results"
 for run in $(seq "$runs"); do
