@@ -13,6 +13,9 @@
 # figure leans against the instrumented side.
 #
 #   Benchmarks/http-server/at_once.sh [seconds per run, default 5] [runs, default 20] [configuration, default sampled] [base, default uninstrumented]
+#   BASE_ROOT=/another/checkout Benchmarks/http-server/at_once.sh 5 40 sampled sampled
+#       the base configuration runs that checkout's build (made there beforehand):
+#       what the changes between the two do, measured at once
 #
 # configurations: those of choose_configuration in common.sh (uninstrumented
 # against itself measures what the two positions alone make of the figure; a
@@ -33,7 +36,11 @@ run_once() { # position of the compared configuration: 0 or 1
     local names=(first second) pids=() index
     for index in 0 1; do
         local -a command=(/usr/sbin/nginx -c "$work/${names[index]}.conf" -e "$work/${names[index]}.error.log")
-        if [ "$index" -eq "$1" ]; then choose_configuration "$compared"; else choose_configuration "$base"; fi
+        if [ "$index" -eq "$1" ]; then
+            build_root="$root"; choose_configuration "$compared"
+        else
+            build_root="${BASE_ROOT:-$root}"; choose_configuration "$base"
+        fi
         "${server_cpu[@]}" "${prefix[@]}" "${command[@]}" &
         pids+=($!)
     done
@@ -44,8 +51,10 @@ run_once() { # position of the compared configuration: 0 or 1
     echo "${measured[2 * other]} ${measured[2 * other + 1]} ${measured[2 * $1]} ${measured[2 * $1 + 1]}"
 }
 
+build_root="${BASE_ROOT:-$root}"
 choose_configuration "$base"
-echo -n "$label against: "
+echo -n "$label${BASE_ROOT:+ (built in $BASE_ROOT)} against: "
+build_root="$root"
 choose_configuration "$compared"
 echo "$label, ${seconds} s per run"
 printf '%-6s %9s %12s %12s %12s %9s\n' run position "requests" "ns/request" "ns/request" "added"

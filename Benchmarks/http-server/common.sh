@@ -69,19 +69,23 @@ PY
 }
 
 cc -O2 -shared -fPIC -o "$work/sleeping_thread.so" "$root/Benchmarks/http-server/sleeping_thread.c" -lpthread
-instrument=("$root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --metrics_exporter otlp --logs_exporter none)
+# The checkout whose build choose_configuration runs (at_once.sh sets it to
+# BASE_ROOT for its base configuration: two commits measured at once).
+build_root="$root"
 # Sets `label` and `prefix` (the command nginx runs under) for a configuration.
 choose_configuration() {
+    local instrument=("$build_root/.build/release/otel-instrument" --exporter_otlp_endpoint "http://127.0.0.1:$sink_port"
+                      --metrics_exporter otlp --logs_exporter none)
     case "$1" in
     uninstrumented) label="uninstrumented"; prefix=(env) ;;
     thread) label="a sleeping thread preloaded (peer)"; prefix=(env LD_PRELOAD="$work/sleeping_thread.so") ;;
     ownthread) label="a sleeping thread with its own descriptors (peer)"
                prefix=(env SLEEPING_THREAD_OWN_DESCRIPTORS=1 LD_PRELOAD="$work/sleeping_thread.so") ;;
     loaded) label="otel-instrument, HTTP server instrumentation disabled"
-            prefix=(env OTEL_NATIVE_DISABLED_INSTRUMENTATIONS=http_server "$root/.build/release/otel-instrument"
+            prefix=(env OTEL_NATIVE_DISABLED_INSTRUMENTATIONS=http_server "$build_root/.build/release/otel-instrument"
                     --traces_exporter none --metrics_exporter none --logs_exporter none --) ;;
     unsampled) label="HTTP server instrumentation, no span sampled, no metric"
-               prefix=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none
+               prefix=("$build_root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none
                        --traces_sampler always_off --) ;;
     metric) label="no span sampled, duration metric exported"; prefix=("${instrument[@]}" --traces_exporter none --traces_sampler always_off --) ;;
     sampled) label="OTLP export, 1 % sampled"
@@ -94,7 +98,7 @@ choose_configuration() {
             prefix=(env OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false "${instrument[@]}" --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --) ;;
     instrumented) label="OTLP export, every request sampled"; prefix=("${instrument[@]}" --) ;;
     bare) label="every request sampled, no exporter"
-          prefix=("$root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --) ;;
+          prefix=("$build_root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --) ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;
     esac
 }
