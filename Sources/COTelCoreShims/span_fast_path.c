@@ -134,6 +134,13 @@ void otel_span_start_at(otel_tracer *tracer, const char *name, otel_span_kind ki
     start_span(tracer, name, kind, parent, start_time_ns, out);
 }
 
+/* The root context is one object for the process's life: once OTelCore has
+ * handed it out, C answers (no Swift call per request). */
+const otel_context *otel_context_root(void) {
+    const void *root = __atomic_load_n(&otel_shim_root_context, __ATOMIC_ACQUIRE);
+    return root ? (const otel_context *)root : otel_core_context_root_slow();
+}
+
 void otel_span_end(otel_span *span) { end_span(span, 0); }
 
 void otel_span_end_at(otel_span *span, uint64_t end_time_ns) { end_span(span, end_time_ns); }

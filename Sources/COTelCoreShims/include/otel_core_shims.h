@@ -378,6 +378,8 @@ void otel_core_span_start_slow(otel_tracer *tracer, const char *name, otel_span_
                                const otel_context *parent, uint64_t start_time_ns,
                                uint64_t trace_id_high, uint64_t trace_id_low, otel_span *out);
 void otel_core_span_end_slow(otel_span *span, uint64_t end_time_ns);
+/* The root context from OTelCore, which then keeps it in otel_shim_root_context. */
+const otel_context *otel_core_context_root_slow(void);
 
 /* True when the process runs under secure execution (setuid, setgid,
  * capabilities: getauxval(AT_SECURE)); the runtime then loads nothing. */

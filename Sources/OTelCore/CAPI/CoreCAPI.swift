@@ -196,10 +196,12 @@ public func cContextCurrent() -> OpaquePointer? {
     CContextBox.retained(Context.current)
 }
 
-@_cdecl("otel_context_root")
-public func cContextRoot() -> OpaquePointer? {
+/// otel_context_root's first call (span_fast_path.c answers the others from C):
+/// hands the root context to C, where spans started with it as parent take the fast path.
+@_cdecl("otel_core_context_root_slow")
+public func cContextRootSlow() -> OpaquePointer? {
     let root = Unmanaged.passUnretained(CContextBox.root).toOpaque()
-    otel_shim_set_root_context(root) // spans started with it as parent take the C fast path
+    otel_shim_set_root_context(root)
     return OpaquePointer(root)
 }
 
