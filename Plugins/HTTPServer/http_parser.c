@@ -283,27 +283,30 @@ static void field_clear(field_view field) {
     *field.truncated = false;
 }
 
+/* A field about to be read or written for the current message: emptied first
+ * if it still holds the last message's value (its `stale` bit). */
+static inline field_view fresh(otel_http_parser *parser, unsigned stale, field_view field) {
+    if (parser->stale_fields & stale) {
+        parser->stale_fields &= (uint16_t)~stale;
+        field_clear(field);
+    }
+    return field;
+}
+#define FRESH(parser, field, stale) fresh((parser), (stale), VIEW((parser)->field))
+
 /* Trailing spaces, tabs and a CR are not part of a field value (RFC 9110 §5.5). */
 static void field_trim(field_view field) {
     *field.length = (uint16_t)value_end((const uint8_t *)field.text, 0, *field.length);
     field.text[*field.length] = '\0';
 }
 
-/* Forgets the last message: its fields emptied (not the whole buffers, which
- * would cost a 7 KiB memset per request), its framing and counters reset. A
- * response parser only ever fills `framing`: its other fields stay empty. */
+/* Forgets the last message: its fields marked stale (emptied at their first
+ * use: emptying them all would touch a cache line each), its framing and
+ * counters reset. A response parser only ever writes `framing`. */
 static void begin_message(otel_http_parser *parser) {
-    if (parser->is_request) {
-        field_clear(VIEW(parser->method));
-        field_clear(VIEW(parser->target));
-        field_clear(VIEW(parser->host));
-        field_clear(VIEW(parser->user_agent));
-        field_clear(VIEW(parser->forwarded_for));
-        field_clear(VIEW(parser->traceparent));
-        field_clear(VIEW(parser->tracestate));
-        field_clear(VIEW(parser->baggage));
-    }
-    field_clear(VIEW(parser->framing));
+    parser->stale_fields = OTEL_HTTP_STALE_METHOD | OTEL_HTTP_STALE_TARGET | OTEL_HTTP_STALE_HOST | OTEL_HTTP_STALE_USER_AGENT |
+                           OTEL_HTTP_STALE_FORWARDED_FOR | OTEL_HTTP_STALE_TRACEPARENT | OTEL_HTTP_STALE_TRACESTATE |
+                           OTEL_HTTP_STALE_BAGGAGE | OTEL_HTTP_STALE_FRAMING;
     parser->version_minor = parser->status = 0;
     parser->interim = parser->upgrade = parser->until_close = false;
     parser->capture = CAPTURE_NONE;
@@ -379,15 +382,16 @@ static int capture_for(const otel_http_parser *parser) {
     return capture_for_name(parser->is_request, (const uint8_t *)parser->name, parser->name_length);
 }
 
+/* The field the current capture goes to, made fresh for this message; false for none. */
 static bool captured_view(otel_http_parser *parser, field_view *view) {
     switch (parser->capture) {
-    case CAPTURE_HOST: *view = VIEW(parser->host); return true;
-    case CAPTURE_USER_AGENT: *view = VIEW(parser->user_agent); return true;
-    case CAPTURE_FORWARDED_FOR: *view = VIEW(parser->forwarded_for); return true;
-    case CAPTURE_TRACEPARENT: *view = VIEW(parser->traceparent); return true;
-    case CAPTURE_TRACESTATE: *view = VIEW(parser->tracestate); return true;
-    case CAPTURE_BAGGAGE: *view = VIEW(parser->baggage); return true;
-    case CAPTURE_CONTENT_LENGTH: case CAPTURE_TRANSFER_ENCODING: *view = VIEW(parser->framing); return true;
+    case CAPTURE_HOST: *view = FRESH(parser, host, OTEL_HTTP_STALE_HOST); return true;
+    case CAPTURE_USER_AGENT: *view = FRESH(parser, user_agent, OTEL_HTTP_STALE_USER_AGENT); return true;
+    case CAPTURE_FORWARDED_FOR: *view = FRESH(parser, forwarded_for, OTEL_HTTP_STALE_FORWARDED_FOR); return true;
+    case CAPTURE_TRACEPARENT: *view = FRESH(parser, traceparent, OTEL_HTTP_STALE_TRACEPARENT); return true;
+    case CAPTURE_TRACESTATE: *view = FRESH(parser, tracestate, OTEL_HTTP_STALE_TRACESTATE); return true;
+    case CAPTURE_BAGGAGE: *view = FRESH(parser, baggage, OTEL_HTTP_STALE_BAGGAGE); return true;
+    case CAPTURE_CONTENT_LENGTH: case CAPTURE_TRANSFER_ENCODING: *view = FRESH(parser, framing, OTEL_HTTP_STALE_FRAMING); return true;
     default: return false;
     }
 }
@@ -475,7 +479,8 @@ static bool end_value(otel_http_parser *parser, field_view view) {
 static void end_headers(otel_http_parser *parser) {
     parser->capture = CAPTURE_NONE;
     if (parser->is_request) {
-        if (parser->method.length == 7 && memcmp(parser->method.text, "CONNECT", 7) == 0) parser->upgrade = true;
+        field_view method = FRESH(parser, method, OTEL_HTTP_STALE_METHOD); /* written by the request line */
+        if (*method.length == 7 && memcmp(method.text, "CONNECT", 7) == 0) parser->upgrade = true;
         parser->state = parser->chunked ? CHUNK_SIZE : parser->has_length && parser->remaining ? BODY : DONE_PENDING;
         return;
     }
@@ -548,6 +553,17 @@ static void defer_whole_value(otel_http_parser *parser, const uint8_t *value, si
 }
 
 void otel_http_parser_settle(otel_http_parser *parser) {
+    if (parser->stale_fields) {
+        FRESH(parser, method, OTEL_HTTP_STALE_METHOD);
+        FRESH(parser, target, OTEL_HTTP_STALE_TARGET);
+        FRESH(parser, host, OTEL_HTTP_STALE_HOST);
+        FRESH(parser, user_agent, OTEL_HTTP_STALE_USER_AGENT);
+        FRESH(parser, forwarded_for, OTEL_HTTP_STALE_FORWARDED_FOR);
+        FRESH(parser, traceparent, OTEL_HTTP_STALE_TRACEPARENT);
+        FRESH(parser, tracestate, OTEL_HTTP_STALE_TRACESTATE);
+        FRESH(parser, baggage, OTEL_HTTP_STALE_BAGGAGE);
+        FRESH(parser, framing, OTEL_HTTP_STALE_FRAMING);
+    }
     int capture = parser->capture;
     for (unsigned i = 0; i < parser->deferred_count; i++) {
         field_view view;
@@ -670,8 +686,8 @@ static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t l
         memcmp(line + target_end + 1, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 ||
         line[digit] < '0' || line[digit] > '9' || !(length == digit + 1 || (length == digit + 2 && line[digit + 1] == '\r')))
         return false;
-    field_append_run(VIEW(parser->method), line, method);
-    field_append_run(VIEW(parser->target), line + target_start, target);
+    field_append_run(FRESH(parser, method, OTEL_HTTP_STALE_METHOD), line, method);
+    field_append_run(FRESH(parser, target, OTEL_HTTP_STALE_TARGET), line + target_start, target);
     parser->header_bytes += (uint32_t)target;
     parser->version_minor = line[digit] - '0';
     return true;
@@ -710,7 +726,7 @@ static bool start_line(otel_http_parser *parser, const uint8_t *data, size_t ava
     return true;
 }
 
-static otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consumed) {
+static __attribute__((cold, noinline)) otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consumed) {
     parser->state = FAILED;
     *consumed = at;
     return OTEL_HTTP_ERROR;
@@ -724,7 +740,7 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
      * begins at a call's first byte: MESSAGE_BEGIN ends the call before); the
      * line feeds from it on, when it was. */
     lf_finder line_feeds;
-    bool have_line_feeds = ((parser->state == METHOD && !parser->method.length && !parser->method.truncated) ||
+    bool have_line_feeds = ((parser->state == METHOD && (parser->stale_fields & OTEL_HTTP_STALE_METHOD)) ||
                             (parser->state == STATUS_VERSION && !parser->name_length)) &&
                            start_line(parser, data, length, &i, &line_feeds);
     while (i < length) {
@@ -741,23 +757,26 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             begin_message(parser);
             *consumed = i;
             return OTEL_HTTP_MESSAGE_BEGIN;
-        case METHOD:
-            if (c == ' ' && parser->method.length) parser->state = TARGET;
-            else if (is_token(c) && !parser->method.truncated) field_append(VIEW(parser->method), c);
+        case METHOD: {
+            field_view method = FRESH(parser, method, OTEL_HTTP_STALE_METHOD);
+            if (c == ' ' && *method.length) parser->state = TARGET;
+            else if (is_token(c) && !*method.truncated) field_append(method, c);
             else return fail(parser, i, consumed); /* not a token, or no method this long */
             i++;
             break;
+        }
         case TARGET: {
+            field_view target = FRESH(parser, target, OTEL_HTTP_STALE_TARGET);
             /* A run of target bytes at once; the byte that ends it is handled below, next. */
             size_t start = i;
             while (i < length && data[i] > ' ' && data[i] != 0x7f) i++;
             if (i > start) {
-                field_append_run(VIEW(parser->target), data + start, i - start);
+                field_append_run(target, data + start, i - start);
                 parser->header_bytes += (uint32_t)(i - start);
                 if (parser->header_bytes > HEADER_LIMIT) return fail(parser, start, consumed);
                 break;
             }
-            if (c != ' ' || !parser->target.length) return fail(parser, i, consumed); /* HTTP/0.9, or not HTTP */
+            if (c != ' ' || !*target.length) return fail(parser, i, consumed); /* HTTP/0.9, or not HTTP */
             parser->state = REQUEST_VERSION;
             parser->name_length = 0;
             i++;

@@ -82,6 +82,59 @@ extension OtelInstrumentTests {
         XCTAssertEqual((spans[1]["status"] as? [String: String])?["status_code"], "UNSET")
     }
 
+    /// The next request of a kept-alive connection has only its own headers: the
+    /// trace context, User-Agent and X-Forwarded-For of the one before are not its.
+    /// (The parser keeps the last message's values in place and empties a field
+    /// only when it is first used: this is what that must never show.)
+    func testEachRequestOfAKeptAliveConnectionHasOnlyItsOwnHeaders() throws {
+        let port = ServerProcess.freePort()
+        let site = scratch.appendingPathComponent("kept-alive")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        for page in ["first", "second"] {
+            try "\(page)\n".write(to: site.appendingPathComponent(page), atomically: true, encoding: .utf8)
+        }
+        let output = scratch.appendingPathComponent("kept-alive-spans.json")
+        // Python's own file server, speaking HTTP/1.1 so that connections are kept alive.
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", "-c", """
+            import functools, http.server, sys
+            class Handler(http.server.SimpleHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+            handler = functools.partial(Handler, directory=sys.argv[2])
+            http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
+            """, String(port), site.path], environment: serverEnvironment(output), port: port)
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736", parent = "00f067aa0ba902b7"
+        let client = try runCommand("/usr/bin/env", ["python3", "-c", """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            replies = s.makefile("rb")
+            for request in (b"GET /first HTTP/1.1\\r\\nHost: localhost\\r\\nUser-Agent: first-agent\\r\\n"
+                            b"traceparent: 00-\(trace)-\(parent)-01\\r\\ntracestate: vendor=1\\r\\n"
+                            b"baggage: user=alice\\r\\nX-Forwarded-For: 203.0.113.7\\r\\n\\r\\n",
+                            b"GET /second HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"):
+                s.sendall(request)
+                status = replies.readline().split()[1].decode()
+                length = 0
+                while (line := replies.readline()) not in (b"\\r\\n", b""):
+                    if line.lower().startswith(b"content-length:"): length = int(line.split(b":")[1])
+                print(status, replies.read(length).decode().strip())
+            """, String(server.port)])
+        XCTAssertEqual(client.stdout, "200 first\n200 second\n", client.stderr)
+        let spans = try awaitSpans(output, count: 2)
+        XCTAssertEqual(spans.count, 2)
+        guard spans.count == 2 else { return }
+        let (first, second) = (attributes(spans[0]), attributes(spans[1]))
+        XCTAssertEqual([first["url.path"] as? String, second["url.path"] as? String], ["/first", "/second"])
+        XCTAssertEqual(first["network.peer.port"] as? Int, second["network.peer.port"] as? Int, "one connection")
+        XCTAssertEqual(spans[0]["parent_id"] as? String, "0x" + parent) // the console exporter's format
+        XCTAssertEqual(traceId(spans[0]), "0x" + trace)
+        XCTAssertEqual(first["user_agent.original"] as? String, "first-agent")
+        XCTAssertEqual(first["client.address"] as? String, "203.0.113.7")
+        XCTAssertTrue(spans[1]["parent_id"] is NSNull, "the second request carried no context: a new trace")
+        XCTAssertNotEqual(traceId(spans[1]), "0x" + trace)
+        XCTAssertNil(second["user_agent.original"])
+        XCTAssertEqual(second["client.address"] as? String, "127.0.0.1")
+    }
+
     /// nginx as it is usually run (a master process forking its worker; sendfile on)
     /// under otel-instrument: keep-alive, HEAD, 404, 503 and a request from an
     /// instrumented Python client, each its own span, exported by the worker.

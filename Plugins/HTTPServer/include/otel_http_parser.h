@@ -37,6 +37,10 @@ typedef struct otel_http_parser {
     uint32_t name_length;  /* private: bytes of the current header's name */
     uint64_t remaining;    /* private: body bytes still to come */
     int hex_digits;        /* private: digits of the current chunk size */
+    /* private: OTEL_HTTP_STALE_* bits, the fields still holding the last
+     * message's value (begin_message marks them instead of emptying them:
+     * a cache line each per message); a field's first write empties it. */
+    uint16_t stale_fields;
     bool is_request;
     /* For a response: set before its headers end when the request was HEAD
      * (RFC 9112 §6.3: no body whatever the headers say). */
@@ -58,7 +62,8 @@ typedef struct otel_http_parser {
     } deferred[2];
     OTEL_HTTP_FIELD(framing, 48); /* private: a Content-Length or Transfer-Encoding value */
 
-    /* What the current message said (reset at each MESSAGE_BEGIN). */
+    /* What the current message said: at HEADERS_DONE `method` (requests), the
+     * others once otel_http_parser_settle has been called. */
     OTEL_HTTP_FIELD(method, 24);
     OTEL_HTTP_FIELD(target, 1024);
     OTEL_HTTP_FIELD(host, 256);
@@ -69,6 +74,27 @@ typedef struct otel_http_parser {
     OTEL_HTTP_FIELD(baggage, 1024);
 } otel_http_parser;
 
+/* The fields' stale bits (private). */
+enum {
+    OTEL_HTTP_STALE_METHOD = 1 << 0,
+    OTEL_HTTP_STALE_TARGET = 1 << 1,
+    OTEL_HTTP_STALE_HOST = 1 << 2,
+    OTEL_HTTP_STALE_USER_AGENT = 1 << 3,
+    OTEL_HTTP_STALE_FORWARDED_FOR = 1 << 4,
+    OTEL_HTTP_STALE_TRACEPARENT = 1 << 5,
+    OTEL_HTTP_STALE_TRACESTATE = 1 << 6,
+    OTEL_HTTP_STALE_BAGGAGE = 1 << 7,
+    OTEL_HTTP_STALE_FRAMING = 1 << 8,
+};
+
+/** After HEADERS_DONE: whether the request carried a traceparent, tracestate
+ *  or baggage header (read from the stale bits alone; the values themselves
+ *  after otel_http_parser_settle). */
+static inline bool otel_http_parser_carries_context(const otel_http_parser *parser) {
+    return (~parser->stale_fields & (OTEL_HTTP_STALE_TRACEPARENT | OTEL_HTTP_STALE_TRACESTATE | OTEL_HTTP_STALE_BAGGAGE)) &&
+           (parser->traceparent.length || parser->tracestate.length || parser->baggage.length);
+}
+
 /** Prepares `parser` for one direction of a connection. */
 void otel_http_parser_init(otel_http_parser *parser, bool is_request);
 
@@ -77,11 +103,11 @@ void otel_http_parser_init(otel_http_parser *parser, bool is_request);
  *  returns ERROR. */
 otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed);
 
-/** After HEADERS_DONE and before the next call: copies into `host` and
- *  `user_agent` the values the call saw on whole lines (found in its buffer,
- *  which must still hold them), as the fields would have held them anyway.
- *  Without it those two fields are not to be read: a request whose span is
- *  not sampled never pays for their copy. */
+/** After HEADERS_DONE and before the next call: makes every field hold what
+ *  the message said. It empties those the message did not write, and copies
+ *  into `host` and `user_agent` the values the call saw on whole lines (found
+ *  in its buffer, which must still hold them). Without it only `method` is to
+ *  be read: a request whose span is not sampled never pays for the rest. */
 void otel_http_parser_settle(otel_http_parser *parser);
 
 /** Accounts for `length` bytes sent without being seen (sendfile): they
