@@ -16,7 +16,7 @@ BUILD := .build/$(CONFIG)
 CC ?= cc
 PRELOAD_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelPreload/include
 # C plugins are built as a third party builds them: against the two headers alone.
-PLUGIN_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
+PLUGIN_FLAGS := -shared -fPIC -O2 -fno-align-jumps -fno-align-labels -fno-align-loops -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
 	-ISources/COTelPlugin/include -IPlugins/Distro/include
 
 .PHONY: all build preload test install install-files
