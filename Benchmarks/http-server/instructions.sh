@@ -10,6 +10,8 @@
 #   Benchmarks/http-server/instructions.sh
 #   SIMULATE=1 Benchmarks/http-server/instructions.sh    also callgrind's cache and branch
 #       simulation: instruction-cache lines fetched (I1 misses) and branches mispredicted per request
+#   FOOTPRINT=1 Benchmarks/http-server/instructions.sh   also the code each request runs: the
+#       distinct 64-byte lines holding the instructions run by (nearly) every request, by library
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,6 +33,7 @@ config site "$port" "root $work/www;"
 
 simulation=()
 [ "${SIMULATE:-0}" = 1 ] && simulation=(--cache-sim=yes --branch-sim=yes)
+[ "${FOOTPRINT:-0}" = 1 ] && simulation+=(--dump-instr=yes)
 # Runs nginx under callgrind for N requests; the profile goes to $work/out.LABEL.N.
 profile() { # label, requests, prefix command...
     local label="$1" requests="$2"
@@ -89,6 +92,46 @@ for label, title in (("unsampled", "instrumented, span not sampled, metric on"),
     print(f"{title:<46} {sum(counts.values()):8.0f} (+{sum(added.values()):.0f}); most added:")
     for name, count in sorted(added.items(), key=lambda item: -item[1])[:12]:
         print(f"    {count:7.0f}  {name}")
+PY
+[ "${FOOTPRINT:-0}" = 1 ] && python3 - "$work" <<'PY'
+import collections, re, sys
+work = sys.argv[1]
+def instructions(path): # (object, function, address): instructions run there, from callgrind's per-instruction costs
+    names, counts = {"ob": {}, "fn": {}}, collections.defaultdict(int)
+    ob = fn = None; address = 0; call_cost_next = False
+    def name(kind, text):
+        match = re.match(r"\((\d+)\)(?: (.*))?", text)
+        if not match: return text
+        if match.group(2): names[kind][match.group(1)] = match.group(2)
+        return names[kind].get(match.group(1), match.group(1))
+    for line in open(path):
+        line = line.rstrip("\n")
+        for key in ("ob=", "fn=", "cob=", "cfn="):
+            if line.startswith(key):
+                value = name(key.strip("c=") if key != "ob=" else "ob", line[len(key):])
+                if key == "ob=": ob = value
+                elif key == "fn=": fn = value
+                break
+        else:
+            if line.startswith("calls="): call_cost_next = True; continue # the next line is a call's cost, not an instruction's
+            if not line or line[0] not in "0123456789+-*": continue
+            fields = line.split(); position = fields[0]
+            if position.startswith("0x"): address = int(position, 16)
+            elif position[0] in "+-": # relative to the last address: decimal, or hexadecimal after 0x
+                step = int(position[1:], 16) if position[1:].startswith("0x") else int(position[1:])
+                address += step if position[0] == "+" else -step
+            if call_cost_next: call_cost_next = False; continue
+            if len(fields) >= 3: counts[(ob.rsplit("/", 1)[-1], fn, address)] += int(fields[-1])
+    return counts
+for label, title in (("uninstrumented", "uninstrumented"), ("unsampled", "span not sampled, metric on")):
+    few, many = instructions(f"{work}/out.{label}.1000"), instructions(f"{work}/out.{label}.5000")
+    lines, by_function = collections.defaultdict(set), collections.defaultdict(set)
+    for key, count in many.items():
+        if (count - few.get(key, 0)) / 4000 >= 0.9: # run by at least 90 % of the requests
+            lines[key[0]].add(key[2] >> 6); by_function[key[:2]].add(key[2] >> 6)
+    print(f"\ncode lines every request runs, {title}: " + ", ".join(f"{o} {len(s)}" for o, s in sorted(lines.items(), key=lambda kv: -len(kv[1]))))
+    ours = sorted(((len(s), f) for (o, f), s in by_function.items() if "OTel" in o), reverse=True)[:8]
+    if ours: print("    ours, most:", ", ".join(f"{f[:40]} {n}" for n, f in ours))
 PY
 [ "${SIMULATE:-0}" = 1 ] || exit 0
 python3 - "$work" <<'PY'

@@ -91,8 +91,10 @@ enum {
  *  or baggage header (read from the stale bits alone; the values themselves
  *  after otel_http_parser_settle). */
 static inline bool otel_http_parser_carries_context(const otel_http_parser *parser) {
-    return (~parser->stale_fields & (OTEL_HTTP_STALE_TRACEPARENT | OTEL_HTTP_STALE_TRACESTATE | OTEL_HTTP_STALE_BAGGAGE)) &&
-           (parser->traceparent.length || parser->tracestate.length || parser->baggage.length);
+    unsigned fresh = ~(unsigned)parser->stale_fields;
+    return ((fresh & OTEL_HTTP_STALE_TRACEPARENT) && parser->traceparent.length) ||
+           ((fresh & OTEL_HTTP_STALE_TRACESTATE) && parser->tracestate.length) ||
+           ((fresh & OTEL_HTTP_STALE_BAGGAGE) && parser->baggage.length);
 }
 
 /** Prepares `parser` for one direction of a connection. */
