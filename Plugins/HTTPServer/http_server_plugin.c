@@ -267,7 +267,7 @@ static void request_headers_done(otel_http_connection *connection) {
     const otel_context *root = hot.context_root();
     otel_context *parent = otel_http_parser_carries_context(parser) ? incoming_context(parser, root) : NULL;
     hot.span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
-                        wall_time_ns(connection->message_started_monotonic_ns), &request->span);
+                      wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
     if (otel_plugin_span_is_recording(host, &request->span)) {
         otel_http_parser_settle(parser); /* the fields, host and user-agent copied: for a sampled span only */
