@@ -123,7 +123,8 @@ def instructions(path): # (object, function, address): instructions run there, f
             if call_cost_next: call_cost_next = False; continue
             if len(fields) >= 3: counts[(ob.rsplit("/", 1)[-1], fn, address)] += int(fields[-1])
     return counts
-for label, title in (("uninstrumented", "uninstrumented"), ("unsampled", "span not sampled, metric on")):
+for label, title in (("uninstrumented", "uninstrumented"), ("unsampled", "span not sampled, metric on"),
+                     ("sampled", "every span sampled, no exporter")):
     few, many = instructions(f"{work}/out.{label}.1000"), instructions(f"{work}/out.{label}.5000")
     lines, by_function = collections.defaultdict(set), collections.defaultdict(set)
     for key, count in many.items():
