@@ -252,20 +252,52 @@ static int tracking_mq_notify(int queue, const struct sigevent *event) {
     return real_mq_notify(queue, event);
 }
 
-/* Whether a thread other than the first and the SDK's own ("otel-…") runs now. */
+/* ---- the SDK's threads ------------------------------------------------------------ */
+
+/* The kernel ids of the SDK's running threads (0: a free slot). One that
+ * finds no free slot is taken for the program's: direct calls then end at the
+ * next dlopen, the safe side. */
+#define OWN_THREADS 64
+static _Atomic pid_t own_threads[OWN_THREADS];
+static pthread_key_t own_thread_key;
+static pthread_once_t own_thread_key_once = PTHREAD_ONCE_INIT;
+
+/* A thread of ours ends: its slot is freed, its id may be the program's next. */
+static void own_thread_ended(void *slot) {
+    atomic_store_explicit((_Atomic pid_t *)slot, 0, memory_order_release);
+}
+
+static void make_own_thread_key(void) { pthread_key_create(&own_thread_key, own_thread_ended); }
+
+void otel_hook_sdk_thread_start(void) {
+    otel_hook_suppress();
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    pthread_once(&own_thread_key_once, make_own_thread_key);
+    for (size_t i = 0; i < OWN_THREADS; i++) {
+        pid_t free_slot = 0;
+        if (atomic_compare_exchange_strong_explicit(&own_threads[i], &free_slot, self, memory_order_acq_rel, memory_order_relaxed)) {
+            pthread_setspecific(own_thread_key, (void *)&own_threads[i]);
+            return;
+        }
+    }
+}
+
+static bool own_thread(pid_t thread) {
+    for (size_t i = 0; i < OWN_THREADS; i++)
+        if (atomic_load_explicit(&own_threads[i], memory_order_acquire) == thread) return true;
+    return false;
+}
+
+/* Whether a thread other than the first and the SDK's own runs now. */
 static bool other_threads_running(void) {
     DIR *tasks = opendir("/proc/self/task");
     if (!tasks) return true; /* cannot tell: assume so */
     bool found = false;
     pid_t first = getpid();
     for (struct dirent *entry; !found && (entry = readdir(tasks));) {
-        if (entry->d_name[0] < '1' || entry->d_name[0] > '9' || atoi(entry->d_name) == first) continue;
-        char path[64], name[17] = {0};
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", entry->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t length = fd >= 0 ? read(fd, name, sizeof name - 1) : -1;
-        if (fd >= 0) close(fd);
-        found = length < 5 || strncmp(name, "otel-", 5) != 0;
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+        pid_t thread = (pid_t)atoi(entry->d_name);
+        found = thread != first && !own_thread(thread);
     }
     closedir(tasks);
     return found;
@@ -343,6 +375,7 @@ unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
 void *otel_hook_direct_substitute(void *function) { return function; }
 void *otel_hook_direct_libc_function(void *function) { return function; }
 void otel_hook_direct_calls_after_load(void) {}
+void otel_hook_sdk_thread_start(void) { otel_hook_suppress(); }
 unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
     (void)ended;
     return 0;

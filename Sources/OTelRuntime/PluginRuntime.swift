@@ -146,8 +146,9 @@ public enum PluginRuntime {
             return nil
         }
 
-        // Threads the SDK starts record nothing: an exporter's own work is never traced.
-        otel_shim_set_sdk_thread_start(otel_hook_suppress)
+        // Threads the SDK starts record nothing (an exporter's own work is never traced), and
+        // the direct calls know them for ours.
+        otel_shim_set_sdk_thread_start(otel_hook_sdk_thread_start)
         // Before any other hook and any thread of the SDK: a single-threaded program's blocking
         // calls stay as cheap as they were without those threads (otel_hook.h).
         if config.bool("OTEL_NATIVE_DIRECT_SYSCALLS", default: true) {

@@ -195,7 +195,8 @@ extension OtelInstrumentTests {
     }
 
     /// A library whose constructor starts a thread, loaded with dlopen (its
-    /// own call is not hooked yet): the thread is seen after the load.
+    /// own call is not hooked yet): the thread is seen after the load, also in
+    /// a program whose name (which its threads take) starts like the SDK's threads'.
     func testAThreadStartedWhileALibraryLoadsIsSeen() throws {
         let directory = scratch.path
         try compileC("starter", """
@@ -236,12 +237,16 @@ extension OtelInstrumentTests {
                 return 0;
             }
             """, ["-o", program, "-ldl", "-lpthread"])
-        let result = try runWithSDKThread(program, [directory + "/libstarter.so"])
-        XCTAssertEqual(result.stdout, "cancelled\n", result.stderr)
-        // Seen at the load, before the program's pthread_cancel.
-        let lines = result.stderr.split(separator: "\n")
-        let seen = try XCTUnwrap(lines.firstIndex { $0.contains("starts or cancels a thread") }, result.stderr)
-        XCTAssertLessThan(seen, try XCTUnwrap(lines.firstIndex(of: "cancelling"), result.stderr))
+        let named = scratch.appendingPathComponent("otel-loader").path
+        try FileManager.default.copyItem(atPath: program, toPath: named)
+        for program in [program, named] {
+            let result = try runWithSDKThread(program, [directory + "/libstarter.so"])
+            XCTAssertEqual(result.stdout, "cancelled\n", result.stderr)
+            // Seen at the load, before the program's pthread_cancel.
+            let lines = result.stderr.split(separator: "\n")
+            let seen = try XCTUnwrap(lines.firstIndex { $0.contains("starts or cancels a thread") }, "\(program): \(result.stderr)")
+            XCTAssertLessThan(seen, try XCTUnwrap(lines.firstIndex(of: "cancelling"), result.stderr))
+        }
     }
 
     /// A third party's plugin wrapping a routed name gets the direct function

@@ -60,6 +60,11 @@ void otel_hook_exit(void);
 void otel_hook_suppress(void);
 void otel_hook_unsuppress(void);
 
+/** Called first by every thread the SDK starts: it records nothing
+ *  (otel_hook_suppress), and until it ends the direct calls know it for
+ *  one of ours, not the program's (by its thread id, not its name). */
+void otel_hook_sdk_thread_start(void);
+
 #ifdef __cplusplus
 }
 #endif
