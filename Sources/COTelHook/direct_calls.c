@@ -267,7 +267,22 @@ static void own_thread_ended(void *slot) {
     atomic_store_explicit((_Atomic pid_t *)slot, 0, memory_order_release);
 }
 
-static void make_own_thread_key(void) { pthread_key_create(&own_thread_key, own_thread_ended); }
+/* A child of fork has none of the parent's threads: their slots are freed
+ * (the ids of threads the child has started meanwhile stay). */
+static void forget_own_threads(void) {
+    int saved = errno; /* the program's, as fork left it */
+    pid_t process = getpid();
+    for (size_t i = 0; i < OWN_THREADS; i++) {
+        pid_t thread = atomic_load_explicit(&own_threads[i], memory_order_relaxed);
+        if (thread && syscall(SYS_tgkill, process, thread, 0) != 0) atomic_store_explicit(&own_threads[i], 0, memory_order_relaxed);
+    }
+    errno = saved;
+}
+
+static void make_own_thread_key(void) {
+    pthread_key_create(&own_thread_key, own_thread_ended);
+    pthread_atfork(NULL, NULL, forget_own_threads);
+}
 
 void otel_hook_sdk_thread_start(void) {
     otel_hook_suppress();
