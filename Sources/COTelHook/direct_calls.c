@@ -262,21 +262,17 @@ static _Atomic pid_t own_threads[OWN_THREADS];
 static pthread_key_t own_thread_key;
 static pthread_once_t own_thread_key_once = PTHREAD_ONCE_INIT;
 
-/* A thread of ours ends: its slot is freed, its id may be the program's next. */
+/* A thread of ours ends: its slot is freed (if still its own: a fork may
+ * have freed it for another), its id may be the program's next. */
 static void own_thread_ended(void *slot) {
-    atomic_store_explicit((_Atomic pid_t *)slot, 0, memory_order_release);
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    atomic_compare_exchange_strong_explicit((_Atomic pid_t *)slot, &self, 0, memory_order_acq_rel, memory_order_relaxed);
 }
 
-/* A child of fork has none of the parent's threads: their slots are freed
- * (the ids of threads the child has started meanwhile stay). */
+/* A child of fork has only the thread that forked (the SDK starts its own
+ * again on demand, after the child handlers): no thread of ours. */
 static void forget_own_threads(void) {
-    int saved = errno; /* the program's, as fork left it */
-    pid_t process = getpid();
-    for (size_t i = 0; i < OWN_THREADS; i++) {
-        pid_t thread = atomic_load_explicit(&own_threads[i], memory_order_relaxed);
-        if (thread && syscall(SYS_tgkill, process, thread, 0) != 0) atomic_store_explicit(&own_threads[i], 0, memory_order_relaxed);
-    }
-    errno = saved;
+    for (size_t i = 0; i < OWN_THREADS; i++) atomic_store_explicit(&own_threads[i], 0, memory_order_relaxed);
 }
 
 static void make_own_thread_key(void) {
