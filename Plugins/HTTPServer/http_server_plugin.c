@@ -38,24 +38,6 @@ static otel_tracer *tracer;
 /* http.server.request.duration (HTTP metrics): seconds, the advised buckets. */
 static otel_instrument *duration;
 
-#define HOST_FUNCTION(name) __typeof__(((otel_host_api *)0)->name) name
-/* The host's functions every request calls, copied side by side when the
- * plugin instruments: one cache line to read instead of the table's several. */
-static struct {
-    HOST_FUNCTION(hook_enter);
-    HOST_FUNCTION(hook_exit);
-    HOST_FUNCTION(context_root);
-    HOST_FUNCTION(span_start_at);
-    HOST_FUNCTION(instrument_enabled);
-    HOST_FUNCTION(instrument_record_double_set);
-    bool shared_sets; /* the host makes attribute sets (attribute_set_create) */
-    /* Threads handling a request: while none is (spans not sampled), a wrapper
-     * never looks at its thread's `handling` (a __tls_get_addr call in a
-     * dlopened library). */
-    atomic_uint handling_threads;
-} hot __attribute__((aligned(64)));
-#undef HOST_FUNCTION
-
 static int (*real_accept)(int, struct sockaddr *, socklen_t *);
 static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 static ssize_t (*real_read)(int, void *, size_t);
@@ -115,22 +97,27 @@ static __thread struct {
     otel_context_token token;
 } handling;
 
+/* Threads handling a request: while none is (spans not sampled), a wrapper
+ * never looks at its thread's `handling` (a __tls_get_addr call in a dlopened
+ * library). */
+static atomic_uint handling_threads;
+
 /* The connection this thread handles a request of, or NULL. */
 static otel_http_connection *handled_connection(void) {
-    return atomic_load_explicit(&hot.handling_threads, memory_order_relaxed) ? handling.connection : NULL;
+    return atomic_load_explicit(&handling_threads, memory_order_relaxed) ? handling.connection : NULL;
 }
 
 static void start_handling(otel_http_connection *connection, const otel_span *span) {
     handling.token = host->span_make_current(span);
     handling.connection = connection;
-    atomic_fetch_add_explicit(&hot.handling_threads, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&handling_threads, 1, memory_order_relaxed);
 }
 
 static void stop_handling(void) {
     if (!handling.connection) return;
     host->context_restore(handling.token);
     handling.connection = NULL;
-    atomic_fetch_sub_explicit(&hot.handling_threads, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&handling_threads, 1, memory_order_relaxed);
 }
 
 /* Calls into the SDK from a wrapper, when this thread may record (not inside
@@ -139,12 +126,12 @@ static void stop_handling(void) {
  * is wrapped and sets no errno. */
 #define SDK_CALL(call)                 \
     do {                               \
-        if (hot.hook_enter()) {        \
+        if (host->hook_enter()) {      \
             int saved_errno = errno;   \
             call;                      \
             errno = saved_errno;       \
         }                              \
-        hot.hook_exit();               \
+        host->hook_exit();             \
     } while (0)
 
 /* ---- requests -------------------------------------------------------------- */
@@ -264,10 +251,10 @@ static void request_headers_done(otel_http_connection *connection) {
     /* An entry span continues the incoming context or starts a trace: never a
      * child of what happens to be current on this thread. */
     /* Without propagation headers the root itself: no context to make, and the core's fast path. */
-    const otel_context *root = hot.context_root();
+    const otel_context *root = host->context_root();
     otel_context *parent = otel_http_parser_carries_context(parser) ? incoming_context(parser, root) : NULL;
-    hot.span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
-                      wall_time_ns(connection->message_started_monotonic_ns), &request->span);
+    host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
+                        wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
     if (otel_plugin_span_is_recording(host, &request->span)) {
         otel_http_parser_settle(parser); /* the fields, host and user-agent copied: for a sampled span only */
@@ -347,7 +334,7 @@ static __attribute__((noinline)) duration_set *fill_duration_slot(_Atomic(durati
 
 /* The set for a request, or NULL (an older host, no memory, a full neighbourhood): then record the attributes. */
 static const otel_attribute_set *duration_set_for(const char *method, int status, int version_minor) {
-    if (!hot.shared_sets) return NULL;
+    if (!host->attribute_set_create) return NULL;
     size_t slot = (((uintptr_t)method >> 3) * 31u + (size_t)status * 2u + (size_t)version_minor) & (DURATION_SETS - 1);
     for (int probe = 0; probe < DURATION_PROBES; probe++, slot = (slot + 1) & (DURATION_SETS - 1)) {
         duration_set *entry = atomic_load_explicit(&duration_sets[slot], memory_order_acquire);
@@ -386,7 +373,7 @@ static __attribute__((noinline, cold)) void record_duration_unshared(const otel_
 static inline void record_duration(const otel_http_request *request, int status, uint64_t ended_monotonic_ns) {
     double seconds = (double)(ended_monotonic_ns - request->started_monotonic_ns) / 1e9;
     const otel_attribute_set *set = duration_set_for(request->method, status, request->version_minor);
-    if (__builtin_expect(set != NULL, 1)) hot.instrument_record_double_set(duration, seconds, set);
+    if (__builtin_expect(set != NULL, 1)) host->instrument_record_double_set(duration, seconds, set);
     else record_duration_unshared(request, status, seconds);
 }
 
@@ -412,7 +399,7 @@ static void finish_request(otel_http_connection *connection, int status) {
     connection->pending_count--;
     /* Without pipelining every request uses the first slot: the same cache lines each time. */
     connection->pending_first = connection->pending_count ? (connection->pending_first + 1) % OTEL_HTTP_PENDING_MAX : 0;
-    bool recording = otel_plugin_span_is_recording(host, &request->span), timed = hot.instrument_enabled(duration);
+    bool recording = otel_plugin_span_is_recording(host, &request->span), timed = host->instrument_enabled(duration);
     uint64_t ended_monotonic_ns = recording || timed ? clock_ns(CLOCK_MONOTONIC) : 0;
     if (timed) record_duration(request, status, ended_monotonic_ns);
     if (__builtin_expect(recording, 0)) {
@@ -662,13 +649,6 @@ static int instrument(void *state, const otel_host_api *the_host) {
     (void)state;
     host = the_host;
     if (host->size < sizeof(otel_host_api) || !host->hook_wrap || !host->meter_get) return 1;
-    hot.hook_enter = host->hook_enter;
-    hot.hook_exit = host->hook_exit;
-    hot.context_root = host->context_root;
-    hot.span_start_at = host->span_start_at;
-    hot.instrument_enabled = host->instrument_enabled;
-    hot.instrument_record_double_set = host->instrument_record_double_set;
-    hot.shared_sets = host->attribute_set_create != NULL;
     const char *schema = "https://opentelemetry.io/schemas/1.33.0";
     tracer = host->tracer_get("otel-native.http_server", "0.1.0", schema);
     otel_meter *meter = host->meter_get("otel-native.http_server", "0.1.0", schema);
