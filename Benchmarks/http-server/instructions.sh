@@ -106,9 +106,9 @@ def instructions(path): # (object, function, address): instructions run there, f
         return names[kind].get(match.group(1), match.group(1))
     for line in open(path):
         line = line.rstrip("\n")
-        for key in ("ob=", "fn=", "cob=", "cfn="):
+        for key, kind in (("ob=", "ob"), ("fn=", "fn"), ("cob=", "ob"), ("cfn=", "fn")): # a called one's names are defined too
             if line.startswith(key):
-                value = name(key.strip("c=") if key != "ob=" else "ob", line[len(key):])
+                value = name(kind, line[len(key):])
                 if key == "ob=": ob = value
                 elif key == "fn=": fn = value
                 break
@@ -121,7 +121,7 @@ def instructions(path): # (object, function, address): instructions run there, f
                 step = int(position[1:], 16) if position[1:].startswith("0x") else int(position[1:])
                 address += step if position[0] == "+" else -step
             if call_cost_next: call_cost_next = False; continue
-            if len(fields) >= 3: counts[(ob.rsplit("/", 1)[-1], fn, address)] += int(fields[-1])
+            if len(fields) >= 3: counts[(ob.rsplit("/", 1)[-1], fn, address)] += int(fields[2]) # after instr and line: Ir
     return counts
 for label, title in (("uninstrumented", "uninstrumented"), ("unsampled", "span not sampled, metric on"),
                      ("sampled", "every span sampled, no exporter")):
