@@ -10,6 +10,7 @@
 #   Benchmarks/http-server/instructions.sh
 #   SIMULATE=1 Benchmarks/http-server/instructions.sh    also callgrind's cache and branch
 #       simulation: instruction-cache lines fetched (I1 misses) and branches mispredicted per request
+#   TOP=40 Benchmarks/http-server/instructions.sh         the 40 functions that add most (default 12)
 #   FOOTPRINT=1 Benchmarks/http-server/instructions.sh   also the code each request runs: the
 #       distinct 64-byte lines holding the instructions run by (nearly) every request, by library
 set -euo pipefail
@@ -69,7 +70,7 @@ for configuration in uninstrumented unsampled sampled exported; do
 done
 
 python3 - "$work" <<'PY'
-import re, subprocess, sys
+import os, re, subprocess, sys
 work = sys.argv[1]
 def functions(path):
     text = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
@@ -90,7 +91,7 @@ for label, title in (("unsampled", "instrumented, span not sampled, metric on"),
     counts = per_request(label)
     added = {name: counts.get(name, 0) - base.get(name, 0) for name in set(counts) | set(base)}
     print(f"{title:<46} {sum(counts.values()):8.0f} (+{sum(added.values()):.0f}); most added:")
-    for name, count in sorted(added.items(), key=lambda item: -item[1])[:12]:
+    for name, count in sorted(added.items(), key=lambda item: -item[1])[:int(os.environ.get("TOP", "12"))]:
         print(f"    {count:7.0f}  {name}")
 PY
 [ "${FOOTPRINT:-0}" = 1 ] && python3 - "$work" <<'PY'

@@ -599,24 +599,45 @@ static int capture_at_line(bool is_request, const uint8_t *line, size_t length, 
  * line breaks a limit or its value is invalid (`*position` at it).
  * NEED_MORE: the next line goes on past the buffer; `*position` at its start,
  * which the byte-by-byte states take. `line_feeds`: the buffer's line feeds
- * from `*position` on (a copy, kept in registers). */
-static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
+ * from `*position` on. */
+static __attribute__((noinline)) otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
                                     lf_finder line_feeds) {
     const size_t start = *position;
     size_t i = start;
+    /* The finder's state in locals: the loop below is the usual request's
+     * busiest (a line skipped costs its line feed and one table look-up). */
+    size_t block = line_feeds.block;
+    uint64_t bits = line_feeds.bits;
     /* Every line counts its bytes and its LF: through a line ending at `end`,
-     * base + end + 1 - start, checked against the limit only when this buffer could pass it. */
+     * base + end + 1 - start, checked against the limit only when this buffer
+     * could pass it (then every line takes the careful path). */
     const uint32_t base = parser->header_bytes;
     const bool may_pass_limit = (uint64_t)base + (length - start) > HEADER_LIMIT;
     const uint8_t wanted = parser->is_request ? 1 : 2;
+    const uint8_t careful = may_pass_limit ? 0xff : wanted | LINE_END_FIRST;
     otel_http_event event = OTEL_HTTP_NEED_MORE;
     for (;;) {
-        size_t end = lf_next(&line_feeds);
-        if (end == SIZE_MAX) break;
+        while (!bits) {
+            if (length - block <= LF_BLOCK) goto out;
+            block += LF_BLOCK;
+#if defined(__SSE2__)
+            if (length - block >= LF_BLOCK) { /* a whole block: its line feeds here, without a call */
+                bits = lf_bits(data + block);
+                continue;
+            }
+#endif
+            bits = lf_block(data, length, block);
+        }
+        size_t end = block + (size_t)__builtin_ctzll(bits);
+        bits &= bits - 1;
         const uint8_t *line = data + i; /* at worst the LF itself: readable */
-        size_t line_length = end - i;
         uint8_t first_kind = captured_first_byte[line[0]];
-        if (__builtin_expect(first_kind == LINE_END_FIRST, 0)) {
+        if (__builtin_expect(!(first_kind & careful), 1)) { /* most lines: nothing kept, no limit near */
+            i = end + 1;
+            continue;
+        }
+        size_t line_length = end - i;
+        if (first_kind == LINE_END_FIRST) {
             /* The empty line (counted as one byte), or a line that starts with a CR but is not empty: not HTTP. */
             if (line_length > 1 || (uint64_t)base + (i - start) + 1 > HEADER_LIMIT) {
                 event = OTEL_HTTP_ERROR;
@@ -631,7 +652,7 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
             break;
         }
         i = end + 1;
-        if (!(first_kind & wanted)) continue; /* most lines: nothing kept */
+        if (!(first_kind & wanted)) continue;
         size_t name_length;
         parser->capture = capture_at_line(parser->is_request, line, line_length, &name_length);
         if (parser->capture == CAPTURE_NONE) continue;
@@ -665,6 +686,7 @@ static otel_http_event header_lines(otel_http_parser *parser, const uint8_t *dat
             break;
         }
     }
+out:
     parser->header_bytes = base + (uint32_t)(i - start);
     *position = i;
     /* The section goes on in later bytes (or failed): what waits is copied while its buffer is there. */

@@ -235,24 +235,29 @@ static otel_shim_metric_cell *otel_shim_cell_create(const otel_shim_metric_stora
     return cell;
 }
 
-/* The cell of `key` in `shard`, made when missing (NULL: no memory, or the
- * instrument is at its cardinality limit and `key` is not the overflow key). */
-static otel_shim_metric_cell *otel_shim_shard_cell(otel_shim_metric_storage *storage, otel_shim_metric_shard *shard,
-                                                   const uint8_t *key, size_t length, uint64_t hash, uint64_t set_identity,
-                                                   bool overflow) {
-    if (shard->capacity) {
-        size_t mask = shard->capacity - 1;
-        for (size_t i = hash & mask;; i = (i + 1) & mask) {
-            otel_shim_metric_cell *cell = shard->table[i];
-            if (!cell) break;
-            if (cell->hash != hash) continue;
-            if (set_identity && cell->set_identity == set_identity) return cell; /* the set seen here before */
-            if (cell->key_length == length && memcmp(cell->key, key, length) == 0) {
-                if (set_identity) cell->set_identity = set_identity;
-                return cell;
-            }
+/* The cell of `key` in `shard`, if it has one: what nearly every record finds. */
+static inline otel_shim_metric_cell *otel_shim_shard_find(otel_shim_metric_shard *shard, const uint8_t *key, size_t length,
+                                                          uint64_t hash, uint64_t set_identity) {
+    if (__builtin_expect(!shard->capacity, 0)) return NULL;
+    size_t mask = shard->capacity - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        otel_shim_metric_cell *cell = shard->table[i];
+        if (!cell) return NULL;
+        if (cell->hash != hash) continue;
+        if (set_identity && cell->set_identity == set_identity) return cell; /* the set seen here before */
+        if (cell->key_length == length && memcmp(cell->key, key, length) == 0) {
+            if (set_identity) cell->set_identity = set_identity;
+            return cell;
         }
     }
+}
+
+/* A new cell for `key` in `shard` (NULL: no memory, or the instrument is at
+ * its cardinality limit and `key` is not the overflow key). Out of line: an
+ * attribute set's first record in a shard. */
+static __attribute__((noinline)) otel_shim_metric_cell *otel_shim_shard_insert(otel_shim_metric_storage *storage, otel_shim_metric_shard *shard,
+                                                                               const uint8_t *key, size_t length, uint64_t hash,
+                                                                               uint64_t set_identity, bool overflow) {
     if (!overflow && atomic_load_explicit(&storage->cells, memory_order_relaxed) >= storage->cardinality_limit - 1) return NULL;
     if ((shard->count + 1) * 2 > shard->capacity) {
         size_t capacity = shard->capacity ? shard->capacity * 2 : 16;
@@ -280,12 +285,28 @@ static otel_shim_metric_cell *otel_shim_shard_cell(otel_shim_metric_storage *sto
     return cell;
 }
 
+/* The cell of `key` in `shard`, made when missing (NULL as otel_shim_shard_insert). */
+static inline otel_shim_metric_cell *otel_shim_shard_cell(otel_shim_metric_storage *storage, otel_shim_metric_shard *shard,
+                                                          const uint8_t *key, size_t length, uint64_t hash, uint64_t set_identity,
+                                                          bool overflow) {
+    otel_shim_metric_cell *cell = otel_shim_shard_find(shard, key, length, hash, set_identity);
+    return __builtin_expect(cell != NULL, 1) ? cell : otel_shim_shard_insert(storage, shard, key, length, hash, set_identity, overflow);
+}
+
 /* The key of the attribute set that stands for every set over the limit
  * (metrics SDK, "Cardinality limits": otel.metric.overflow = true). */
 static size_t otel_shim_overflow_key(uint8_t *out, size_t capacity) {
     otel_attribute overflow = {.key = "otel.metric.overflow", .type = OTEL_ATTRIBUTE_BOOL};
     overflow.value.bool_value = true;
     return otel_shim_metric_key(&overflow, 1, out, capacity);
+}
+
+/* The overflow set's cell in `shard`: where a set over the cardinality limit records. */
+static __attribute__((noinline, cold)) otel_shim_metric_cell *otel_shim_overflow_cell(otel_shim_metric_storage *storage,
+                                                                                      otel_shim_metric_shard *shard) {
+    uint8_t overflow[64];
+    size_t overflow_length = otel_shim_overflow_key(overflow, sizeof overflow);
+    return otel_shim_shard_cell(storage, shard, overflow, overflow_length, otel_shim_metric_key_hash(overflow, overflow_length), 0, true);
 }
 
 static inline void otel_shim_cell_update(const otel_shim_metric_storage *storage, otel_shim_metric_cell *cell,
@@ -325,12 +346,7 @@ static void otel_shim_metric_record_key(otel_shim_metric_storage *storage, const
     otel_shim_metric_shard *shard = otel_shim_shard_of_thread(storage);
     otel_shim_shard_lock(shard);
     otel_shim_metric_cell *cell = otel_shim_shard_cell(storage, shard, key, length, hash, set_identity, false);
-    if (!cell) {
-        uint8_t overflow[64];
-        size_t overflow_length = otel_shim_overflow_key(overflow, sizeof overflow);
-        cell = otel_shim_shard_cell(storage, shard, overflow, overflow_length,
-                                    otel_shim_metric_key_hash(overflow, overflow_length), 0, true);
-    }
+    if (__builtin_expect(!cell, 0)) cell = otel_shim_overflow_cell(storage, shard);
     if (cell) otel_shim_cell_update(storage, cell, int_value, double_value, 0);
     otel_shim_shard_unlock(shard);
 }

@@ -196,6 +196,35 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(points.map(\.value), [.int(1), .int(6)])
     }
 
+    /// The C API's records of a prepared set (decided in C, instrument_fast_path.c)
+    /// follow the rules the Swift API applies: an integer instrument keeps a
+    /// floating-point value toward zero and one beyond Int64's range at its end
+    /// (no trap in the host program), NaN records nothing, a counter's negative
+    /// value is dropped with one warning; a disabled instrument records nothing.
+    func testCSetRecordsFollowTheInstrumentsRules() throws {
+        let lines = CapturedDiagnostics()
+        let (provider, _) = makeMeterProvider(diagnostics: lines.make(level: .warning))
+        let meter = provider.meter(name: "lib")
+        let counter = meter.counter("c")
+        let queue = meter.upDownCounter("q")
+        XCTAssertTrue(otel_instrument_enabled(counter.cInstrument))
+        otel_instrument_record_double_set(counter.cInstrument, 2.9, nil)
+        otel_instrument_record_double_set(counter.cInstrument, .nan, nil)
+        otel_instrument_record_double_set(counter.cInstrument, -1, nil)
+        otel_instrument_record_int_set(counter.cInstrument, -5, nil)
+        otel_instrument_record_double_set(queue.cInstrument, -2.9, nil)
+        queue.record(1e300) // Int64.max: the sum Int64.max - 2
+        otel_instrument_record_double_set(queue.cInstrument, -1e30, nil) // Int64.min: the sum -3
+        let metrics = collect(provider)
+        XCTAssertEqual(metrics["c"]?.points.map(\.value), [.int(2)])
+        XCTAssertEqual(metrics["q"]?.points.map(\.value), [.int(-3)])
+        XCTAssertEqual(lines.lines.filter { $0.contains("negative") }.count, 1, lines.lines.joined(separator: "\n"))
+        // Without an exporter nothing reads the instruments.
+        let unread = MeterProvider(resource: Resource(attributes: []), exporters: [], diagnostics: Diagnostics(level: .none)).meter(name: "lib").counter("u")
+        XCTAssertFalse(otel_instrument_enabled(unread.cInstrument))
+        otel_instrument_record_int_set(unread.cInstrument, 1, nil)
+    }
+
     func testGaugeKeepsTheLastValueAndRejectsWhatIsInvalid() throws {
         let lines = CapturedDiagnostics()
         let (provider, _) = makeMeterProvider(cardinalityLimit: 3, diagnostics: lines.make(level: .warning))

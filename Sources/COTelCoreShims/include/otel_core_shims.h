@@ -212,6 +212,30 @@ void otel_shim_attribute_set_release(otel_shim_attribute_set *set);
 /* Records a value for a set made above (NULL: the empty set). */
 void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_shim_attribute_set *set,
                                  int64_t int_value, double double_value);
+/* What an otel_instrument * points to (otel_instrument stays opaque in the
+ * public header): what recording needs, so that the C API's records, a
+ * prepared set's above all (a server's every request), call no Swift. Owned
+ * by its Swift MetricInstrument, which lives as long as the process. */
+typedef struct otel_shim_instrument_handle {
+    otel_shim_metric_storage *storage; /* NULL: recording does nothing (no reader) */
+    uint8_t kind;                      /* OTEL_SHIM_METRIC_* */
+    bool is_double;
+    uint8_t recorded;                  /* private: set (atomically) by the first record */
+    void *swift_instrument;            /* the MetricInstrument, unretained */
+} otel_shim_instrument_handle;
+/* A floating-point value as an integer instrument stores it: toward zero,
+ * clamped to int64_t's range (the caller has excluded NaN). */
+static inline int64_t otel_shim_int64_toward_zero(double value) {
+    if (value >= 0x1p63) return INT64_MAX;
+    if (value < -0x1p63) return INT64_MIN;
+    return (int64_t)value;
+}
+/* True for the instrument's first record only (the one that starts the reader). */
+bool otel_shim_instrument_first_record(otel_shim_instrument_handle *handle);
+/* OTelCore: starts the reader of `swift_instrument`'s provider (its first record). */
+void otel_core_instrument_start_reader(void *swift_instrument);
+/* OTelCore: warns, once per instrument, that a counter or histogram was given a negative value. */
+void otel_core_instrument_rejected_negative(void *swift_instrument);
 /* Calls `visit` for each cell recorded into (since its last reset), shard by
  * shard under the shard's lock; `reset` (delta temporality) empties each
  * cell after its visit. */

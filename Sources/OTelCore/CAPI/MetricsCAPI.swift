@@ -24,19 +24,11 @@ public func cInstrumentCreate(_ meter: OpaquePointer?, _ kind: otel_instrument_k
     return instrument.cInstrument
 }
 
-@_cdecl("otel_instrument_enabled")
-public func cInstrumentEnabled(_ instrument: OpaquePointer?) -> Bool {
-    // Borrowed, not retained: wrappers ask this once per call they time.
-    var enabled = false
-    withInstrument(instrument) { enabled = $0.storage != nil }
-    return enabled
-}
-
 /// Runs `body` with the instrument behind a C handle, borrowed (no reference counting).
 @inline(__always)
 private func withInstrument(_ instrument: OpaquePointer?, _ body: (MetricInstrument) -> Void) {
-    guard let instrument else { return }
-    Unmanaged<MetricInstrument>.fromOpaque(UnsafeRawPointer(instrument))._withUnsafeGuaranteedRef(body)
+    guard let instrument, let swiftInstrument = MetricInstrument.from(cInstrument: instrument) else { return }
+    swiftInstrument._withUnsafeGuaranteedRef(body)
 }
 
 @_cdecl("otel_instrument_record_int")
@@ -65,18 +57,4 @@ public func cAttributeSetRelease(_ set: OpaquePointer?) {
     otel_shim_attribute_set_release(UnsafeMutablePointer(set))
 }
 
-@_cdecl("otel_instrument_record_int_set")
-public func cInstrumentRecordIntSet(_ instrument: OpaquePointer?, _ value: Int64, _ set: OpaquePointer?) {
-    withInstrument(instrument) { instrument in
-        guard let value = instrument.stored(value) else { return }
-        instrument.record(int: value.int, double: value.double, set: UnsafePointer(set))
-    }
-}
-
-@_cdecl("otel_instrument_record_double_set")
-public func cInstrumentRecordDoubleSet(_ instrument: OpaquePointer?, _ value: Double, _ set: OpaquePointer?) {
-    withInstrument(instrument) { instrument in
-        guard let value = instrument.stored(value) else { return }
-        instrument.record(int: value.int, double: value.double, set: UnsafePointer(set))
-    }
-}
+// otel_instrument_enabled and otel_instrument_record_int_set/_double_set: instrument_fast_path.c.

@@ -37,8 +37,10 @@ public final class MetricInstrument: Sendable {
     private let negativeReported = Atomic<Bool>(false)
     /// Starts the provider's reader thread; called with the first record, so
     /// a process whose instruments never record starts no thread.
-    private let startReader: @Sendable () -> Void
-    private let recorded = Atomic<Bool>(false)
+    fileprivate let startReader: @Sendable () -> Void
+    /// What the C API's `otel_instrument *` points to (instrument_fast_path.c
+    /// records from it alone); it also keeps whether the instrument has recorded.
+    nonisolated(unsafe) let cHandle: UnsafeMutablePointer<otel_shim_instrument_handle>
 
     init(descriptor: InstrumentDescriptor, scope: InstrumentationScope, boundaries: [Double], cardinalityLimit: Int,
          records: Bool, diagnostics: Diagnostics, startReader: @escaping @Sendable () -> Void = {}) {
@@ -51,14 +53,24 @@ public final class MetricInstrument: Sendable {
             otel_shim_metric_storage_create(UInt8(descriptor.kind.rawValue), descriptor.isDouble, $0.baseAddress, $0.count,
                                             cardinalityLimit)
         }
+        cHandle = .allocate(capacity: 1)
+        cHandle.initialize(to: otel_shim_instrument_handle(storage: storage, kind: UInt8(descriptor.kind.rawValue),
+                                                           is_double: descriptor.isDouble, recorded: 0, swift_instrument: nil))
+        cHandle.pointee.swift_instrument = Unmanaged.passUnretained(self).toOpaque()
     }
 
     deinit {
         otel_shim_metric_storage_destroy(storage)
+        cHandle.deallocate()
     }
 
     /// The instrument as the C API's `otel_instrument *`.
-    public var cInstrument: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+    public var cInstrument: OpaquePointer { OpaquePointer(cHandle) }
+
+    /// The instrument behind a C API handle (borrowed: instruments live as long as the process).
+    static func from(cInstrument: OpaquePointer) -> Unmanaged<MetricInstrument>? {
+        UnsafePointer<otel_shim_instrument_handle>(cInstrument).pointee.swift_instrument.map { Unmanaged.fromOpaque($0) }
+    }
 
     /// Whether `value` may be recorded: counters and histograms take no
     /// negative values (metrics API, "Counter.Add", "Histogram.Record").
@@ -84,7 +96,7 @@ public final class MetricInstrument: Sendable {
     @inline(__always)
     func stored(_ value: Double) -> (int: Int64, double: Double)? {
         guard storage != nil, !value.isNaN, accepts(negative: value < 0) else { return nil }
-        return descriptor.isDouble ? (0, value) : (Int64(value.rounded(.towardZero)), 0)
+        return descriptor.isDouble ? (0, value) : (otel_shim_int64_toward_zero(value), 0)
     }
 
     /// Records an integer value for `attributes`.
@@ -102,7 +114,7 @@ public final class MetricInstrument: Sendable {
     /// Starts the reader with the instrument's first record (one relaxed load afterwards).
     @inline(__always)
     private func noteRecord() {
-        if !recorded.load(ordering: .relaxed) && !recorded.exchange(true, ordering: .acquiringAndReleasing) { startReader() }
+        if otel_shim_instrument_first_record(cHandle) { startReader() }
     }
 
     private func record(int: Int64, double: Double, attributes: [Attribute]) {
@@ -120,9 +132,18 @@ public final class MetricInstrument: Sendable {
         otel_shim_metric_record_attributes(storage, attributes, count, int, double)
     }
 
-    /// Records for an attribute set made beforehand (the C API's otel_attribute_set).
-    func record(int: Int64, double: Double, set: UnsafePointer<otel_shim_attribute_set>?) {
-        noteRecord()
-        otel_shim_metric_record_set(storage, set, int, double)
-    }
+}
+
+// What instrument_fast_path.c asks of OTelCore.
+
+@_cdecl("otel_core_instrument_start_reader")
+func cInstrumentStartReader(_ instrument: UnsafeMutableRawPointer?) {
+    guard let instrument else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(instrument)._withUnsafeGuaranteedRef { $0.startReader() }
+}
+
+@_cdecl("otel_core_instrument_rejected_negative")
+func cInstrumentRejectedNegative(_ instrument: UnsafeMutableRawPointer?) {
+    guard let instrument else { return }
+    Unmanaged<MetricInstrument>.fromOpaque(instrument)._withUnsafeGuaranteedRef { _ = $0.accepts(negative: true) }
 }
