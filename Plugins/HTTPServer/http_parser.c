@@ -42,6 +42,7 @@ enum {
     CAPTURE_BAGGAGE,
     CAPTURE_CONTENT_LENGTH,
     CAPTURE_TRANSFER_ENCODING,
+    CAPTURE_TARGET, /* the request line's target, deferred (request_line) */
 };
 
 #define HEADER_LIMIT (64u * 1024u) /* header section (and trailers) of one message */
@@ -164,7 +165,7 @@ static inline uint64_t lf_bits(const uint8_t *bytes) {
 #endif
 
 /* The line feeds of the (up to) 64 bytes at `block` (`block` < `length`), never reading outside the buffer. */
-static inline uint64_t lf_block(const uint8_t *data, size_t length, size_t block) {
+static OTEL_HTTP_HOT inline uint64_t lf_block(const uint8_t *data, size_t length, size_t block) {
     size_t rest = length - block;
 #if defined(__SSE2__)
     if (rest >= LF_BLOCK) return lf_bits(data + block);
@@ -476,7 +477,7 @@ static bool end_value(otel_http_parser *parser, field_view view) {
 }
 
 /* The header section ended: how the message's body is framed (RFC 9112 §6.3). */
-static void end_headers(otel_http_parser *parser) {
+static OTEL_HTTP_HOT void end_headers(otel_http_parser *parser) {
     parser->capture = CAPTURE_NONE;
     if (parser->is_request) {
         field_view method = FRESH(parser, method, OTEL_HTTP_STALE_METHOD); /* written by the request line */
@@ -566,6 +567,10 @@ void otel_http_parser_settle(otel_http_parser *parser) {
     }
     int capture = parser->capture;
     for (unsigned i = 0; i < parser->deferred_count; i++) {
+        if (parser->deferred[i].capture == CAPTURE_TARGET) { /* taken whole as it lies (target_run) */
+            field_append_run(VIEW(parser->target), parser->deferred[i].value, parser->deferred[i].length);
+            continue;
+        }
         field_view view;
         parser->capture = parser->deferred[i].capture;
         captured_view(parser, &view);
@@ -600,7 +605,7 @@ static int capture_at_line(bool is_request, const uint8_t *line, size_t length, 
  * NEED_MORE: the next line goes on past the buffer; `*position` at its start,
  * which the byte-by-byte states take. `line_feeds`: the buffer's line feeds
  * from `*position` on. */
-static __attribute__((noinline)) otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
+static OTEL_HTTP_HOT __attribute__((noinline)) otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
                                     lf_finder line_feeds) {
     const size_t start = *position;
     size_t i = start;
@@ -709,7 +714,13 @@ static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t l
         line[digit] < '0' || line[digit] > '9' || !(length == digit + 1 || (length == digit + 2 && line[digit + 1] == '\r')))
         return false;
     field_append_run(FRESH(parser, method, OTEL_HTTP_STALE_METHOD), line, method);
-    field_append_run(FRESH(parser, target, OTEL_HTTP_STALE_TARGET), line + target_start, target);
+    /* The target stays where it lies until otel_http_parser_settle (sampled
+     * spans alone read it); the call's first deferral (otel_http_parse
+     * forgets the last call's). */
+    parser->deferred[0].value = line + target_start;
+    parser->deferred[0].length = target;
+    parser->deferred[0].capture = CAPTURE_TARGET;
+    parser->deferred_count = 1;
     parser->header_bytes += (uint32_t)target;
     parser->version_minor = line[digit] - '0';
     return true;
@@ -756,15 +767,8 @@ static __attribute__((cold, noinline)) otel_http_event fail(otel_http_parser *pa
 
 /* The state machine over `length` > 0 bytes (otel_http_parse without its shortcuts). */
 static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *parser, const uint8_t *data, size_t length,
-                                                             size_t *consumed) {
+                                                         size_t *consumed) {
     size_t i = 0;
-    /* A message's start line, whole in the buffer, at once (a message only
-     * begins at a call's first byte: MESSAGE_BEGIN ends the call before); the
-     * line feeds from it on, when it was. */
-    lf_finder line_feeds;
-    bool have_line_feeds = ((parser->state == METHOD && (parser->stale_fields & OTEL_HTTP_STALE_METHOD)) ||
-                            (parser->state == STATUS_VERSION && !parser->name_length)) &&
-                           start_line(parser, data, length, &i, &line_feeds);
     while (i < length) {
         uint8_t c = data[i];
         int state = parser->state;
@@ -859,9 +863,7 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             i++;
             break;
         case HEADER_LINE_START: {
-            if (!have_line_feeds) line_feeds = lf_from(data, length, i);
-            have_line_feeds = false;
-            otel_http_event event = header_lines(parser, data, length, &i, line_feeds);
+            otel_http_event event = header_lines(parser, data, length, &i, lf_from(data, length, i));
             if (event == OTEL_HTTP_HEADERS_DONE) {
                 end_headers(parser);
                 *consumed = i;
@@ -1015,13 +1017,43 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             return fail(parser, i, consumed);
         }
     }
+    if (parser->deferred_count) otel_http_parser_settle(parser); /* the buffer ended after a whole request line */
     *consumed = length;
     return OTEL_HTTP_NEED_MORE;
 }
 
+/* A message's head from its first byte (a message only begins at a call's
+ * first byte: MESSAGE_BEGIN ends the call before): its start line and header
+ * lines taken whole where the buffer holds them (the usual case, all of it in
+ * this function, apart from the state machine's code); the state machine
+ * goes on from wherever they stop. */
+static OTEL_HTTP_HOT otel_http_event parse_head(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
+    size_t i = 0;
+    lf_finder line_feeds;
+    if (!start_line(parser, data, length, &i, &line_feeds)) return parse_bytes(parser, data, length, consumed);
+    if (i < length) {
+        otel_http_event event = header_lines(parser, data, length, &i, line_feeds);
+        if (event == OTEL_HTTP_HEADERS_DONE) {
+            end_headers(parser);
+            *consumed = i;
+            return event;
+        }
+        if (event == OTEL_HTTP_ERROR) return fail(parser, i, consumed);
+    }
+    if (i == length) { /* the buffer ended with a whole line */
+        if (parser->deferred_count) otel_http_parser_settle(parser);
+        *consumed = length;
+        return OTEL_HTTP_NEED_MORE;
+    }
+    size_t used;
+    otel_http_event event = parse_bytes(parser, data + i, length - i, &used); /* a line goes on past this buffer */
+    *consumed = i + used;
+    return event;
+}
+
 /* The events that need no byte examined (about half the calls) are answered
  * here, without the state machine's frame. */
-otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
+OTEL_HTTP_HOT otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
     *consumed = 0;
     parser->deferred_count = 0; /* values deferred by the last call were not asked for */
     switch (parser->state) {
@@ -1037,13 +1069,19 @@ otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, s
             return OTEL_HTTP_MESSAGE_BEGIN;
         }
         break;
+    case METHOD:
+        if (length && (parser->stale_fields & OTEL_HTTP_STALE_METHOD)) return parse_head(parser, data, length, consumed);
+        break;
+    case STATUS_VERSION:
+        if (length && !parser->name_length) return parse_head(parser, data, length, consumed);
+        break;
     default:
         break;
     }
     return length ? parse_bytes(parser, data, length, consumed) : OTEL_HTTP_NEED_MORE;
 }
 
-otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
+OTEL_HTTP_HOT otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
     *consumed = 0;
     parser->deferred_count = 0;
     if (parser->state == DONE_PENDING) {

@@ -58,7 +58,7 @@ static int (*real_dup3)(int, int, int);
 #define HOOK_COUNT 17
 static void *hooks[HOOK_COUNT];
 
-static uint64_t clock_ns(clockid_t clock) {
+static OTEL_HTTP_HOT uint64_t clock_ns(clockid_t clock) {
     struct timespec now;
     clock_gettime(clock, &now);
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
@@ -71,7 +71,7 @@ static uint64_t clock_ns(clockid_t clock) {
  * may race to refresh it: any of their readings will do. */
 static _Atomic uint64_t wall_offset_ns, wall_offset_read_at_ns;
 
-static uint64_t wall_time_ns(uint64_t monotonic_ns) {
+static OTEL_HTTP_HOT uint64_t wall_time_ns(uint64_t monotonic_ns) {
     uint64_t read_at = atomic_load_explicit(&wall_offset_read_at_ns, memory_order_relaxed);
     if (read_at == 0 || (int64_t)(monotonic_ns - read_at) > 1000000000) { /* never read, or a second old */
         uint64_t wall = clock_ns(CLOCK_REALTIME), monotonic = clock_ns(CLOCK_MONOTONIC);
@@ -103,7 +103,7 @@ static __thread struct {
 static atomic_uint handling_threads;
 
 /* The connection this thread handles a request of, or NULL. */
-static otel_http_connection *handled_connection(void) {
+static OTEL_HTTP_HOT otel_http_connection *handled_connection(void) {
     return atomic_load_explicit(&handling_threads, memory_order_relaxed) ? handling.connection : NULL;
 }
 
@@ -238,7 +238,7 @@ static __attribute__((noinline)) otel_context *incoming_context(otel_http_parser
 }
 
 /* The request's header section is complete: its span starts, dated from its first byte. */
-static void request_headers_done(otel_http_connection *connection) {
+static OTEL_HTTP_HOT void request_headers_done(otel_http_connection *connection) {
     otel_http_parser *parser = &connection->requests;
     if (connection->pending_count == OTEL_HTTP_PENDING_MAX) return; /* pipelined too deep: not traced */
     otel_http_request *request = &connection->pending[(connection->pending_first + connection->pending_count++) % OTEL_HTTP_PENDING_MAX];
@@ -263,7 +263,7 @@ static void request_headers_done(otel_http_connection *connection) {
 }
 
 /* Feeds request bytes to the connection's request parser. */
-static void read_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
+static OTEL_HTTP_HOT void read_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
     while (!connection->requests_failed) {
         size_t used;
         otel_http_event event = otel_http_parse(&connection->requests, data, length, &used);
@@ -333,7 +333,7 @@ static __attribute__((noinline)) duration_set *fill_duration_slot(_Atomic(durati
 }
 
 /* The set for a request, or NULL (an older host, no memory, a full neighbourhood): then record the attributes. */
-static const otel_attribute_set *duration_set_for(const char *method, int status, int version_minor) {
+static OTEL_HTTP_HOT const otel_attribute_set *duration_set_for(const char *method, int status, int version_minor) {
     if (!host->attribute_set_create) return NULL;
     size_t slot = (((uintptr_t)method >> 3) * 31u + (size_t)status * 2u + (size_t)version_minor) & (DURATION_SETS - 1);
     for (int probe = 0; probe < DURATION_PROBES; probe++, slot = (slot + 1) & (DURATION_SETS - 1)) {
@@ -393,7 +393,7 @@ static __attribute__((noinline)) void finish_recorded_request(otel_http_connecti
 /* Ends the oldest pending request with its response's status (0: none came).
  * The usual request (not sampled, timed) runs the fewest instructions and
  * cache lines here: sampled ones leave for finish_recorded_request. */
-static void finish_request(otel_http_connection *connection, int status) {
+static OTEL_HTTP_HOT void finish_request(otel_http_connection *connection, int status) {
     if (!connection->pending_count) return;
     otel_http_request *request = &connection->pending[connection->pending_first];
     connection->pending_count--;
@@ -410,7 +410,7 @@ static void finish_request(otel_http_connection *connection, int status) {
     otel_plugin_span_end(host, &request->span); /* a span not sampled: nothing to time */
 }
 
-static void response_event(otel_http_connection *connection, otel_http_event event) {
+static OTEL_HTTP_HOT void response_event(otel_http_connection *connection, otel_http_event event) {
     otel_http_parser *parser = &connection->responses;
     /* Tests, not a switch (see read_bytes). */
     if (event == OTEL_HTTP_MESSAGE_BEGIN) {
@@ -429,11 +429,11 @@ static void response_event(otel_http_connection *connection, otel_http_event eve
 
 /* Whether the response parser has nothing more to report after `event` with
  * `length` bytes left: after a message's end, no byte left means none. */
-static bool response_events_over(otel_http_event event, uint64_t length) {
+static OTEL_HTTP_HOT bool response_events_over(otel_http_event event, uint64_t length) {
     return event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR || (event == OTEL_HTTP_MESSAGE_DONE && !length);
 }
 
-static void wrote_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
+static OTEL_HTTP_HOT void wrote_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
     while (!connection->responses_failed) {
         size_t used;
         otel_http_event event = otel_http_parse(&connection->responses, data, length, &used);
@@ -444,7 +444,7 @@ static void wrote_bytes(otel_http_connection *connection, const uint8_t *data, s
     }
 }
 
-static void wrote_unseen(otel_http_connection *connection, uint64_t length) {
+static OTEL_HTTP_HOT void wrote_unseen(otel_http_connection *connection, uint64_t length) {
     while (!connection->responses_failed) {
         uint64_t used;
         otel_http_event event = otel_http_parse_unseen(&connection->responses, length, &used);
@@ -529,7 +529,7 @@ static int wrapped_accept4(int socket, struct sockaddr *address, socklen_t *leng
         body;                                                                                           \
     } while (0)
 
-static void read_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {
+static OTEL_HTTP_HOT void read_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {
     for (int i = 0; i < count && total; i++) {
         size_t length = vectors[i].iov_len < total ? vectors[i].iov_len : total;
         read_bytes(connection, vectors[i].iov_base, length);
@@ -537,7 +537,7 @@ static void read_iovec(otel_http_connection *connection, const struct iovec *vec
     }
 }
 
-static void wrote_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {
+static OTEL_HTTP_HOT void wrote_iovec(otel_http_connection *connection, const struct iovec *vectors, int count, size_t total) {
     for (int i = 0; i < count && total; i++) {
         size_t length = vectors[i].iov_len < total ? vectors[i].iov_len : total;
         wrote_bytes(connection, vectors[i].iov_base, length);
@@ -545,81 +545,81 @@ static void wrote_iovec(otel_http_connection *connection, const struct iovec *ve
     }
 }
 
-static ssize_t wrapped_read(int fd, void *buffer, size_t count) {
+static OTEL_HTTP_HOT ssize_t wrapped_read(int fd, void *buffer, size_t count) {
     ssize_t result = real_read(fd, buffer, count);
     if (result > 0) ON_CONNECTION(fd, true, read_bytes(connection, buffer, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_recv(int fd, void *buffer, size_t count, int flags) {
+static OTEL_HTTP_HOT ssize_t wrapped_recv(int fd, void *buffer, size_t count, int flags) {
     ssize_t result = real_recv(fd, buffer, count, flags);
     if (result > 0 && !(flags & MSG_PEEK)) ON_CONNECTION(fd, true, read_bytes(connection, buffer, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_recvfrom(int fd, void *buffer, size_t count, int flags, struct sockaddr *address, socklen_t *length) {
+static OTEL_HTTP_HOT ssize_t wrapped_recvfrom(int fd, void *buffer, size_t count, int flags, struct sockaddr *address, socklen_t *length) {
     ssize_t result = real_recvfrom(fd, buffer, count, flags, address, length);
     if (result > 0 && !(flags & MSG_PEEK)) ON_CONNECTION(fd, true, read_bytes(connection, buffer, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_readv(int fd, const struct iovec *vectors, int count) {
+static OTEL_HTTP_HOT ssize_t wrapped_readv(int fd, const struct iovec *vectors, int count) {
     ssize_t result = real_readv(fd, vectors, count);
     if (result > 0) ON_CONNECTION(fd, true, read_iovec(connection, vectors, count, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_recvmsg(int fd, struct msghdr *message, int flags) {
+static OTEL_HTTP_HOT ssize_t wrapped_recvmsg(int fd, struct msghdr *message, int flags) {
     ssize_t result = real_recvmsg(fd, message, flags);
     if (result > 0 && !(flags & MSG_PEEK))
         ON_CONNECTION(fd, true, read_iovec(connection, message->msg_iov, (int)message->msg_iovlen, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_write(int fd, const void *buffer, size_t count) {
+static OTEL_HTTP_HOT ssize_t wrapped_write(int fd, const void *buffer, size_t count) {
     ssize_t result = real_write(fd, buffer, count);
     if (result > 0) ON_CONNECTION(fd, false, wrote_bytes(connection, buffer, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_send(int fd, const void *buffer, size_t count, int flags) {
+static OTEL_HTTP_HOT ssize_t wrapped_send(int fd, const void *buffer, size_t count, int flags) {
     ssize_t result = real_send(fd, buffer, count, flags);
     if (result > 0) ON_CONNECTION(fd, false, wrote_bytes(connection, buffer, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_sendto(int fd, const void *buffer, size_t count, int flags, const struct sockaddr *address, socklen_t length) {
+static OTEL_HTTP_HOT ssize_t wrapped_sendto(int fd, const void *buffer, size_t count, int flags, const struct sockaddr *address, socklen_t length) {
     ssize_t result = real_sendto(fd, buffer, count, flags, address, length);
     if (result > 0) ON_CONNECTION(fd, false, wrote_bytes(connection, buffer, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_writev(int fd, const struct iovec *vectors, int count) {
+static OTEL_HTTP_HOT ssize_t wrapped_writev(int fd, const struct iovec *vectors, int count) {
     ssize_t result = real_writev(fd, vectors, count);
     if (result > 0) ON_CONNECTION(fd, false, wrote_iovec(connection, vectors, count, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_sendmsg(int fd, const struct msghdr *message, int flags) {
+static OTEL_HTTP_HOT ssize_t wrapped_sendmsg(int fd, const struct msghdr *message, int flags) {
     ssize_t result = real_sendmsg(fd, message, flags);
     if (result > 0) ON_CONNECTION(fd, false, wrote_iovec(connection, message->msg_iov, (int)message->msg_iovlen, (size_t)result));
     return result;
 }
 
-static ssize_t wrapped_sendfile(int out, int in, off_t *offset, size_t count) {
+static OTEL_HTTP_HOT ssize_t wrapped_sendfile(int out, int in, off_t *offset, size_t count) {
     ssize_t result = real_sendfile(out, in, offset, count);
     if (result > 0) ON_CONNECTION(out, false, wrote_unseen(connection, (uint64_t)result));
     return result;
 }
 
-static ssize_t wrapped_sendfile64(int out, int in, off_t *offset, size_t count) {
+static OTEL_HTTP_HOT ssize_t wrapped_sendfile64(int out, int in, off_t *offset, size_t count) {
     ssize_t result = real_sendfile64(out, in, offset, count);
     if (result > 0) ON_CONNECTION(out, false, wrote_unseen(connection, (uint64_t)result));
     return result;
 }
 
 /* Forgets a descriptor before the real call frees its number for reuse. */
-static void forget(int fd) {
+static OTEL_HTTP_HOT void forget(int fd) {
     if (!otel_http_connection_of(fd)) return;
     int saved = errno;
     bool entered = host->hook_enter();
@@ -630,7 +630,7 @@ static void forget(int fd) {
     errno = saved;
 }
 
-static int wrapped_close(int fd) {
+static OTEL_HTTP_HOT int wrapped_close(int fd) {
     forget(fd);
     return real_close(fd);
 }

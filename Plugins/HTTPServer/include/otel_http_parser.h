@@ -15,6 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks the functions of the HTTP server instrumentation that every request
+ * runs (wrappers, parser): GCC gathers them in .text.hot, so a request's code
+ * lies in few cache lines and pages, apart from the rarely run. */
+#define OTEL_HTTP_HOT __attribute__((hot))
+
 typedef enum otel_http_event {
     OTEL_HTTP_NEED_MORE = 0,   /**< every byte given was consumed, no event */
     OTEL_HTTP_MESSAGE_BEGIN,   /**< the first byte of a message */
@@ -52,14 +57,15 @@ typedef struct otel_http_parser {
     bool upgrade;       /**< 101, or a CONNECT request: what follows is not HTTP */
     bool until_close;   /**< responses: the body ends when the connection closes */
     char name[20];      /* private: the current header's name, split across reads */
-    /* private: whole host and user-agent lines of the buffer just parsed whose
-     * values are copied only if asked for (otel_http_parser_settle) */
+    /* private: the target of a whole request line, and whole host and
+     * user-agent lines, of the buffer just parsed, whose values are copied
+     * only if asked for (otel_http_parser_settle) */
     uint8_t deferred_count;
     struct {
         const uint8_t *value;
         size_t length;
         int capture;
-    } deferred[2];
+    } deferred[3];
     OTEL_HTTP_FIELD(framing, 48); /* private: a Content-Length or Transfer-Encoding value */
 
     /* What the current message said: at HEADERS_DONE `method` (requests), the
