@@ -25,18 +25,18 @@ static inline void record_set(otel_shim_instrument_handle *handle, const otel_at
     otel_shim_metric_record_set(handle->storage, (const otel_shim_attribute_set *)set, int_value, double_value);
 }
 
-bool otel_instrument_enabled(const otel_instrument *instrument) {
+OTEL_SHIM_HOT bool otel_instrument_enabled(const otel_instrument *instrument) {
     return instrument && ((const otel_shim_instrument_handle *)instrument)->storage;
 }
 
-void otel_instrument_record_int_set(otel_instrument *instrument, int64_t value, const otel_attribute_set *set) {
+OTEL_SHIM_HOT void otel_instrument_record_int_set(otel_instrument *instrument, int64_t value, const otel_attribute_set *set) {
     otel_shim_instrument_handle *handle = (otel_shim_instrument_handle *)instrument;
     if (!handle || !handle->storage || rejects(handle, value < 0)) return;
     if (handle->is_double) record_set(handle, set, 0, (double)value);
     else record_set(handle, set, value, 0);
 }
 
-void otel_instrument_record_double_set(otel_instrument *instrument, double value, const otel_attribute_set *set) {
+OTEL_SHIM_HOT void otel_instrument_record_double_set(otel_instrument *instrument, double value, const otel_attribute_set *set) {
     otel_shim_instrument_handle *handle = (otel_shim_instrument_handle *)instrument;
     if (!handle || !handle->storage || isnan(value) || rejects(handle, value < 0)) return;
     if (handle->is_double) record_set(handle, set, 0, value);

@@ -340,7 +340,7 @@ static inline void otel_shim_cell_update(const otel_shim_metric_storage *storage
 }
 
 /* Records into the cell of `key` (`set_identity`: the attribute set it came from, 0: none). */
-static void otel_shim_metric_record_key(otel_shim_metric_storage *storage, const uint8_t *key, size_t length, uint64_t hash,
+static OTEL_SHIM_HOT void otel_shim_metric_record_key(otel_shim_metric_storage *storage, const uint8_t *key, size_t length, uint64_t hash,
                                         uint64_t set_identity, int64_t int_value, double double_value) {
     if (!storage) return;
     otel_shim_metric_shard *shard = otel_shim_shard_of_thread(storage);
@@ -416,7 +416,7 @@ otel_shim_attribute_set *otel_shim_attribute_set_create(const otel_attribute *at
 
 void otel_shim_attribute_set_release(otel_shim_attribute_set *set) { free(set); }
 
-void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_shim_attribute_set *set,
+OTEL_SHIM_HOT void otel_shim_metric_record_set(otel_shim_metric_storage *storage, const otel_shim_attribute_set *set,
                                  int64_t int_value, double double_value) {
     if (!storage) return;
     static const uint8_t empty[1];

@@ -108,7 +108,7 @@ bool otel_shim_start_dropped(const otel_tracer *tracer, otel_span_kind kind, ote
 }
 
 /* The body of otel_span_start(_at), inlined into both. */
-static inline void start_span(otel_tracer *tracer, const char *name, otel_span_kind kind,
+static OTEL_SHIM_HOT inline void start_span(otel_tracer *tracer, const char *name, otel_span_kind kind,
                               const otel_context *parent, uint64_t start_time_ns, otel_span *out) {
     if (!out) return;
     if (!tracer) tracer = __atomic_load_n(&otel_shim_default_tracer, __ATOMIC_ACQUIRE);
@@ -118,29 +118,29 @@ static inline void start_span(otel_tracer *tracer, const char *name, otel_span_k
 }
 
 /* The body of otel_span_end(_at), inlined into both. */
-static inline void end_span(otel_span *span, uint64_t end_time_ns) {
+static OTEL_SHIM_HOT inline void end_span(otel_span *span, uint64_t end_time_ns) {
     /* A span without `impl` records nothing and holds nothing. */
     if (!span || !span->impl) return;
     otel_core_span_end_slow(span, end_time_ns);
 }
 
-void otel_span_start(otel_tracer *tracer, const char *name, otel_span_kind kind,
+OTEL_SHIM_HOT void otel_span_start(otel_tracer *tracer, const char *name, otel_span_kind kind,
                      const otel_context *parent, otel_span *out) {
     start_span(tracer, name, kind, parent, 0, out);
 }
 
-void otel_span_start_at(otel_tracer *tracer, const char *name, otel_span_kind kind,
+OTEL_SHIM_HOT void otel_span_start_at(otel_tracer *tracer, const char *name, otel_span_kind kind,
                         const otel_context *parent, uint64_t start_time_ns, otel_span *out) {
     start_span(tracer, name, kind, parent, start_time_ns, out);
 }
 
 /* The root context is one object for the process's life: once OTelCore has
  * handed it out, C answers (no Swift call per request). */
-const otel_context *otel_context_root(void) {
+OTEL_SHIM_HOT const otel_context *otel_context_root(void) {
     const void *root = __atomic_load_n(&otel_shim_root_context, __ATOMIC_ACQUIRE);
     return root ? (const otel_context *)root : otel_core_context_root_slow();
 }
 
-void otel_span_end(otel_span *span) { end_span(span, 0); }
+OTEL_SHIM_HOT void otel_span_end(otel_span *span) { end_span(span, 0); }
 
-void otel_span_end_at(otel_span *span, uint64_t end_time_ns) { end_span(span, end_time_ns); }
+OTEL_SHIM_HOT void otel_span_end_at(otel_span *span, uint64_t end_time_ns) { end_span(span, end_time_ns); }

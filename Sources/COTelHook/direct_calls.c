@@ -95,54 +95,54 @@ static struct {
 
 /* Each direct function: the system call glibc makes for it on x86-64 (its
  * sysdeps/unix/sysv/linux sources, 2.36), or glibc's function once the program has threads. */
-static ssize_t direct_read(int fd, void *buffer, size_t count) {
+static OTEL_HOOK_HOT ssize_t direct_read(int fd, void *buffer, size_t count) {
     return direct() ? system_call(SYS_read, fd, (long)buffer, (long)count, 0, 0, 0) : libc.read(fd, buffer, count);
 }
-static ssize_t direct_write(int fd, const void *buffer, size_t count) {
+static OTEL_HOOK_HOT ssize_t direct_write(int fd, const void *buffer, size_t count) {
     return direct() ? system_call(SYS_write, fd, (long)buffer, (long)count, 0, 0, 0) : libc.write(fd, buffer, count);
 }
-static ssize_t direct_readv(int fd, const struct iovec *vectors, int count) {
+static OTEL_HOOK_HOT ssize_t direct_readv(int fd, const struct iovec *vectors, int count) {
     return direct() ? system_call(SYS_readv, fd, (long)vectors, count, 0, 0, 0) : libc.readv(fd, vectors, count);
 }
-static ssize_t direct_writev(int fd, const struct iovec *vectors, int count) {
+static OTEL_HOOK_HOT ssize_t direct_writev(int fd, const struct iovec *vectors, int count) {
     return direct() ? system_call(SYS_writev, fd, (long)vectors, count, 0, 0, 0) : libc.writev(fd, vectors, count);
 }
-static ssize_t direct_pread(int fd, void *buffer, size_t count, off_t offset) {
+static OTEL_HOOK_HOT ssize_t direct_pread(int fd, void *buffer, size_t count, off_t offset) {
     return direct() ? system_call(SYS_pread64, fd, (long)buffer, (long)count, offset, 0, 0) : libc.pread(fd, buffer, count, offset);
 }
-static ssize_t direct_pwrite(int fd, const void *buffer, size_t count, off_t offset) {
+static OTEL_HOOK_HOT ssize_t direct_pwrite(int fd, const void *buffer, size_t count, off_t offset) {
     return direct() ? system_call(SYS_pwrite64, fd, (long)buffer, (long)count, offset, 0, 0) : libc.pwrite(fd, buffer, count, offset);
 }
-static ssize_t direct_recv(int fd, void *buffer, size_t length, int flags) {
+static OTEL_HOOK_HOT ssize_t direct_recv(int fd, void *buffer, size_t length, int flags) {
     return direct() ? system_call(SYS_recvfrom, fd, (long)buffer, (long)length, flags, 0, 0) : libc.recv(fd, buffer, length, flags);
 }
-static ssize_t direct_recvfrom(int fd, void *buffer, size_t length, int flags, struct sockaddr *address, socklen_t *address_length) {
+static OTEL_HOOK_HOT ssize_t direct_recvfrom(int fd, void *buffer, size_t length, int flags, struct sockaddr *address, socklen_t *address_length) {
     return direct() ? system_call(SYS_recvfrom, fd, (long)buffer, (long)length, flags, (long)address, (long)address_length)
                     : libc.recvfrom(fd, buffer, length, flags, address, address_length);
 }
-static ssize_t direct_recvmsg(int fd, struct msghdr *message, int flags) {
+static OTEL_HOOK_HOT ssize_t direct_recvmsg(int fd, struct msghdr *message, int flags) {
     return direct() ? system_call(SYS_recvmsg, fd, (long)message, flags, 0, 0, 0) : libc.recvmsg(fd, message, flags);
 }
-static ssize_t direct_send(int fd, const void *buffer, size_t length, int flags) {
+static OTEL_HOOK_HOT ssize_t direct_send(int fd, const void *buffer, size_t length, int flags) {
     return direct() ? system_call(SYS_sendto, fd, (long)buffer, (long)length, flags, 0, 0) : libc.send(fd, buffer, length, flags);
 }
-static ssize_t direct_sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *address, socklen_t address_length) {
+static OTEL_HOOK_HOT ssize_t direct_sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *address, socklen_t address_length) {
     return direct() ? system_call(SYS_sendto, fd, (long)buffer, (long)length, flags, (long)address, address_length)
                     : libc.sendto(fd, buffer, length, flags, address, address_length);
 }
-static ssize_t direct_sendmsg(int fd, const struct msghdr *message, int flags) {
+static OTEL_HOOK_HOT ssize_t direct_sendmsg(int fd, const struct msghdr *message, int flags) {
     return direct() ? system_call(SYS_sendmsg, fd, (long)message, flags, 0, 0, 0) : libc.sendmsg(fd, message, flags);
 }
-static int direct_accept(int fd, struct sockaddr *address, socklen_t *length) {
+static OTEL_HOOK_HOT int direct_accept(int fd, struct sockaddr *address, socklen_t *length) {
     return direct() ? (int)system_call(SYS_accept, fd, (long)address, (long)length, 0, 0, 0) : libc.accept(fd, address, length);
 }
-static int direct_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
+static OTEL_HOOK_HOT int direct_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return direct() ? (int)system_call(SYS_accept4, fd, (long)address, (long)length, flags, 0, 0) : libc.accept4(fd, address, length, flags);
 }
-static int direct_connect(int fd, const struct sockaddr *address, socklen_t length) {
+static OTEL_HOOK_HOT int direct_connect(int fd, const struct sockaddr *address, socklen_t length) {
     return direct() ? (int)system_call(SYS_connect, fd, (long)address, length, 0, 0, 0) : libc.connect(fd, address, length);
 }
-static int direct_close(int fd) {
+static OTEL_HOOK_HOT int direct_close(int fd) {
     return direct() ? (int)system_call(SYS_close, fd, 0, 0, 0, 0, 0) : libc.close(fd);
 }
 /* open and openat are variadic: the mode follows the flags only when they
@@ -154,23 +154,23 @@ static int direct_close(int fd) {
 static inline mode_t open_mode(int flags, mode_t mode) {
     return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? mode : 0;
 }
-static int direct_open(const char *path, int flags, mode_t passed_mode) {
+static OTEL_HOOK_HOT int direct_open(const char *path, int flags, mode_t passed_mode) {
     mode_t mode = open_mode(flags, passed_mode);
     return direct() ? (int)system_call(SYS_openat, AT_FDCWD, (long)path, flags, mode, 0, 0) : libc.open(path, flags, mode);
 }
-static int direct_openat(int directory, const char *path, int flags, mode_t passed_mode) {
+static OTEL_HOOK_HOT int direct_openat(int directory, const char *path, int flags, mode_t passed_mode) {
     mode_t mode = open_mode(flags, passed_mode);
     return direct() ? (int)system_call(SYS_openat, directory, (long)path, flags, mode, 0, 0) : libc.openat(directory, path, flags, mode);
 }
-static int direct_epoll_wait(int epoll, struct epoll_event *events, int capacity, int timeout) {
+static OTEL_HOOK_HOT int direct_epoll_wait(int epoll, struct epoll_event *events, int capacity, int timeout) {
     return direct() ? (int)system_call(SYS_epoll_wait, epoll, (long)events, capacity, timeout, 0, 0)
                     : libc.epoll_wait(epoll, events, capacity, timeout);
 }
-static int direct_epoll_pwait(int epoll, struct epoll_event *events, int capacity, int timeout, const sigset_t *mask) {
+static OTEL_HOOK_HOT int direct_epoll_pwait(int epoll, struct epoll_event *events, int capacity, int timeout, const sigset_t *mask) {
     return direct() ? (int)system_call(SYS_epoll_pwait, epoll, (long)events, capacity, timeout, (long)mask, _NSIG / 8)
                     : libc.epoll_pwait(epoll, events, capacity, timeout, mask);
 }
-static int direct_poll(struct pollfd *descriptors, unsigned long count, int timeout) {
+static OTEL_HOOK_HOT int direct_poll(struct pollfd *descriptors, unsigned long count, int timeout) {
     return direct() ? (int)system_call(SYS_poll, (long)descriptors, (long)count, timeout, 0, 0, 0) : libc.poll(descriptors, count, timeout);
 }
 

@@ -65,12 +65,12 @@ static unsigned otel_hook_refreshed_objects;
 static __thread int otel_hook_depth __attribute__((tls_model("initial-exec")));
 static __thread int otel_hook_suppressed __attribute__((tls_model("initial-exec")));
 
-bool otel_hook_enter(void) {
+OTEL_HOOK_HOT bool otel_hook_enter(void) {
     if (otel_hook_depth++ > 0 || otel_hook_suppressed > 0) return false;
     return true;
 }
 
-void otel_hook_exit(void) { otel_hook_depth--; }
+OTEL_HOOK_HOT void otel_hook_exit(void) { otel_hook_depth--; }
 void otel_hook_suppress(void) { otel_hook_suppressed++; }
 void otel_hook_unsuppress(void) { otel_hook_suppressed--; }
 

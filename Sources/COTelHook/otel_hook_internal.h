@@ -2,6 +2,10 @@
 #ifndef OTEL_HOOK_INTERNAL_H
 #define OTEL_HOOK_INTERNAL_H
 
+/* Marks what runs on the program's own calls (the direct functions, the
+ * wrappers' enter and exit): gathered in .text.hot, in few cache lines and pages. */
+#define OTEL_HOOK_HOT __attribute__((hot))
+
 /* A hook that leaves the objects holding wrappers alone (the engine's own
  * dlopen, dlsym and dlvsym hooks: a plugin looking up a function must get the real one). */
 #define OTEL_HOOK_SKIP_WRAPPER_OBJECTS 0x100u

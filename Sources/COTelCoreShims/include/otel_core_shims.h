@@ -12,6 +12,11 @@
 #include <time.h>
 #include "otel_core.h"
 
+/* Marks what a span or metric record the SDK drops or keeps in C runs (an
+ * instrumented server's every request): gathered in .text.hot, in few cache
+ * lines and pages. */
+#define OTEL_SHIM_HOT __attribute__((hot))
+
 #ifdef __cplusplus
 extern "C" {
 #endif
