@@ -11,13 +11,8 @@ let injectedSwiftSettings: [SwiftSetting] = [
         // Exclusivity is proven statically where Swift can; the dynamic checks
         // cost a runtime call per class-property access on every span.
         "-enforce-exclusivity=unchecked",
-        // A section per function: the runtime library's linker can then order them (hot-sections.txt).
-        "-Xfrontend", "-function-sections",
     ]),
 ]
-
-/// This directory: the runtime library's section ordering file is passed to the linker by its full path.
-let packageDirectory = String(#filePath.dropLast("Package.swift".count))
 
 let package = Package(
     name: "otel-native",
@@ -76,15 +71,10 @@ let package = Package(
         .target(
             name: "OTelRuntimeLibrary",
             dependencies: ["OTelRuntime", "OTelCore", "COTelCoreShims", "COTelPlugin"],
-            exclude: ["hot-sections.txt"],
             swiftSettings: injectedSwiftSettings,
             // Keep the static runtime's symbols private and bind them inside
             // the library: fewer symbol lookups when every program loads it.
-            // hot-sections.txt puts the functions an instrumented request runs
-            // next to each other, in few pages (ORDER=1 Benchmarks/http-server/instructions.sh
-            // writes it; docs/performance.md).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--exclude-libs=ALL", "-Xlinker", "-Bsymbolic",
-                                           "-Xlinker", "--section-ordering-file=\(packageDirectory)Sources/OTelRuntimeLibrary/hot-sections.txt"])]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--exclude-libs=ALL", "-Xlinker", "-Bsymbolic"])]
         ),
         // The full otel-instrument: help, explain, plugin-declared flags. The
         // `otel-instrument` users run is a C front end that `make` links with cc

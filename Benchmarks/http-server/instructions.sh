@@ -13,9 +13,6 @@
 #   TOP=40 Benchmarks/http-server/instructions.sh         the 40 functions that add most (default 12)
 #   FOOTPRINT=1 Benchmarks/http-server/instructions.sh   also the code each request runs: the
 #       distinct 64-byte lines holding the instructions run by (nearly) every request, by library
-#   ORDER=1 Benchmarks/http-server/instructions.sh       also rewrites Sources/OTelRuntimeLibrary/hot-sections.txt:
-#       the runtime's functions a request runs (not sampled, then sampled), most run first, which
-#       the linker lays out next to each other (the C ones marked hot, .text.hot., first); rebuild after
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -37,7 +34,7 @@ config site "$port" "root $work/www;"
 
 simulation=()
 [ "${SIMULATE:-0}" = 1 ] && simulation=(--cache-sim=yes --branch-sim=yes)
-{ [ "${FOOTPRINT:-0}" = 1 ] || [ "${ORDER:-0}" = 1 ]; } && simulation+=(--dump-instr=yes)
+[ "${FOOTPRINT:-0}" = 1 ] && simulation+=(--dump-instr=yes)
 # Runs nginx under callgrind for N requests; the profile goes to $work/out.LABEL.N.
 profile() { # label, requests, prefix command...
     local label="$1" requests="$2"
@@ -97,10 +94,9 @@ for label, title in (("unsampled", "instrumented, span not sampled, metric on"),
     for name, count in sorted(added.items(), key=lambda item: -item[1])[:int(os.environ.get("TOP", "12"))]:
         print(f"    {count:7.0f}  {name}")
 PY
-[ "${FOOTPRINT:-0}" = 1 ] || [ "${ORDER:-0}" = 1 ] && python3 - "$work" "$root" <<'PY'
-import collections, os, re, sys
+[ "${FOOTPRINT:-0}" = 1 ] && python3 - "$work" <<'PY'
+import collections, re, sys
 work = sys.argv[1]
-order = [] # ORDER=1: the runtime's functions a request runs
 def instructions(path): # (object, function, address): instructions run there, from callgrind's per-instruction costs
     names, counts = {"ob": {}, "fn": {}}, collections.defaultdict(int)
     ob = fn = None; address = 0; call_cost_next = False
@@ -139,15 +135,6 @@ for label, title in (("uninstrumented", "uninstrumented"), ("unsampled", "span n
           + ", ".join(f"{o} {len(s)} ({len({line >> 6 for line in s})})" for o, s in sorted(lines.items(), key=lambda kv: -len(kv[1]))))
     ours = sorted(((len(s), f) for (o, f), s in by_function.items() if "OTel" in o), reverse=True)[:8]
     if ours: print("    ours, most:", ", ".join(f"{f[:40]} {n}" for n, f in ours))
-    if os.environ.get("ORDER") == "1" and label != "uninstrumented": # the runtime's functions, most lines first
-        for (o, f), s in sorted(by_function.items(), key=lambda kv: -len(kv[1])):
-            name = f.split("'")[0] # callgrind's recursion marks
-            if o == "libOTelRuntime.so" and " " not in name and "::" not in name and name not in order: order.append(name)
-if os.environ.get("ORDER") == "1":
-    with open(f"{sys.argv[2]}/Sources/OTelRuntimeLibrary/hot-sections.txt", "w") as out:
-        # The C functions marked hot first (clang's section for them), then the Swift ones.
-        out.write("".join(f"{section}\n" for section in [".text.hot."] + [f".text.{name}" for name in order]))
-    print(f"\nSources/OTelRuntimeLibrary/hot-sections.txt: {len(order) + 1} sections")
 PY
 [ "${SIMULATE:-0}" = 1 ] || exit 0
 python3 - "$work" <<'PY'

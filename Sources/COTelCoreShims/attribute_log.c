@@ -93,7 +93,7 @@ typedef struct pending_record {
     size_t key_length, value_length;
 } pending_record;
 
-OTEL_SHIM_HOT bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
+bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count) {
     pending_record records[32]; /* each key and value measured once */
     if (count > 32) return false; /* rare: the SDK converts such a batch itself */
     size_t total = 0;
@@ -137,7 +137,7 @@ bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *of
     return true;
 }
 
-OTEL_SHIM_HOT void otel_shim_attribute_log_clear(otel_shim_attribute_log *log) {
+void otel_shim_attribute_log_clear(otel_shim_attribute_log *log) {
     free(log->bytes);
     *log = (otel_shim_attribute_log){0};
 }
