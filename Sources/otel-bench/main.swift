@@ -257,6 +257,11 @@ let cHistogram = durationHistogram.cInstrument
 measure("C API: histogram record, 3 attributes", iterations: iterations * 5) {
     otel_instrument_record_double(cHistogram, 0.0042, cMetricAttributes, cMetricAttributes.count)
 }
+// What the HTTP server instrumentation records per request: an attribute set made once.
+let cMetricSet = otel_attribute_set_create(cMetricAttributes, cMetricAttributes.count)
+measure("C API: histogram record, a prepared attribute set", iterations: iterations * 5) {
+    otel_instrument_record_double_set(cHistogram, 0.0042, cMetricSet)
+}
 // What the SQLite instrumentation records per statement: six attributes.
 let sqliteMetricAttributes = cStringAttributes([("db.system.name", "sqlite"), ("db.operation.name", "INSERT"), ("db.collection.name", "t"),
                                                 ("db.query.summary", "INSERT t"), ("db.namespace", "b.db")])
