@@ -1017,7 +1017,6 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             return fail(parser, i, consumed);
         }
     }
-    if (parser->deferred_count) otel_http_parser_settle(parser); /* the buffer ended after a whole request line */
     *consumed = length;
     return OTEL_HTTP_NEED_MORE;
 }
