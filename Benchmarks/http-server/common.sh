@@ -92,6 +92,8 @@ choose_configuration() {
              prefix=("${instrument[@]}" --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --) ;;
     nometric) label="1 % sampled, spans over OTLP, no metric"
               prefix=("${instrument[@]}" --metrics_exporter none --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --) ;;
+    tenth) label="OTLP export, 10 % sampled"
+           prefix=("${instrument[@]}" --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.1 --) ;;
     unexported) label="1 % sampled, spans not exported (no span export thread), metric exported"
                 prefix=("${instrument[@]}" --traces_exporter none --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --) ;;
     nodirect) label="1 % sampled, no direct system calls"
