@@ -164,11 +164,11 @@ static inline uint64_t lf_bits(const uint8_t *bytes) {
 }
 #endif
 
-/* The line feeds of the (up to) 64 bytes at `block` (`block` < `length`), never reading outside the buffer. */
-static OTEL_HTTP_HOT inline uint64_t lf_block(const uint8_t *data, size_t length, size_t block) {
+/* The line feeds of the fewer than 64 bytes left at `block` (`block` < `length`),
+ * never reading outside the buffer. Out of line: a buffer's last block. */
+static OTEL_HTTP_HOT __attribute__((noinline)) uint64_t lf_tail(const uint8_t *data, size_t length, size_t block) {
     size_t rest = length - block;
 #if defined(__SSE2__)
-    if (rest >= LF_BLOCK) return lf_bits(data + block);
     if (length >= LF_BLOCK) return lf_bits(data + length - LF_BLOCK) >> (LF_BLOCK - rest); /* the buffer's last 64 bytes */
     if (length >= 16) { /* a short buffer: 16 bytes at a time, the last 16 overlapping */
         uint64_t bits = 0;
@@ -179,8 +179,23 @@ static OTEL_HTTP_HOT inline uint64_t lf_block(const uint8_t *data, size_t length
     }
 #endif
     uint64_t bits = 0;
-    for (size_t k = 0; k < rest && k < LF_BLOCK; k++) bits |= (uint64_t)(data[block + k] == '\n') << k;
+    for (size_t k = 0; k < rest; k++) bits |= (uint64_t)(data[block + k] == '\n') << k;
     return bits;
+}
+
+/* The line feeds of the (up to) 64 bytes at `block` (`block` < `length`): a
+ * whole block where it is read, without a call. */
+static inline __attribute__((always_inline)) uint64_t lf_block(const uint8_t *data, size_t length, size_t block) {
+#if defined(__SSE2__)
+    if (length - block >= LF_BLOCK) return lf_bits(data + block);
+#else
+    if (length - block >= LF_BLOCK) {
+        uint64_t bits = 0;
+        for (size_t k = 0; k < LF_BLOCK; k++) bits |= (uint64_t)(data[block + k] == '\n') << k;
+        return bits;
+    }
+#endif
+    return lf_tail(data, length, block);
 }
 
 /* A finder of the line feeds of `data` from `from` on. */
@@ -625,12 +640,6 @@ static OTEL_HTTP_HOT __attribute__((noinline)) otel_http_event header_lines(otel
         while (!bits) {
             if (length - block <= LF_BLOCK) goto out;
             block += LF_BLOCK;
-#if defined(__SSE2__)
-            if (length - block >= LF_BLOCK) { /* a whole block: its line feeds here, without a call */
-                bits = lf_bits(data + block);
-                continue;
-            }
-#endif
             bits = lf_block(data, length, block);
         }
         size_t end = block + (size_t)__builtin_ctzll(bits);
