@@ -11,10 +11,9 @@ bool otel_shim_instrument_first_record(otel_shim_instrument_handle *handle) {
     return !__atomic_load_n(&handle->recorded, __ATOMIC_RELAXED) && !__atomic_exchange_n(&handle->recorded, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Counters and histograms take no negative values (metrics API, "Counter.Add", "Histogram.Record"). */
+/* A negative value the instrument does not take: warned about (once) and dropped. */
 static inline bool rejects(const otel_shim_instrument_handle *handle, bool negative) {
-    if (__builtin_expect(!negative, 1)) return false;
-    if (handle->kind != OTEL_SHIM_METRIC_COUNTER && handle->kind != OTEL_SHIM_METRIC_HISTOGRAM) return false;
+    if (__builtin_expect(!negative, 1) || otel_shim_instrument_takes_negatives(handle)) return false;
     otel_core_instrument_rejected_negative(handle->swift_instrument);
     return true;
 }

@@ -235,6 +235,11 @@ static inline int64_t otel_shim_int64_toward_zero(double value) {
     if (value < -0x1p63) return INT64_MIN;
     return (int64_t)value;
 }
+/* Whether the instrument takes negative values: counters and histograms do
+ * not (metrics API, "Counter.Add", "Histogram.Record"). */
+static inline bool otel_shim_instrument_takes_negatives(const otel_shim_instrument_handle *handle) {
+    return handle->kind != OTEL_SHIM_METRIC_COUNTER && handle->kind != OTEL_SHIM_METRIC_HISTOGRAM;
+}
 /* True for the instrument's first record only (the one that starts the reader). */
 bool otel_shim_instrument_first_record(otel_shim_instrument_handle *handle);
 /* OTelCore: starts the reader of `swift_instrument`'s provider (its first record). */

@@ -73,10 +73,10 @@ public final class MetricInstrument: Sendable {
     }
 
     /// Whether `value` may be recorded: counters and histograms take no
-    /// negative values (metrics API, "Counter.Add", "Histogram.Record").
+    /// negative values (the rule is otel_shim_instrument_takes_negatives's, which C records by too).
     @inline(__always)
     func accepts(negative: Bool) -> Bool {
-        guard negative, descriptor.kind == .counter || descriptor.kind == .histogram else { return true }
+        guard negative, !otel_shim_instrument_takes_negatives(cHandle) else { return true }
         if !negativeReported.exchange(true, ordering: .relaxed) {
             diagnostics.warn("\(descriptor.name): a \(descriptor.kind == .counter ? "counter" : "histogram") takes no negative values; dropping them")
         }
