@@ -65,8 +65,8 @@ final class CoreCAPITests: XCTestCase {
     /// Attributes a plugin sets are kept as bytes until the span is read: the
     /// span must still hold what setting them one by one, in order, would
     /// have left (later values replace earlier ones in their first place, the
-    /// count limit drops and counts, values are cut, Swift's own sets fall in
-    /// between in order, nothing after the end), and a key buffer reused with
+    /// count limit drops and counts, values are cut, what the SDK converts itself
+    /// (an array) falls in between in order, nothing after the end), and a key buffer reused with
     /// other contents at the same address is another key.
     func testAttributesSetFromCReadAsSetInOrder() throws {
         var limits = SpanLimits()
@@ -77,14 +77,20 @@ final class CoreCAPITests: XCTestCase {
         var span = otel_span()
         otel_span_start(nil, "logged", OTEL_SPAN_KIND_SERVER, otel_context_root(), &span)
         // C strings that outlive the calls (Swift's own conversions last for one call only).
-        let names: [String] = ["a", "xxxxx", "b", "yy", "k1", "first"]
+        let names: [String] = ["a", "xxxxx", "b", "yy", "k1", "first", "c"]
         let texts = try names.map { name in try XCTUnwrap(strdup(name)) }
         defer { texts.forEach { free($0) } }
         let key = texts[4]
         var batch = [otel_attribute_string(texts[0], texts[1]), otel_attribute_int(texts[2], 1), otel_attribute_string(texts[0], texts[3]),
                      otel_attribute_string(key, texts[5])]
         otel_span_set_attributes(&span, &batch, batch.count)
-        CSpanHandle.span(&span).setAttribute("c", true) // from Swift, between two C calls
+        // An array between two C calls: what the SDK converts itself (a span recorded in C is promoted for it).
+        var yes = true
+        var array = otel_attribute(key: texts[6], type: OTEL_ATTRIBUTE_BOOL_ARRAY, value: .init())
+        withUnsafePointer(to: &yes) { pointer in
+            array.value.array = .init(values: pointer, count: 1)
+            otel_span_set_attributes(&span, &array, 1)
+        }
         strcpy(key, "k2") // the same address, another key: the limit drops it
         otel_span_set_string(&span, key, "second")
         otel_span_set_int(&span, "b", 9)
@@ -96,7 +102,7 @@ final class CoreCAPITests: XCTestCase {
         XCTAssertEqual(data.attributes["a"], .string("yy"))
         XCTAssertEqual(data.attributes["b"], .int(9))
         XCTAssertEqual(data.attributes["k1"], .string("fir"), "cut to the value length limit")
-        XCTAssertEqual(data.attributes["c"], .bool(true))
+        XCTAssertEqual(data.attributes["c"], .boolArray([true]))
         XCTAssertEqual(data.attributes.droppedCount, 1, "k2 found no room")
     }
 

@@ -374,7 +374,19 @@ typedef struct otel_shim_span_plan {
     otel_shim_sampling_leaf remote_not_sampled;
     otel_shim_sampling_leaf local_sampled;
     otel_shim_sampling_leaf local_not_sampled;
+    /* Where spans recorded in C go when they end (the TracerProvider,
+     * unretained; see span_record.c); NULL: every sampled span is the SDK's.
+     * Read and written atomically (otel_shim_span_plan_record_sink). */
+    void *record_sink;
 } otel_shim_span_plan;
+
+/* The provider that takes the plan's spans recorded in C, or NULL. */
+static inline void *otel_shim_span_plan_record_sink(const otel_shim_span_plan *plan) {
+    return __atomic_load_n(&((otel_shim_span_plan *)plan)->record_sink, __ATOMIC_ACQUIRE);
+}
+static inline void otel_shim_span_plan_set_record_sink(otel_shim_span_plan *plan, void *sink) {
+    __atomic_store_n(&plan->record_sink, sink, __ATOMIC_RELEASE);
+}
 
 /* What an otel_tracer * points to (otel_tracer stays opaque in the public
  * header): the plan of its provider and the Swift tracer. Owned by the
@@ -414,6 +426,78 @@ void otel_core_span_start_slow(otel_tracer *tracer, const char *name, otel_span_
 void otel_core_span_end_slow(otel_span *span, uint64_t end_time_ns);
 /* The root context from OTelCore, which then keeps it in otel_shim_root_context. */
 const otel_context *otel_core_context_root_slow(void);
+
+/* ---- spans recorded in C (span_record.c) ----------------------------- */
+
+/* A sampled span started through the C API whose sampler, ids and processors
+ * the SDK has handed to C (its plan's record_sink): the thread that runs it
+ * (a server's, handling a request) records it here, in C, and OTelCore makes
+ * the SDK's span of it when it has ended, on the export thread when spans are
+ * batched. What C does not record (events, links, an array attribute) first
+ * turns it into the SDK's span (otel_core_span_record_promote). */
+typedef struct otel_shim_span_record {
+    const otel_shim_tracer_handle *tracer;
+    uint64_t trace_id_high;
+    uint64_t trace_id_low;
+    uint64_t span_id;
+    uint64_t parent_span_id; /* 0: a root span (same trace id otherwise) */
+    uint64_t start_time_ns;
+    uint64_t end_time_ns;    /* 0 while it runs */
+    uint8_t trace_flags;
+    uint8_t parent_trace_flags;
+    uint8_t parent_is_remote;
+    uint8_t kind;            /* an otel_span_kind */
+    uint8_t status_code;     /* an otel_status_code */
+    bool busy;               /* the record's lock: the span's functions may run on several threads at once */
+    void *promoted;          /* once promoted: the SDK's retained RecordingSpan, which records from then on */
+    char *status_description; /* ERROR's description (malloc), or NULL */
+    char *name;              /* NUL-terminated: name_inline, or malloc'd when longer */
+    otel_shim_attribute_log attributes;
+    char name_inline[32];
+} otel_shim_span_record;
+
+/* What an otel_span's `impl` holds, told by its two low bits (every object
+ * behind it is aligned to 16 bytes). */
+enum {
+    OTEL_SHIM_SPAN_IMPL_RECORDER = 0,    /* the SDK's retained RecordingSpan */
+    OTEL_SHIM_SPAN_IMPL_TRACE_STATE = 1, /* a non-recording span's retained trace state */
+    OTEL_SHIM_SPAN_IMPL_RECORD = 2,      /* an otel_shim_span_record */
+    OTEL_SHIM_SPAN_IMPL_TAGS = 3,
+};
+
+/* The record behind `span`, or NULL when it has none. */
+static inline otel_shim_span_record *otel_shim_span_record_of(const otel_span *span) {
+    uintptr_t bits = span ? (uintptr_t)span->impl : 0;
+    return (bits & OTEL_SHIM_SPAN_IMPL_TAGS) == OTEL_SHIM_SPAN_IMPL_RECORD && bits != OTEL_SHIM_SPAN_IMPL_RECORD
+        ? (otel_shim_span_record *)(bits & ~(uintptr_t)OTEL_SHIM_SPAN_IMPL_TAGS) : NULL;
+}
+
+/* Starts a record for a span C's fast path sampled (`span`: its identity,
+ * filled; `parent`: NULL for a root span); false, changing nothing, when
+ * there is no memory. */
+bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, otel_span_kind kind,
+                                 const otel_shim_current_span *parent, uint64_t start_time_ns, otel_span *span);
+/* Ends `span`'s record at `end_time_ns` (0: now) and hands it to its sink
+ * (or frees it after the provider shut down); `span` holds nothing after. */
+void otel_shim_span_record_end(otel_span *span, otel_shim_span_record *record, uint64_t end_time_ns);
+/* Frees a record and what it holds. */
+void otel_shim_span_record_free(otel_shim_span_record *record);
+
+/* Makes sure `record` is promoted (its `promoted` recorder set): what the
+ * SDK records from then on, the span's attributes so far moved into it. */
+void otel_shim_span_record_promote(otel_shim_span_record *record);
+
+/* OTelCore: takes an ended record (`sink`: its provider); the record is OTelCore's from then on. */
+void otel_core_span_record_ended(void *sink, otel_shim_span_record *record);
+/* OTelCore: the SDK's recording span made of `record` (retained), its attributes moved into it. */
+void *otel_core_span_record_promote(otel_shim_span_record *record);
+/* OTelCore: the C API's span functions for the spans that are not records
+ * (otel_span_* in span_record.c answer for records, then call these). */
+bool otel_core_span_is_recording_slow(const otel_span *span);
+void otel_core_span_set_string_slow(otel_span *span, const char *key, const char *value, size_t length);
+void otel_core_span_set_attributes_slow(otel_span *span, const otel_attribute *attributes, size_t count);
+void otel_core_span_set_status_slow(otel_span *span, otel_status_code code, const char *description);
+void otel_core_span_update_name_slow(otel_span *span, const char *name);
 
 /* True when the process runs under secure execution (setuid, setgid,
  * capabilities: getauxval(AT_SECURE)); the runtime then loads nothing. */

@@ -1,13 +1,17 @@
 import COTelCore
+import COTelCoreShims
 
 /// Conversions between the C `otel_span` handle and Swift spans.
 ///
-/// `impl` holds a retained `RecordingSpan` for recording spans; for a
-/// non-recording span with a trace state it holds the retained trace-state
-/// storage with the low bit set; otherwise it is NULL, so a non-recording
-/// span without trace state costs no allocation and no reference count.
+/// `impl` tells what it holds by its two low bits (OTEL_SHIM_SPAN_IMPL_*): a
+/// retained `RecordingSpan`; a non-recording span's retained trace-state
+/// storage; or a span recorded in C (span_record.c), which holds the SDK's
+/// `RecordingSpan` once promoted. NULL: a non-recording span without trace
+/// state, which costs no allocation and no reference count.
 enum CSpanHandle {
-    static let traceStateTag: UInt = 1
+    private static var tags: UInt { UInt(OTEL_SHIM_SPAN_IMPL_TAGS) }
+    private static var traceStateTag: UInt { UInt(OTEL_SHIM_SPAN_IMPL_TRACE_STATE) }
+    private static var recordTag: UInt { UInt(OTEL_SHIM_SPAN_IMPL_RECORD) }
 
     /// Fills `handle` from `span`, taking a reference the handle owns.
     static func fill(_ handle: UnsafeMutablePointer<otel_span>, from span: Span) {
@@ -35,31 +39,58 @@ enum CSpanHandle {
             is_remote: context.isRemote ? 1 : 0, reserved: (0, 0, 0, 0, 0, 0))
     }
 
+    /// The recorder behind `impl`: the handle's own, or its record's once promoted.
+    @inline(__always)
+    private static func recorderPointer(_ impl: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let impl else { return nil }
+        let bits = UInt(bitPattern: impl)
+        switch bits & tags {
+        case 0: return impl
+        case recordTag: return record(bits).pointee.promoted
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    private static func record(_ bits: UInt) -> UnsafeMutablePointer<otel_shim_span_record> {
+        UnsafeMutablePointer(bitPattern: bits & ~tags)!
+    }
+
     /// The recorder behind a handle, or nil when it does not record.
     @inline(__always)
     static func recorder(_ handle: UnsafePointer<otel_span>?) -> RecordingSpan? {
-        guard let raw = handle?.pointee.impl, UInt(bitPattern: raw) & traceStateTag == 0 else { return nil }
-        return Unmanaged<RecordingSpan>.fromOpaque(raw).takeUnretainedValue()
+        recorderPointer(handle?.pointee.impl).map { Unmanaged<RecordingSpan>.fromOpaque($0).takeUnretainedValue() }
     }
 
     /// Runs `body` with the recorder behind a handle, borrowed from the
     /// handle's own reference (no reference counting: the C API's hot path);
-    /// nothing when it does not record.
+    /// nothing when it does not record. A span still recorded in C is not
+    /// seen here (span_record.c answers for it first).
     @inline(__always)
     static func withRecorder(_ handle: UnsafePointer<otel_span>?, _ body: (RecordingSpan) -> Void) {
-        guard let raw = handle?.pointee.impl, UInt(bitPattern: raw) & traceStateTag == 0 else { return }
+        guard let raw = recorderPointer(handle?.pointee.impl) else { return }
         Unmanaged<RecordingSpan>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
+    /// Like `withRecorder`, for what only the SDK records (events, links): a
+    /// span recorded in C is promoted to the SDK's first.
+    static func withRecorder(promoting handle: UnsafePointer<otel_span>?, _ body: (RecordingSpan) -> Void) {
+        guard let impl = handle?.pointee.impl else { return }
+        let bits = UInt(bitPattern: impl)
+        if bits & tags == recordTag { otel_shim_span_record_promote(record(bits)) }
+        withRecorder(handle, body)
+    }
+
     /// The Swift span a handle stands for (no reference is taken from the handle).
+    /// A span still recorded in C is its context, without a recorder.
     static func span(_ handle: UnsafePointer<otel_span>) -> Span {
         if let recorder = recorder(handle) {
             return Span(context: recorder.context, recorder: recorder)
         }
         let value = handle.pointee
         var traceState = TraceState()
-        if let raw = value.impl {
-            let pointer = UnsafeRawPointer(bitPattern: UInt(bitPattern: raw) & ~traceStateTag)!
+        if let raw = value.impl, UInt(bitPattern: raw) & tags == traceStateTag {
+            let pointer = UnsafeRawPointer(bitPattern: UInt(bitPattern: raw) & ~tags)!
             traceState = TraceState(storage: Unmanaged<TraceState.Storage>.fromOpaque(pointer).takeUnretainedValue())
         }
         return Span(nonRecording: SpanContext(
@@ -67,15 +98,20 @@ enum CSpanHandle {
             traceFlags: TraceFlags(rawValue: value.trace_flags), traceState: traceState, isRemote: value.is_remote != 0))
     }
 
-    /// Drops the reference the handle owns and clears `impl`.
+    /// Drops what the handle owns and clears `impl`.
     static func release(_ handle: UnsafeMutablePointer<otel_span>) {
         guard let raw = handle.pointee.impl else { return }
         handle.pointee.impl = nil
         let bits = UInt(bitPattern: raw)
-        if bits & traceStateTag == 0 {
+        switch bits & tags {
+        case 0:
             Unmanaged<RecordingSpan>.fromOpaque(raw).release()
-        } else {
-            Unmanaged<TraceState.Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits & ~traceStateTag)!).release()
+        case recordTag:
+            let record = record(bits)
+            if let promoted = record.pointee.promoted { Unmanaged<RecordingSpan>.fromOpaque(promoted).release() }
+            otel_shim_span_record_free(record)
+        default:
+            Unmanaged<TraceState.Storage>.fromOpaque(UnsafeRawPointer(bitPattern: bits & ~tags)!).release()
         }
     }
 }

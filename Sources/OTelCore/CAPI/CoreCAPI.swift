@@ -48,25 +48,19 @@ public func cSpanStartSlow(_ tracer: OpaquePointer?, _ name: UnsafePointer<CChar
     }
 }
 
-@_cdecl("otel_span_is_recording")
-public func cSpanIsRecording(_ span: UnsafePointer<otel_span>?) -> Bool {
+// otel_span_is_recording, the attribute setters, otel_span_set_status and
+// otel_span_update_name are C too (span_record.c): they answer for spans
+// recorded in C and call these for the SDK's spans.
+
+@_cdecl("otel_core_span_is_recording_slow")
+public func cSpanIsRecordingSlow(_ span: UnsafePointer<otel_span>?) -> Bool {
     var recording = false
     CSpanHandle.withRecorder(span) { recording = $0.isRecording }
     return recording
 }
 
-@_cdecl("otel_span_set_string")
-public func cSpanSetString(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?) {
-    guard let key, let value else { return }
-    CSpanHandle.withRecorder(span) { recorder in
-        if !recorder.log(key: key, string: value, length: strlen(value)) {
-            recorder.setAttribute(ThreadState.attributeKey(key), .string(String(cString: value)))
-        }
-    }
-}
-
-@_cdecl("otel_span_set_string_n")
-public func cSpanSetStringN(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?, _ length: Int) {
+@_cdecl("otel_core_span_set_string_slow")
+public func cSpanSetStringSlow(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?, _ length: Int) {
     guard let key, let value else { return }
     CSpanHandle.withRecorder(span) { recorder in
         if !recorder.log(key: key, string: value, length: length) {
@@ -76,40 +70,8 @@ public func cSpanSetStringN(_ span: UnsafeMutablePointer<otel_span>?, _ key: Uns
     }
 }
 
-@_cdecl("otel_span_set_bool")
-public func cSpanSetBool(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Bool) {
-    guard let key else { return }
-    var attribute = otel_attribute(key: key, type: OTEL_ATTRIBUTE_BOOL, value: .init())
-    attribute.value.bool_value = value
-    logOrSet(span, attribute, .bool(value))
-}
-
-@_cdecl("otel_span_set_int")
-public func cSpanSetInt(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Int64) {
-    guard let key else { return }
-    logOrSet(span, otel_attribute_int(key, value), .int(value))
-}
-
-@_cdecl("otel_span_set_double")
-public func cSpanSetDouble(_ span: UnsafeMutablePointer<otel_span>?, _ key: UnsafePointer<CChar>?, _ value: Double) {
-    guard let key else { return }
-    var attribute = otel_attribute(key: key, type: OTEL_ATTRIBUTE_DOUBLE, value: .init())
-    attribute.value.double_value = value
-    logOrSet(span, attribute, .double(value))
-}
-
-/// One scalar attribute: logged as bytes, else (no memory for the log) set as `value`.
-private func logOrSet(_ span: UnsafeMutablePointer<otel_span>?, _ attribute: otel_attribute, _ value: AttributeValue) {
-    CSpanHandle.withRecorder(span) { recorder in
-        var attribute = attribute
-        if !recorder.log(&attribute, count: 1), let key = attribute.key {
-            recorder.setAttribute(ThreadState.attributeKey(key), value)
-        }
-    }
-}
-
-@_cdecl("otel_span_set_attributes")
-public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
+@_cdecl("otel_core_span_set_attributes_slow")
+public func cSpanSetAttributesSlow(_ span: UnsafeMutablePointer<otel_span>?, _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
     guard let attributes, count > 0 else { return }
     CSpanHandle.withRecorder(span) { recorder in
         if recorder.log(attributes, count: count) { return }
@@ -130,7 +92,7 @@ public func cSpanSetAttributes(_ span: UnsafeMutablePointer<otel_span>?, _ attri
 public func cSpanAddEvent(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?,
                           _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
     guard let name else { return }
-    CSpanHandle.withRecorder(span) { recorder in
+    CSpanHandle.withRecorder(promoting: span) { recorder in
         recorder.addEvent(String(cString: name), attributes: swiftAttributes(attributes, count), timestamp: otel_shim_realtime_ns())
     }
 }
@@ -138,32 +100,50 @@ public func cSpanAddEvent(_ span: UnsafeMutablePointer<otel_span>?, _ name: Unsa
 @_cdecl("otel_span_add_link")
 public func cSpanAddLink(_ span: UnsafeMutablePointer<otel_span>?, _ linked: UnsafePointer<otel_span>?,
                          _ attributes: UnsafePointer<otel_attribute>?, _ count: Int) {
-    guard let span, CSpanHandle.recorder(span) != nil, let linked else { return }
-    CSpanHandle.span(span).addLink(CSpanHandle.span(linked).context, attributes: swiftAttributes(attributes, count))
+    guard let linked else { return }
+    CSpanHandle.withRecorder(promoting: span) { recorder in
+        Span(context: recorder.context, recorder: recorder).addLink(CSpanHandle.span(linked).context,
+                                                                    attributes: swiftAttributes(attributes, count))
+    }
 }
 
 @_cdecl("otel_span_record_exception")
 public func cSpanRecordException(_ span: UnsafeMutablePointer<otel_span>?, _ type: UnsafePointer<CChar>?,
                                  _ message: UnsafePointer<CChar>?, _ stacktrace: UnsafePointer<CChar>?) {
-    guard let span, CSpanHandle.recorder(span) != nil else { return }
-    CSpanHandle.span(span).recordException(type: type.map { String(cString: $0) }, message: message.map { String(cString: $0) },
-                                           stacktrace: stacktrace.map { String(cString: $0) })
+    CSpanHandle.withRecorder(promoting: span) { recorder in
+        Span(context: recorder.context, recorder: recorder).recordException(
+            type: type.map { String(cString: $0) }, message: message.map { String(cString: $0) },
+            stacktrace: stacktrace.map { String(cString: $0) })
+    }
 }
 
-@_cdecl("otel_span_set_status")
-public func cSpanSetStatus(_ span: UnsafeMutablePointer<otel_span>?, _ code: otel_status_code, _ description: UnsafePointer<CChar>?) {
+@_cdecl("otel_core_span_set_status_slow")
+public func cSpanSetStatusSlow(_ span: UnsafeMutablePointer<otel_span>?, _ code: otel_status_code, _ description: UnsafePointer<CChar>?) {
     guard let code = SpanStatus.Code(rawValue: Int(code.rawValue)) else { return }
     CSpanHandle.withRecorder(span) { recorder in
         recorder.setStatus(SpanStatus(code: code, description: description.map { String(cString: $0) }))
     }
 }
 
-@_cdecl("otel_span_update_name")
-public func cSpanUpdateName(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?) {
+@_cdecl("otel_core_span_update_name_slow")
+public func cSpanUpdateNameSlow(_ span: UnsafeMutablePointer<otel_span>?, _ name: UnsafePointer<CChar>?) {
     guard let name else { return }
     CSpanHandle.withRecorder(span) { recorder in
         recorder.updateName(String(cString: name))
     }
+}
+
+/// Takes a span recorded in C that has ended (span_record.c): its provider
+/// (`sink`) hands it to the processors.
+@_cdecl("otel_core_span_record_ended")
+public func cSpanRecordEnded(_ sink: UnsafeMutableRawPointer, _ record: UnsafeMutablePointer<otel_shim_span_record>) {
+    Unmanaged<TracerProvider>.fromOpaque(sink)._withUnsafeGuaranteedRef { $0.recordEnded(record) }
+}
+
+/// The SDK's recording span of a span recorded in C, which records it from then on.
+@_cdecl("otel_core_span_record_promote")
+public func cSpanRecordPromote(_ record: UnsafeMutablePointer<otel_shim_span_record>) -> UnsafeMutableRawPointer {
+    Unmanaged.passRetained(RecordingSpan(record: record)).toOpaque()
 }
 
 @_cdecl("otel_core_span_end_slow")

@@ -33,6 +33,14 @@ public struct BatchConfiguration: Sendable, Equatable {
 /// flush and at shutdown. The thread starts with the first item, so a
 /// process that emits nothing pays nothing.
 final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
+    /// Entries producers may queue other than items (spans recorded in C):
+    /// pointers the worker makes items of with `adopt`, or frees with
+    /// `discard` when they will not be exported. Queued with the low bit set.
+    struct ForeignEntries {
+        let adopt: (UnsafeMutableRawPointer) -> Item
+        let discard: (UnsafeMutableRawPointer) -> Void
+    }
+
     let configuration: BatchConfiguration
     let diagnostics: Diagnostics
     /// "span", "log record": for diagnostics.
@@ -41,7 +49,8 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     private let variablePrefix: String
     private let threadName: String
     private let exportBatch: ([Item]) -> Void
-    /// Items (retained pointers), pushed lock-free by any thread.
+    private let foreign: ForeignEntries?
+    /// Items (retained pointers) and foreign entries, pushed lock-free by any thread.
     private let queue: OpaquePointer
     private let dropped = Atomic<Int>(0)
     private let shutdownStarted = Atomic<Bool>(false)
@@ -59,7 +68,8 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     private let ownDescriptors: Bool
 
     init(configuration: BatchConfiguration, itemName: String, variablePrefix: String, threadName: String,
-         ownDescriptors: Bool, diagnostics: Diagnostics, export: @escaping ([Item]) -> Void) {
+         ownDescriptors: Bool, diagnostics: Diagnostics, foreign: ForeignEntries? = nil, export: @escaping ([Item]) -> Void) {
+        self.foreign = foreign
         self.ownDescriptors = ownDescriptors
         self.configuration = configuration
         self.itemName = itemName
@@ -74,21 +84,37 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
 
     deinit {
         // The worker holds the queue while it runs, so no one else pops now.
-        while let pointer = otel_shim_ring_pop(queue) {
-            Unmanaged<Item>.fromOpaque(pointer).release()
-        }
+        while let entry = otel_shim_ring_pop(queue) { discard(entry) }
         otel_shim_ring_destroy(queue)
     }
 
     /// Items dropped so far because the queue was full.
     var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
-    /// Queues `item` (false after shutdown); never waits.
+    private static var foreignTag: UInt { 1 }
+
+    /// Frees a queued entry that will not be exported.
+    private func discard(_ entry: UnsafeMutableRawPointer) {
+        let bits = UInt(bitPattern: entry)
+        if bits & Self.foreignTag == 0 { return Unmanaged<Item>.fromOpaque(entry).release() }
+        foreign?.discard(UnsafeMutableRawPointer(bitPattern: bits & ~Self.foreignTag)!)
+    }
+
+    /// Queues `item` (nothing after shutdown); never waits.
     func push(_ item: Item) {
         guard !shutdownStarted.load(ordering: .relaxed) else { return }
-        let pointer = Unmanaged.passRetained(item)
-        guard otel_shim_ring_push(queue, pointer.toOpaque()) else {
-            pointer.release()
+        push(entry: Unmanaged.passRetained(item).toOpaque())
+    }
+
+    /// Queues a foreign entry (see ForeignEntries; freed after shutdown); never waits.
+    func push(foreign pointer: UnsafeMutableRawPointer) {
+        guard !shutdownStarted.load(ordering: .relaxed) else { return foreign?.discard(pointer) ?? () }
+        push(entry: UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: pointer) | Self.foreignTag)!)
+    }
+
+    private func push(entry: UnsafeMutableRawPointer) {
+        guard otel_shim_ring_push(queue, entry) else {
+            discard(entry)
             if dropped.add(1, ordering: .relaxed).oldValue == 0 {
                 diagnostics.warn("the \(itemName) queue is full (\(variablePrefix)_MAX_QUEUE_SIZE=\(configuration.maxQueueSize)); dropping \(itemName)s until it drains")
             }
@@ -151,9 +177,7 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     /// which does not survive a fork, starts again with the child's first item.
     func resetAfterFork() {
         lock.reinitializeAfterFork()
-        while let pointer = otel_shim_ring_pop(queue) {
-            Unmanaged<Item>.fromOpaque(pointer).release()
-        }
+        while let entry = otel_shim_ring_pop(queue) { discard(entry) }
         otel_shim_ring_reset(queue) // a slot a parent thread was filling at fork, too
         workerExited = false
         flushRequested = 0
@@ -174,8 +198,13 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     private func take(_ limit: Int) -> [Item] {
         var batch: [Item] = []
         batch.reserveCapacity(min(limit, otel_shim_ring_count(queue)))
-        while batch.count < limit, let pointer = otel_shim_ring_pop(queue) {
-            batch.append(Unmanaged<Item>.fromOpaque(pointer).takeRetainedValue())
+        while batch.count < limit, let entry = otel_shim_ring_pop(queue) {
+            let bits = UInt(bitPattern: entry)
+            if bits & Self.foreignTag == 0 {
+                batch.append(Unmanaged<Item>.fromOpaque(entry).takeRetainedValue())
+            } else if let foreign {
+                batch.append(foreign.adopt(UnsafeMutableRawPointer(bitPattern: bits & ~Self.foreignTag)!))
+            }
         }
         return batch
     }

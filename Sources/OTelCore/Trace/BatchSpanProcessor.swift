@@ -13,8 +13,16 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
     /// A processor sending batches to `exporter`.
     public init(exporter: any SpanExporter, configuration: Configuration = Configuration(), diagnostics: Diagnostics) {
         self.exporter = exporter
+        // Spans recorded in C are queued as their records and made the SDK's spans by the export thread.
+        let records = BatchExportQueue<RecordingSpan>.ForeignEntries(
+            adopt: { pointer in
+                let record = pointer.assumingMemoryBound(to: otel_shim_span_record.self)
+                defer { otel_shim_span_record_free(record) }
+                return RecordingSpan(record: record)
+            },
+            discard: { otel_shim_span_record_free($0.assumingMemoryBound(to: otel_shim_span_record.self)) })
         queue = BatchExportQueue(configuration: configuration, itemName: "span", variablePrefix: "OTEL_BSP", threadName: "otel-bsp",
-                                 ownDescriptors: exporter.confinesDescriptors, diagnostics: diagnostics) { batch in
+                                 ownDescriptors: exporter.confinesDescriptors, diagnostics: diagnostics, foreign: records) { batch in
             if exporter.export(batch.map { $0.snapshot() }) == .failure {
                 // The exporter has said why (each reports its own failures); this is for debugging.
                 diagnostics.debug("the span exporter failed to export a batch")
@@ -34,6 +42,11 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
     public func onEnd(_ span: RecordingSpan) {
         guard span.context.isSampled else { return }
         queue.push(span)
+    }
+
+    /// A span recorded in C has ended (it is sampled): queued as it is.
+    func onEnd(record: UnsafeMutablePointer<otel_shim_span_record>) {
+        queue.push(foreign: UnsafeMutableRawPointer(record))
     }
 
     public func forceFlush(timeoutNanoseconds: UInt64) -> Bool {

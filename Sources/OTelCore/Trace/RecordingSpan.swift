@@ -53,6 +53,30 @@ public final class RecordingSpan: Sendable {
         }
     }
 
+    /// The SDK's span of a span recorded in C (span_record.c): what the record
+    /// holds, its attributes moved out of it (the caller frees the record).
+    /// Ended when the record has ended.
+    convenience init(record: UnsafeMutablePointer<otel_shim_span_record>) {
+        let tracer = Unmanaged<Tracer>.fromOpaque(record.pointee.tracer.pointee.swift_tracer).takeUnretainedValue()
+        let traceId = TraceId(high: record.pointee.trace_id_high, low: record.pointee.trace_id_low)
+        let parentContext = record.pointee.parent_span_id == 0 ? nil : SpanContext(
+            traceId: traceId, spanId: SpanId(record.pointee.parent_span_id),
+            traceFlags: TraceFlags(rawValue: record.pointee.parent_trace_flags), isRemote: record.pointee.parent_is_remote != 0)
+        let limits = tracer.provider.limits
+        self.init(context: SpanContext(traceId: traceId, spanId: SpanId(record.pointee.span_id),
+                                       traceFlags: TraceFlags(rawValue: record.pointee.trace_flags)),
+                  parentContext: parentContext, name: String(cString: record.pointee.name),
+                  kind: SpanKind(rawValue: Int(record.pointee.kind)) ?? .internal, tracer: tracer,
+                  startTime: record.pointee.start_time_ns,
+                  attributes: Attributes(countLimit: limits.attributeCount, valueLengthLimit: limits.attributeValueLength), links: [])
+        state.logged = record.pointee.attributes
+        record.pointee.attributes = otel_shim_attribute_log()
+        if let code = SpanStatus.Code(rawValue: Int(record.pointee.status_code)) {
+            state.status = SpanStatus(code: code, description: record.pointee.status_description.map { String(cString: $0) })
+        }
+        state.endTime = record.pointee.end_time_ns
+    }
+
     deinit { otel_shim_attribute_log_clear(&state.logged) }
 
     /// Runs `body` on the state under the span's lock.

@@ -76,11 +76,11 @@ enum SamplingPlan: Sendable {
         case .leaf(let leaf):
             return otel_shim_span_plan(built_in_ids: builtInIds, parent_based: false, root: leaf.cLeaf,
                                        remote_sampled: Leaf.other.cLeaf, remote_not_sampled: Leaf.other.cLeaf,
-                                       local_sampled: Leaf.other.cLeaf, local_not_sampled: Leaf.other.cLeaf)
+                                       local_sampled: Leaf.other.cLeaf, local_not_sampled: Leaf.other.cLeaf, record_sink: nil)
         case .parentBased(let root, let remoteSampled, let remoteNotSampled, let localSampled, let localNotSampled):
             return otel_shim_span_plan(built_in_ids: builtInIds, parent_based: true, root: root.cLeaf,
                                        remote_sampled: remoteSampled.cLeaf, remote_not_sampled: remoteNotSampled.cLeaf,
-                                       local_sampled: localSampled.cLeaf, local_not_sampled: localNotSampled.cLeaf)
+                                       local_sampled: localSampled.cLeaf, local_not_sampled: localNotSampled.cLeaf, record_sink: nil)
         }
     }
 }

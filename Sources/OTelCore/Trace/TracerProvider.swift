@@ -22,6 +22,9 @@ public final class TracerProvider: Sendable {
     let usesBuiltInIds: Bool
     /// The sampling plan and id source as C's span fast path reads them.
     nonisolated(unsafe) let cPlan: UnsafeMutablePointer<otel_shim_span_plan>
+    /// The only processor when it batches: spans recorded in C are queued
+    /// to it as they are, and made the SDK's spans on its export thread.
+    private let recordQueue: BatchSpanProcessor?
     private let shutdownFlag = Atomic<Bool>(false)
     private let tracers = ScopedInstances<Tracer>(kind: "tracer")
 
@@ -51,6 +54,13 @@ public final class TracerProvider: Sendable {
         usesBuiltInIds = idGenerator is RandomIdGenerator
         cPlan = .allocate(capacity: 1)
         cPlan.initialize(to: samplingPlan.cPlan(builtInIds: usesBuiltInIds))
+        recordQueue = processors.count == 1 ? (processors[0] as? BatchSpanProcessor) : nil
+        // The spans a built-in sampler samples are recorded in C when no
+        // processor needs to see them start (span_record.c). Unretained: a
+        // provider lives as long as its tracers, which reference it.
+        if usesBuiltInIds && startObservers.isEmpty {
+            otel_shim_span_plan_set_record_sink(cPlan, Unmanaged.passUnretained(self).toOpaque())
+        }
     }
 
     deinit {
@@ -86,6 +96,15 @@ public final class TracerProvider: Sendable {
         for processor in processors { processor.onEnd(span) }
     }
 
+    /// A span recorded in C has ended: queued as it is for a batching
+    /// processor, else made the SDK's span here for the processors (none: freed).
+    func recordEnded(_ record: UnsafeMutablePointer<otel_shim_span_record>) {
+        if let recordQueue { return recordQueue.onEnd(record: record) }
+        defer { otel_shim_span_record_free(record) }
+        if processors.isEmpty { return }
+        spanEnded(RecordingSpan(record: record))
+    }
+
     /// Exports what every processor holds, within `timeoutNanoseconds` in all.
     @discardableResult
     public func forceFlush(timeoutNanoseconds: UInt64) -> Bool {
@@ -97,6 +116,7 @@ public final class TracerProvider: Sendable {
     @discardableResult
     public func shutdown(timeoutNanoseconds: UInt64) -> Bool {
         if shutdownFlag.exchange(true, ordering: .acquiringAndReleasing) { return false }
+        otel_shim_span_plan_set_record_sink(cPlan, nil) // spans started from now on are non-recording (the SDK's path)
         return processors.reduce(true) { $0 && $1.shutdown(timeoutNanoseconds: timeoutNanoseconds) }
     }
 }
