@@ -167,6 +167,78 @@ final class SpanRecordTests: XCTestCase {
     }
 }
 
+extension SpanRecordTests {
+    /// The traceparent the thread's current context propagates, nil when none.
+    private func currentTraceparent() -> String? {
+        var carrier = [String: String]()
+        withUnsafeMutablePointer(to: &carrier) { pointer in
+            var callbacks = otel_carrier(user: pointer, get: nil, set: { user, key, value in
+                guard let user, let key, let value else { return }
+                user.assumingMemoryBound(to: [String: String].self).pointee[String(cString: key)] = String(cString: value)
+            })
+            otel_propagation_inject(nil, &callbacks)
+        }
+        return carrier["traceparent"]
+    }
+
+    private func traceparent(_ span: otel_span) -> String {
+        "00-\(TraceId(high: span.trace_id_high, low: span.trace_id_low).hexString)-\(SpanId(span.span_id).hexString)-0\(span.trace_flags)"
+    }
+
+    /// Spans C makes current (current_frames.c) and contexts the SDK attaches
+    /// nest as one stack: whichever side restores, each restore brings back
+    /// what was current before, and one out of order is reported and repaired.
+    func testSpansMadeCurrentInCNestWithTheSDKsContexts() throws {
+        let captured = CapturedDiagnostics()
+        let provider = TracerProvider(resource: Resource(), sampler: AlwaysOnSampler(), processors: [], diagnostics: Diagnostics(level: .none))
+        OTelSDK.install(SDKState(diagnostics: captured.make(), tracerProvider: provider, propagator: TraceContextPropagator()))
+        XCTAssertNil(currentTraceparent())
+        var outer = otel_span(), inner = otel_span(), child = otel_span()
+        otel_span_start(nil, "outer", OTEL_SPAN_KIND_SERVER, otel_context_root(), &outer)
+        otel_span_start(nil, "inner", OTEL_SPAN_KIND_INTERNAL, otel_context_root(), &inner)
+        let outerToken = otel_span_make_current(&outer)
+        XCTAssertEqual(otel_shim_thread_current_frames().pointee.count, 1, "made current in C")
+        let innerToken = otel_span_make_current(&inner)
+        otel_span_start(nil, "child", OTEL_SPAN_KIND_CLIENT, nil, &child)
+        XCTAssertEqual(child.trace_id_low, inner.trace_id_low, "a child of the top frame")
+        XCTAssertEqual(otel_shim_span_record_of(&child)?.pointee.parent_span_id, inner.span_id)
+
+        // The SDK attaches a context above the frames: it takes them first.
+        let attached = otel_context_with_span(nil, &child)
+        let attachedToken = otel_context_attach(attached)
+        XCTAssertEqual(otel_shim_thread_current_frames().pointee.count, 0, "the SDK took the frames")
+        XCTAssertEqual(currentTraceparent(), traceparent(child))
+        otel_context_restore(attachedToken)
+        XCTAssertEqual(currentTraceparent(), traceparent(inner), "the frame's span, now on the SDK's stack")
+        otel_context_restore(innerToken)
+        XCTAssertEqual(currentTraceparent(), traceparent(outer))
+        otel_context_restore(outerToken)
+        XCTAssertNil(currentTraceparent())
+        otel_context_release(attached)
+
+        // Restored in C, no Swift in between; then out of order.
+        let again = otel_span_make_current(&outer)
+        XCTAssertEqual(again, outerToken, "the depth the SDK would give")
+        let second = otel_span_make_current(&inner)
+        XCTAssertEqual(currentTraceparent(), traceparent(inner)) // the SDK reads: it takes both frames
+        otel_context_restore(second)
+        otel_context_restore(again)
+        XCTAssertNil(currentTraceparent())
+        let first = otel_span_make_current(&outer)
+        _ = otel_span_make_current(&inner)
+        otel_context_restore(first) // the inner one is still current: out of order
+        XCTAssertNil(currentTraceparent(), "restored to what was current before the first")
+        XCTAssertEqual(captured.lines.filter { $0.contains("restored out of order") }.count, 1, "\(captured.lines)")
+        var root = otel_span()
+        otel_span_start(nil, "after", OTEL_SPAN_KIND_INTERNAL, nil, &root)
+        XCTAssertNotEqual(root.trace_id_low, outer.trace_id_low, "nothing current: a new trace")
+        otel_span_end(&root)
+        otel_span_end(&child)
+        otel_span_end(&inner)
+        otel_span_end(&outer)
+    }
+}
+
 /// A value handed to concurrent closures in a test (the test keeps it alive and synchronises its use).
 private struct UnsafeSendable<Value>: @unchecked Sendable {
     let value: Value

@@ -328,6 +328,31 @@ static inline void otel_shim_set_current_span(uint8_t state, uint8_t trace_flags
     current->span_id = span_id;
 }
 
+/* Spans made current from C (current_frames.c): otel_span_make_current of
+ * a span whose Swift form would be its bare context (one recorded in C, or
+ * one that records nothing and has no trace state) pushes a frame here, above
+ * OTelCore's context stack, and otel_context_restore pops it: a request's
+ * span made current and restored calls no Swift. OTelCore takes the frames
+ * onto its own stack (otel_shim_take_current_frames) before anything that
+ * reads or changes the thread's context there; tokens are the depths the
+ * SDK would have given, so either side restores the other's. */
+#define OTEL_SHIM_CURRENT_FRAMES_MAX 8
+typedef struct otel_shim_current_frames {
+    uint32_t count;     /* frames held here */
+    uint32_t sdk_depth; /* the depth of OTelCore's stack, below them (written by OTelCore) */
+    otel_shim_current_span below[OTEL_SHIM_CURRENT_FRAMES_MAX]; /* what each frame's push replaced */
+} otel_shim_current_frames;
+extern __thread otel_shim_current_frames otel_shim_tls_current_frames __attribute__((tls_model("initial-exec")));
+
+/* The calling thread's frames (for OTelCore). */
+static inline otel_shim_current_frames *otel_shim_thread_current_frames(void) { return &otel_shim_tls_current_frames; }
+/* The span context of the calling thread's frame `index` (below its count). */
+otel_shim_current_span otel_shim_current_frame(uint32_t index);
+
+/* OTelCore: the C API's make-current and restore for what C's frames do not hold. */
+otel_context_token otel_core_span_make_current_slow(const otel_span *span);
+void otel_core_context_restore_slow(otel_context_token token);
+
 /* The process's default parent (OTelCore's ProcessContext): what a span
  * started on a thread with nothing current continues, unless it is an entry
  * span (SERVER, CONSUMER). The process span, or the context the process was

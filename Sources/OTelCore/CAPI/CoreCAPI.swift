@@ -153,8 +153,11 @@ public func cSpanEndSlow(_ span: UnsafeMutablePointer<otel_span>?, _ endTime: UI
     CSpanHandle.release(span)
 }
 
-@_cdecl("otel_span_make_current")
-public func cSpanMakeCurrent(_ span: UnsafePointer<otel_span>?) -> UInt64 {
+// otel_span_make_current and otel_context_restore are C (current_frames.c):
+// a span whose Swift form would be its bare context is made current there.
+
+@_cdecl("otel_core_span_make_current_slow")
+public func cSpanMakeCurrentSlow(_ span: UnsafePointer<otel_span>?) -> UInt64 {
     let state = ThreadState.current
     guard let span else { return state.attach(state.currentContext) }
     return state.attach(span: CSpanHandle.span(span))
@@ -166,8 +169,8 @@ public func cContextAttach(_ context: OpaquePointer?) -> UInt64 {
     return state.attach(context == nil ? state.currentContext : CContextBox.context(context))
 }
 
-@_cdecl("otel_context_restore")
-public func cContextRestore(_ token: UInt64) {
+@_cdecl("otel_core_context_restore_slow")
+public func cContextRestoreSlow(_ token: UInt64) {
     ThreadState.current.detach(token)
 }
 

@@ -4,9 +4,12 @@ import COTelCoreShims
 /// through one initial-exec TLS pointer; created on a thread's first use and
 /// released when the thread exits.
 final class ThreadState {
-    /// Attached contexts; the last is current. Capacity is reserved so that
+    /// Attached contexts; the last is current (above them, spans C made
+    /// current: see takeCurrentFrames). Capacity is reserved so that
     /// attaching does not allocate in the common nesting depths.
-    private(set) var stack: [Context]
+    private(set) var stack: [Context] {
+        didSet { otel_shim_thread_current_frames().pointee.sdk_depth = UInt32(truncatingIfNeeded: stack.count) }
+    }
     /// The valid span context of the top of `stack`, kept beside it so that
     /// starting a span reads one field instead of copying a whole context.
     private(set) var currentSpanContext: SpanContext? {
@@ -38,6 +41,7 @@ final class ThreadState {
     /// creating the thread's state or touching reference counts.
     @inline(__always)
     static func implicitParent(for kind: SpanKind) -> SpanContext? {
+        if hasCurrentFrames, let current = current.takingCurrentFrames().currentSpanContext { return current }
         if let pointer = otel_shim_thread_state(),
            let current = Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef({ $0.currentSpanContext }) {
             return current
@@ -87,13 +91,41 @@ final class ThreadState {
         return state
     }
 
+    /// Whether C holds spans made current on this thread (current_frames.c).
+    @inline(__always)
+    private static var hasCurrentFrames: Bool { otel_shim_thread_current_frames().pointee.count != 0 }
+
+    /// Takes the spans C made current on this thread onto the stack, in the
+    /// order they were made current, with the tokens C gave them (their
+    /// depths): what the SDK reads or changes next is the thread's whole context.
+    @inline(__always)
+    private func takingCurrentFrames() -> ThreadState {
+        if Self.hasCurrentFrames { takeCurrentFrames() }
+        return self
+    }
+
+    @inline(never)
+    private func takeCurrentFrames() {
+        let frames = otel_shim_thread_current_frames()!
+        let count = frames.pointee.count
+        var contexts: [SpanContext] = []
+        for index in 0..<count {
+            let frame = otel_shim_current_frame(index)
+            contexts.append(SpanContext(traceId: TraceId(high: frame.trace_id_high, low: frame.trace_id_low), spanId: SpanId(frame.span_id),
+                                        traceFlags: TraceFlags(rawValue: frame.trace_flags), isRemote: frame.is_remote != 0))
+        }
+        frames.pointee.count = 0
+        for context in contexts { _ = attach(span: Span(nonRecording: context)) }
+    }
+
     /// The current context, the process's (ProcessContext) when nothing is attached.
     var currentContext: Context {
-        stack.last ?? ProcessContext.current
+        takingCurrentFrames().stack.last ?? ProcessContext.current
     }
 
     /// Pushes `context`; the token is the depth before the push.
     func attach(_ context: Context) -> UInt64 {
+        if Self.hasCurrentFrames { takeCurrentFrames() }
         let token = UInt64(stack.count)
         stack.append(context)
         currentSpanContext = context.parentSpanContext
@@ -103,6 +135,7 @@ final class ThreadState {
     /// Pushes the current context with `span` as its span (the common case,
     /// without building an intermediate context); the token is the depth before.
     func attach(span: Span) -> UInt64 {
+        if Self.hasCurrentFrames { takeCurrentFrames() }
         let token = UInt64(stack.count)
         if let top = stack.last {
             stack.append(Context(span: span, baggage: top.baggage))
@@ -115,6 +148,7 @@ final class ThreadState {
 
     /// Pops back to the depth recorded in `token`.
     func detach(_ token: UInt64) {
+        if Self.hasCurrentFrames { takeCurrentFrames() }
         let depth = Int(truncatingIfNeeded: token)
         defer { currentSpanContext = stack.last?.parentSpanContext }
         if depth == stack.count - 1 {
