@@ -7,7 +7,8 @@
  * _COMPRESSION (and their per-signal variants), retrying 429, 502, 503, 504
  * and connection failures with exponential backoff and jitter (honouring
  * Retry-After) within the timeout, never other 4xx. Once the process is
- * exiting, one attempt of at most a second. http/protobuf, or http/json (the
+ * exiting, one attempt of at most a second, also for an export that was
+ * waiting to retry. http/protobuf, or http/json (the
  * host then hands the OTLP JSON encoding); https endpoints over TLS with
  * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY. Not
  * yet: grpc, reported once, and that signal is not exported. */
@@ -195,6 +196,15 @@ static void sleep_ms(uint64_t milliseconds) {
     while (nanosleep(&pause, &pause) != 0) {}
 }
 
+/* Waits `milliseconds` before a retry, or less once the process starts
+ * exiting: a program whose collector is down must not wait out the backoff
+ * at exit (looked at every 20 ms; only an export that is failing waits here). */
+static void wait_to_retry(uint64_t milliseconds) {
+    uint64_t end = otel_otlp_now_ms() + milliseconds;
+    for (uint64_t now = otel_otlp_now_ms(); now < end && !host->process_exiting(); now = otel_otlp_now_ms())
+        sleep_ms(end - now < 20 ? end - now : 20);
+}
+
 static int export_request(void *state, const uint8_t *request, size_t length, uint32_t timeout_ms) {
     otlp_exporter *exporter = state;
     if (!exporter->ready) return 1;
@@ -250,7 +260,12 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
             warn(message);
             break;
         }
-        sleep_ms(wait);
+        wait_to_retry(wait);
+        if (host->process_exiting()) { /* the exit came while waiting: one more attempt, of at most a second */
+            exiting = 1;
+            uint64_t last = otel_otlp_now_ms() + 1000;
+            if (last < deadline) deadline = last;
+        }
     }
     free(compressed);
     return result;

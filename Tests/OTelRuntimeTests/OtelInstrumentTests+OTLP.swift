@@ -247,6 +247,30 @@ extension OtelInstrumentTests {
         }
     }
 
+    /// No collector listening while the program runs: its exports wait to
+    /// retry, but its exit does not wait out that backoff (one short attempt).
+    func testAnExportWaitingToRetryDoesNotDelayExit() throws {
+        let closedPort = try Receiver(scratch: scratch)
+        let closed = closedPort.endpoint
+        closedPort.server.process.terminate()
+        closedPort.server.process.waitUntilExit()
+        let script = """
+            import sqlite3, time
+            sqlite3.connect(':memory:').execute('create table t(x)')
+            time.sleep(2)  # the export fails at once and waits to retry meanwhile (0.5-1 s, then 1-2 s)
+            print('done')
+            """
+        let start = Date()
+        let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "100", "python3", "-c", script],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": closed])
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "done\n")
+        XCTAssertEqual(result.stderr.components(separatedBy: "\n").filter { $0.contains("cannot connect to the endpoint") }.count, 1,
+                       result.stderr)
+        XCTAssertLessThan(elapsed, 3.2, "the exit waited for the retry's backoff")
+    }
+
     /// A shell that replaces itself by exec exports its process span first: a
     /// collector that never answers delays that by about a second, as at exit.
     func testASilentCollectorBarelyDelaysAnExec() throws {
