@@ -75,10 +75,11 @@ int otel_otlp_parse_endpoint(const char *url, otel_otlp_endpoint *out, const cha
 
 int otel_otlp_wait(int fd, short events, uint64_t deadline_ms) {
     for (;;) {
-        uint64_t now = otel_otlp_now_ms();
+        uint64_t now = otel_otlp_now_ms(), exit_deadline = otel_otlp_exit_deadline();
+        if (exit_deadline && exit_deadline < deadline_ms) deadline_ms = exit_deadline;
         if (now >= deadline_ms) return 0;
         struct pollfd poller = {.fd = fd, .events = events};
-        int ready = poll(&poller, 1, (int)(deadline_ms - now > 60000 ? 60000 : deadline_ms - now));
+        int ready = poll(&poller, 1, (int)(exit_deadline || deadline_ms - now < 100 ? deadline_ms - now : 100));
         if (ready > 0) return 1;
         if (ready < 0 && errno != EINTR) return -1;
     }

@@ -7,13 +7,14 @@
  * _COMPRESSION (and their per-signal variants), retrying 429, 502, 503, 504
  * and connection failures with exponential backoff and jitter (honouring
  * Retry-After) within the timeout, never other 4xx. Once the process is
- * exiting, one attempt of at most a second, also for an export that was
- * waiting to retry. http/protobuf, or http/json (the
+ * exiting, what is still sent (an export in flight or waiting to retry, the
+ * exit flush's) must be done within a second of it (otel_otlp_exit_deadline). http/protobuf, or http/json (the
  * host then hands the OTLP JSON encoding); https endpoints over TLS with
  * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY. Not
  * yet: grpc, reported once, and that signal is not exported. */
 #include "otel_otlp.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,14 @@ static otlp_exporter exporters[3][3] = {
 #undef OTLP_EXPORTER
 
 static void warn(const char *message) { host->log(OTEL_LOG_WARNING, message); }
+
+uint64_t otel_otlp_exit_deadline(void) {
+    static _Atomic uint64_t deadline;
+    uint64_t seen = atomic_load_explicit(&deadline, memory_order_acquire);
+    if (seen || !host || !host->process_exiting()) return seen;
+    uint64_t mine = otel_otlp_now_ms() + 1000; /* the exit flush: one attempt, at most a second */
+    return atomic_compare_exchange_strong_explicit(&deadline, &seen, mine, memory_order_acq_rel, memory_order_acquire) ? mine : seen;
+}
 
 /* The per-signal setting when set, else the general one. */
 static const char *setting(const otlp_exporter *exporter, const char *suffix) {
@@ -217,10 +226,10 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
         return 1;
     }
     const uint8_t *body = compressed ? compressed : request;
-    int exiting = host->process_exiting();
     uint64_t budget = exporter->timeout_ms < timeout_ms || !timeout_ms ? exporter->timeout_ms : timeout_ms;
-    if (exiting && budget > 1000) budget = 1000; /* the exit flush: one attempt, at most a second */
-    uint64_t deadline = otel_otlp_now_ms() + budget;
+    uint64_t deadline = otel_otlp_now_ms() + budget, exit_deadline = otel_otlp_exit_deadline();
+    int exiting = exit_deadline != 0;
+    if (exiting && exit_deadline < deadline) deadline = exit_deadline;
     uint64_t backoff = 1000;
     otel_otlp_response response;
     int result = 1;
@@ -261,10 +270,9 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
             break;
         }
         wait_to_retry(wait);
-        if (host->process_exiting()) { /* the exit came while waiting: one more attempt, of at most a second */
+        if ((exit_deadline = otel_otlp_exit_deadline())) { /* the exit came while waiting: one more attempt, within its second */
             exiting = 1;
-            uint64_t last = otel_otlp_now_ms() + 1000;
-            if (last < deadline) deadline = last;
+            if (exit_deadline < deadline) deadline = exit_deadline;
         }
     }
     free(compressed);

@@ -271,6 +271,26 @@ extension OtelInstrumentTests {
         XCTAssertLessThan(elapsed, 3.2, "the exit waited for the retry's backoff")
     }
 
+    /// A collector that never answers while the program runs: the export in
+    /// flight at its exit waits at most about a second more, not its timeout.
+    func testAnExportInFlightAtExitWaitsAtMostASecond() throws {
+        let silent = try Receiver(scratch: scratch, arguments: ["--hang"])
+        let script = """
+            import sqlite3, time
+            sqlite3.connect(':memory:').execute('create table t(x)')
+            time.sleep(2)  # the export waits for an answer meanwhile (10 s timeout)
+            print('done')
+            """
+        let start = Date()
+        let result = try run(["--traces_exporter", "otlp", "--bsp_schedule_delay", "100", "python3", "-c", script],
+                             environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": silent.endpoint])
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "done\n")
+        XCTAssertFalse(result.stderr.contains("shutdown timed out"), result.stderr)
+        XCTAssertLessThan(elapsed, 4.0, "the exit waited for the export's timeout")
+    }
+
     /// A shell that replaces itself by exec exports its process span first: a
     /// collector that never answers delays that by about a second, as at exit.
     func testASilentCollectorBarelyDelaysAnExec() throws {

@@ -59,8 +59,15 @@ void otel_otlp_tls_close(void *session);
 /* Milliseconds on the monotonic clock. */
 uint64_t otel_otlp_now_ms(void);
 
-/* Waits for `events` (poll's) on `fd` until the deadline: 1 when ready, 0 on timeout, -1 on error. */
+/* Waits for `events` (poll's) on `fd` until the deadline, or the exit's
+ * (otel_otlp_exit_deadline, looked at every 100 ms): 1 when ready, 0 on
+ * timeout, -1 on error. */
 int otel_otlp_wait(int fd, short events, uint64_t deadline_ms);
+
+/* A second after the process was first seen exiting (the host's
+ * process_exiting), on otel_otlp_now_ms's clock: what every export still
+ * running then, or started after, must end by; 0 while it is not exiting. */
+uint64_t otel_otlp_exit_deadline(void);
 
 /* The header lines of an OTEL_EXPORTER_OTLP_HEADERS value (W3C baggage-like
  * `key=value` pairs, values percent-decoded), each "key: value\r\n"; NULL
