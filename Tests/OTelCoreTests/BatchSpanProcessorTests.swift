@@ -59,13 +59,18 @@ final class BatchSpanProcessorTests: XCTestCase {
         XCTAssertEqual(exporter.spans.map(\.name), ["one"])
     }
 
+    /// An exporter that never returns: shutdown gives up at its timeout and
+    /// counts the span being exported as not exported.
     func testShutdownIsBoundedWhenExporterHangs() {
         let exporter = BlockingExporter()
-        let processor = BatchSpanProcessor(exporter: exporter, diagnostics: Diagnostics(level: .none))
+        let captured = CapturedDiagnostics()
+        let processor = BatchSpanProcessor(exporter: exporter, diagnostics: captured.make())
         makeTracer(processor).startSpan("stuck", parent: .root).end()
+        XCTAssertFalse(processor.forceFlush(timeoutNanoseconds: 100_000_000), "the export hangs")
         let start = Date()
         XCTAssertFalse(processor.shutdown(timeoutNanoseconds: 200_000_000))
         XCTAssertLessThan(Date().timeIntervalSince(start), 3, "shutdown returns near its timeout")
+        XCTAssertEqual(captured.lines.filter { $0.contains("shutdown timed out") }, ["otel-native: warning: shutdown timed out with 1 span not exported\n"])
         exporter.release()
     }
 

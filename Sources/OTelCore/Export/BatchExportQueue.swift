@@ -53,6 +53,8 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
     /// Items (retained pointers) and foreign entries, pushed lock-free by any thread.
     private let queue: OpaquePointer
     private let dropped = Atomic<Int>(0)
+    /// Items of the batch the worker is exporting (for the shutdown's report).
+    private let exporting = Atomic<Int>(0)
     private let shutdownStarted = Atomic<Bool>(false)
     /// 0: no worker yet, 1: starting or running, 2: could not start.
     private let workerState = Atomic<Int>(0)
@@ -163,7 +165,9 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
             lock.unlock()
         }
         if !drained {
-            diagnostics.warn("shutdown timed out with \(otel_shim_ring_count(queue)) \(itemName)s not exported")
+            // What is queued and the batch still being exported (it does not end before the process does).
+            let unexported = otel_shim_ring_count(queue) + exporting.load(ordering: .acquiring)
+            diagnostics.warn("shutdown timed out with \(unexported) \(itemName)\(unexported == 1 ? "" : "s") not exported")
         }
         let droppedTotal = droppedCount
         if droppedTotal > 0 {
@@ -227,7 +231,9 @@ final class BatchExportQueue<Item: AnyObject>: @unchecked Sendable {
             repeat {
                 let batch = take(batchSize)
                 if batch.isEmpty { break }
+                exporting.store(batch.count, ordering: .releasing)
                 exportBatch(batch)
+                exporting.store(0, ordering: .releasing)
             } while pending() >= batchSize || (drainAll && pending() > 0)
             lock.lock()
             flushCompleted = max(flushCompleted, flushTarget)
