@@ -4,7 +4,6 @@
 #include "otel_core_shims.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,7 +148,7 @@ uint64_t otel_shim_metric_key_hash(const uint8_t *key, size_t length) {
 /* ---- cells --------------------------------------------------------------- */
 
 typedef struct otel_shim_metric_shard {
-    _Alignas(64) atomic_bool locked;
+    _Alignas(64) bool locked; /* otel_shim_spin_lock */
     otel_shim_metric_cell **table; /* open addressing, capacity a power of two */
     size_t capacity, count;
 } otel_shim_metric_shard;
@@ -175,20 +174,9 @@ static inline otel_shim_metric_shard *otel_shim_shard_of_thread(otel_shim_metric
     return &storage->shards[otel_shim_thread_shard];
 }
 
-/* A shard is held for a few tens of nanoseconds; a waiter spins, then yields
- * (its holder may have been preempted). */
-static inline void otel_shim_shard_lock(otel_shim_metric_shard *shard) {
-    unsigned spins = 0;
-    while (atomic_exchange_explicit(&shard->locked, true, memory_order_acquire)) {
-        while (atomic_load_explicit(&shard->locked, memory_order_relaxed)) {
-            if (++spins % 128 == 0) sched_yield();
-        }
-    }
-}
+static inline void otel_shim_shard_lock(otel_shim_metric_shard *shard) { otel_shim_spin_lock(&shard->locked); }
 
-static inline void otel_shim_shard_unlock(otel_shim_metric_shard *shard) {
-    atomic_store_explicit(&shard->locked, false, memory_order_release);
-}
+static inline void otel_shim_shard_unlock(otel_shim_metric_shard *shard) { otel_shim_spin_unlock(&shard->locked); }
 
 /* Every live storage, so that a forked child can repair them all. */
 static pthread_mutex_t otel_shim_storages_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -472,7 +460,7 @@ void otel_shim_metric_storages_after_fork(void) {
     for (otel_shim_metric_storage *storage = otel_shim_storages; storage; storage = storage->next) {
         for (size_t s = 0; s < OTEL_SHIM_METRIC_SHARDS; s++) {
             otel_shim_metric_shard *shard = &storage->shards[s];
-            atomic_store_explicit(&shard->locked, false, memory_order_relaxed);
+            __atomic_store_n(&shard->locked, false, __ATOMIC_RELAXED);
             for (size_t i = 0; i < shard->capacity; i++) {
                 otel_shim_metric_cell *cell = shard->table[i];
                 if (cell) otel_shim_cell_clear(cell);

@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -204,4 +205,13 @@ bool otel_shim_loaded_object(const char *soname, char *buffer, size_t size) {
     otel_shim_object_search search = {soname, buffer, size, false};
     dl_iterate_phdr(otel_shim_match_object, &search);
     return search.found;
+}
+
+void otel_shim_spin_wait(bool *locked) {
+    unsigned spins = 0;
+    do {
+        while (__atomic_load_n(locked, __ATOMIC_RELAXED)) {
+            if (++spins % 128 == 0) sched_yield();
+        }
+    } while (__atomic_exchange_n(locked, true, __ATOMIC_ACQUIRE));
 }

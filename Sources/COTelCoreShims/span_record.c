@@ -5,22 +5,13 @@
  * once it has ended, on the export thread when spans are batched. */
 #include "otel_core_shims.h"
 
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The record's lock: held for a few stores, so a waiter spins, then yields
- * (its holder may have been preempted, or be promoting the record). */
-static inline void lock(otel_shim_span_record *record) {
-    unsigned spins = 0;
-    while (__atomic_exchange_n(&record->busy, true, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&record->busy, __ATOMIC_RELAXED)) {
-            if (++spins % 128 == 0) sched_yield();
-        }
-    }
-}
+/* The record's lock: held for a few stores (or while it is promoted). */
+static inline void lock(otel_shim_span_record *record) { otel_shim_spin_lock(&record->busy); }
 
-static inline void unlock(otel_shim_span_record *record) { __atomic_store_n(&record->busy, false, __ATOMIC_RELEASE); }
+static inline void unlock(otel_shim_span_record *record) { otel_shim_spin_unlock(&record->busy); }
 
 /* Sets the record's name (NULL: empty); false, changing nothing, without memory. */
 static bool set_name(otel_shim_span_record *record, const char *name) {

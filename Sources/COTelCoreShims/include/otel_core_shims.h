@@ -94,6 +94,17 @@ void otel_shim_set_thread_state(void *state, void (*release)(void *));
 /* Names the calling thread (at most 15 bytes are kept). */
 void otel_shim_set_thread_name(const char *name);
 
+/* ---- a short lock ------------------------------------------------------- */
+
+/* A lock held for a few tens of nanoseconds (a metric shard, a span record):
+ * one byte, taken by exchange; a waiter spins, then yields now and then (its
+ * holder may have been preempted). Reset it by storing false (a forked child). */
+void otel_shim_spin_wait(bool *locked);
+static inline void otel_shim_spin_lock(bool *locked) {
+    if (__builtin_expect(__atomic_exchange_n(locked, true, __ATOMIC_ACQUIRE), 0)) otel_shim_spin_wait(locked);
+}
+static inline void otel_shim_spin_unlock(bool *locked) { __atomic_store_n(locked, false, __ATOMIC_RELEASE); }
+
 /* ---- bounded lock-free queue ------------------------------------------ */
 
 /* A bounded multi-producer, single-consumer queue of pointers (D. Vyukov's
