@@ -79,7 +79,8 @@ int otel_otlp_wait(int fd, short events, uint64_t deadline_ms) {
         if (exit_deadline && exit_deadline < deadline_ms) deadline_ms = exit_deadline;
         if (now >= deadline_ms) return 0;
         struct pollfd poller = {.fd = fd, .events = events};
-        int ready = poll(&poller, 1, (int)(exit_deadline || deadline_ms - now < 100 ? deadline_ms - now : 100));
+        uint64_t slice = exit_deadline || deadline_ms - now < OTEL_OTLP_EXIT_CHECK_MS ? deadline_ms - now : OTEL_OTLP_EXIT_CHECK_MS;
+        int ready = poll(&poller, 1, (int)slice);
         if (ready > 0) return 1;
         if (ready < 0 && errno != EINTR) return -1;
     }

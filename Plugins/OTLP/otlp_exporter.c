@@ -8,10 +8,11 @@
  * and connection failures with exponential backoff and jitter (honouring
  * Retry-After) within the timeout, never other 4xx. Once the process is
  * exiting, what is still sent (an export in flight or waiting to retry, the
- * exit flush's) must be done within a second of it (otel_otlp_exit_deadline). http/protobuf, or http/json (the
- * host then hands the OTLP JSON encoding); https endpoints over TLS with
- * OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY. Not
- * yet: grpc, reported once, and that signal is not exported. */
+ * exit flush's) must be done within a second of it (otel_otlp_exit_deadline).
+ * http/protobuf, or http/json (the host then hands the OTLP JSON encoding);
+ * https endpoints over TLS with OTEL_EXPORTER_OTLP_CERTIFICATE,
+ * _CLIENT_CERTIFICATE and _CLIENT_KEY. Not yet: grpc, reported once, and that
+ * signal is not exported. */
 #include "otel_otlp.h"
 
 #include <stdatomic.h>
@@ -207,11 +208,11 @@ static void sleep_ms(uint64_t milliseconds) {
 
 /* Waits `milliseconds` before a retry, or less once the process starts
  * exiting: a program whose collector is down must not wait out the backoff
- * at exit (looked at every 20 ms; only an export that is failing waits here). */
+ * at exit (only an export that is failing waits here). */
 static void wait_to_retry(uint64_t milliseconds) {
     uint64_t end = otel_otlp_now_ms() + milliseconds;
-    for (uint64_t now = otel_otlp_now_ms(); now < end && !host->process_exiting(); now = otel_otlp_now_ms())
-        sleep_ms(end - now < 20 ? end - now : 20);
+    for (uint64_t now = otel_otlp_now_ms(); now < end && !otel_otlp_exit_deadline(); now = otel_otlp_now_ms())
+        sleep_ms(end - now < OTEL_OTLP_EXIT_CHECK_MS ? end - now : OTEL_OTLP_EXIT_CHECK_MS);
 }
 
 static int export_request(void *state, const uint8_t *request, size_t length, uint32_t timeout_ms) {

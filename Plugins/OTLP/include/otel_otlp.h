@@ -60,9 +60,12 @@ void otel_otlp_tls_close(void *session);
 uint64_t otel_otlp_now_ms(void);
 
 /* Waits for `events` (poll's) on `fd` until the deadline, or the exit's
- * (otel_otlp_exit_deadline, looked at every 100 ms): 1 when ready, 0 on
- * timeout, -1 on error. */
+ * (otel_otlp_exit_deadline, looked at every OTEL_OTLP_EXIT_CHECK_MS): 1 when
+ * ready, 0 on timeout, -1 on error. */
 int otel_otlp_wait(int fd, short events, uint64_t deadline_ms);
+
+/* How often a wait looks whether the process has started exiting. */
+#define OTEL_OTLP_EXIT_CHECK_MS 100
 
 /* A second after the process was first seen exiting (the host's
  * process_exiting), on otel_otlp_now_ms's clock: what every export still
