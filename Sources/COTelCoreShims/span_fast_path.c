@@ -100,12 +100,13 @@ static inline __attribute__((always_inline)) fast_decision decide(const otel_tra
         do { high = otel_shim_rng_next(&next); low = otel_shim_rng_next(&next); } while ((high | low) == 0);
     }
     bool dropped = leaf_drops(leaf, low);
-    if (!dropped && !otel_shim_span_plan_record_sink(plan)) {
-        /* Sampled, but the SDK records it (its processors want to see the start, or it has shut down). */
-        *rng = next;
+    if (!dropped) { /* a new trace's id, for the SDK should it record the span */
         trace_id[0] = current->state == OTEL_SHIM_CURRENT_NONE ? high : 0;
         trace_id[1] = current->state == OTEL_SHIM_CURRENT_NONE ? low : 0;
-        return FAST_NONE;
+        if (!otel_shim_span_plan_record_sink(plan)) { /* its processors want to see the start, or it has shut down */
+            *rng = next;
+            return FAST_NONE;
+        }
     }
     uint64_t span_id = new_span_id(&next);
     *rng = next;
@@ -113,8 +114,6 @@ static inline __attribute__((always_inline)) fast_decision decide(const otel_tra
                        .trace_flags = dropped ? flags : flags | OTEL_TRACE_FLAG_SAMPLED, .is_remote = 0};
     if (dropped) return FAST_DROPPED;
     *parent = current->state == OTEL_SHIM_CURRENT_NONE ? NULL : current;
-    trace_id[0] = current->state == OTEL_SHIM_CURRENT_NONE ? high : 0;
-    trace_id[1] = current->state == OTEL_SHIM_CURRENT_NONE ? low : 0;
     return FAST_SAMPLED;
 }
 

@@ -344,7 +344,7 @@ static inline void otel_shim_set_current_span(uint8_t state, uint8_t trace_flags
  * one that records nothing and has no trace state) pushes a frame here, above
  * OTelCore's context stack, and otel_context_restore pops it: a request's
  * span made current and restored calls no Swift. OTelCore takes the frames
- * onto its own stack (otel_shim_take_current_frames) before anything that
+ * onto its own stack (ThreadState.takeCurrentFrames) before anything that
  * reads or changes the thread's context there; tokens are the depths the
  * SDK would have given, so either side restores the other's. */
 #define OTEL_SHIM_CURRENT_FRAMES_MAX 8

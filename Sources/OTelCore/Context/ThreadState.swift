@@ -41,7 +41,11 @@ final class ThreadState {
     /// creating the thread's state or touching reference counts.
     @inline(__always)
     static func implicitParent(for kind: SpanKind) -> SpanContext? {
-        if hasCurrentFrames, let current = current.takingCurrentFrames().currentSpanContext { return current }
+        if hasCurrentFrames {
+            let state = current
+            state.takeCurrentFrames()
+            if let context = state.currentSpanContext { return context }
+        }
         if let pointer = otel_shim_thread_state(),
            let current = Unmanaged<ThreadState>.fromOpaque(pointer)._withUnsafeGuaranteedRef({ $0.currentSpanContext }) {
             return current
@@ -95,17 +99,16 @@ final class ThreadState {
     @inline(__always)
     private static var hasCurrentFrames: Bool { otel_shim_thread_current_frames().pointee.count != 0 }
 
-    /// Takes the spans C made current on this thread onto the stack, in the
-    /// order they were made current, with the tokens C gave them (their
+    /// Takes the spans C made current on this thread (if any) onto the stack,
+    /// in the order they were made current, with the tokens C gave them (their
     /// depths): what the SDK reads or changes next is the thread's whole context.
     @inline(__always)
-    private func takingCurrentFrames() -> ThreadState {
-        if Self.hasCurrentFrames { takeCurrentFrames() }
-        return self
+    private func takeCurrentFrames() {
+        if Self.hasCurrentFrames { takeHeldFrames() }
     }
 
     @inline(never)
-    private func takeCurrentFrames() {
+    private func takeHeldFrames() {
         let frames = otel_shim_thread_current_frames()!
         let count = frames.pointee.count
         var contexts: [SpanContext] = []
@@ -120,12 +123,13 @@ final class ThreadState {
 
     /// The current context, the process's (ProcessContext) when nothing is attached.
     var currentContext: Context {
-        takingCurrentFrames().stack.last ?? ProcessContext.current
+        takeCurrentFrames()
+        return stack.last ?? ProcessContext.current
     }
 
     /// Pushes `context`; the token is the depth before the push.
     func attach(_ context: Context) -> UInt64 {
-        if Self.hasCurrentFrames { takeCurrentFrames() }
+        takeCurrentFrames()
         let token = UInt64(stack.count)
         stack.append(context)
         currentSpanContext = context.parentSpanContext
@@ -135,7 +139,7 @@ final class ThreadState {
     /// Pushes the current context with `span` as its span (the common case,
     /// without building an intermediate context); the token is the depth before.
     func attach(span: Span) -> UInt64 {
-        if Self.hasCurrentFrames { takeCurrentFrames() }
+        takeCurrentFrames()
         let token = UInt64(stack.count)
         if let top = stack.last {
             stack.append(Context(span: span, baggage: top.baggage))
@@ -148,7 +152,7 @@ final class ThreadState {
 
     /// Pops back to the depth recorded in `token`.
     func detach(_ token: UInt64) {
-        if Self.hasCurrentFrames { takeCurrentFrames() }
+        takeCurrentFrames()
         let depth = Int(truncatingIfNeeded: token)
         defer { currentSpanContext = stack.last?.parentSpanContext }
         if depth == stack.count - 1 {
