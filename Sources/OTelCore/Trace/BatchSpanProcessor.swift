@@ -15,11 +15,7 @@ public final class BatchSpanProcessor: SpanProcessor, @unchecked Sendable {
         self.exporter = exporter
         // Spans recorded in C are queued as their records and made the SDK's spans by the export thread.
         let records = BatchExportQueue<RecordingSpan>.ForeignEntries(
-            adopt: { pointer in
-                let record = pointer.assumingMemoryBound(to: otel_shim_span_record.self)
-                defer { otel_shim_span_record_free(record) }
-                return RecordingSpan(record: record)
-            },
+            adopt: { RecordingSpan.taking(ended: $0.assumingMemoryBound(to: otel_shim_span_record.self)) },
             discard: { otel_shim_span_record_free($0.assumingMemoryBound(to: otel_shim_span_record.self)) })
         queue = BatchExportQueue(configuration: configuration, itemName: "span", variablePrefix: "OTEL_BSP", threadName: "otel-bsp",
                                  ownDescriptors: exporter.confinesDescriptors, diagnostics: diagnostics, foreign: records) { batch in

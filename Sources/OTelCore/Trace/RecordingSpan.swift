@@ -77,6 +77,12 @@ public final class RecordingSpan: Sendable {
         state.endTime = record.pointee.end_time_ns
     }
 
+    /// The SDK's span of a record that has ended, which it frees.
+    static func taking(ended record: UnsafeMutablePointer<otel_shim_span_record>) -> RecordingSpan {
+        defer { otel_shim_span_record_free(record) }
+        return RecordingSpan(record: record)
+    }
+
     deinit { otel_shim_attribute_log_clear(&state.logged) }
 
     /// Runs `body` on the state under the span's lock.

@@ -100,9 +100,8 @@ public final class TracerProvider: Sendable {
     /// processor, else made the SDK's span here for the processors (none: freed).
     func recordEnded(_ record: UnsafeMutablePointer<otel_shim_span_record>) {
         if let recordQueue { return recordQueue.onEnd(record: record) }
-        defer { otel_shim_span_record_free(record) }
-        if processors.isEmpty { return }
-        spanEnded(RecordingSpan(record: record))
+        if processors.isEmpty { return otel_shim_span_record_free(record) }
+        spanEnded(RecordingSpan.taking(ended: record))
     }
 
     /// Exports what every processor holds, within `timeoutNanoseconds` in all.
