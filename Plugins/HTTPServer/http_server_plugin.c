@@ -91,33 +91,26 @@ static void copy_text(char *out, size_t size, const char *text, size_t length) {
 
 /* ---- the thread's current request ----------------------------------------- */
 
-/* The request whose span this thread made current. */
+/* The request whose span this thread made current. Every request's span is,
+ * sampled or not: spans made meanwhile then follow its sampling decision
+ * (trace SDK "ParentBased") and propagate its trace, as its caller asked. */
 static __thread struct {
     otel_http_connection *connection;
     otel_context_token token;
 } handling;
 
-/* Threads handling a request: while none is (spans not sampled), a wrapper
- * never looks at its thread's `handling` (a __tls_get_addr call in a dlopened
- * library). */
-static atomic_uint handling_threads;
-
 /* The connection this thread handles a request of, or NULL. */
-static OTEL_HTTP_HOT otel_http_connection *handled_connection(void) {
-    return atomic_load_explicit(&handling_threads, memory_order_relaxed) ? handling.connection : NULL;
-}
+static OTEL_HTTP_HOT otel_http_connection *handled_connection(void) { return handling.connection; }
 
-static void start_handling(otel_http_connection *connection, const otel_span *span) {
+static OTEL_HTTP_HOT void start_handling(otel_http_connection *connection, const otel_span *span) {
     handling.token = host->span_make_current(span);
     handling.connection = connection;
-    atomic_fetch_add_explicit(&handling_threads, 1, memory_order_relaxed);
 }
 
-static void stop_handling(void) {
+static OTEL_HTTP_HOT void stop_handling(void) {
     if (!handling.connection) return;
     host->context_restore(handling.token);
     handling.connection = NULL;
-    atomic_fetch_sub_explicit(&handling_threads, 1, memory_order_relaxed);
 }
 
 /* Calls into the SDK from a wrapper, when this thread may record (not inside
@@ -183,9 +176,8 @@ static void server_authority(const otel_http_connection *connection, char *addre
     address[length] = '\0';
 }
 
-/* A sampled request's span: its attributes (HTTP server spans), and this
- * thread handles the request now (see the top of this file). A function of
- * its own: the requests not sampled run through less code. */
+/* A sampled request's span: its attributes (HTTP server spans). A function
+ * of its own: the requests not sampled run through less code. */
 static __attribute__((noinline)) void describe_request(otel_http_connection *connection, otel_http_request *request,
                                                              const char *known) {
     const otel_http_parser *parser = &connection->requests;
@@ -225,8 +217,6 @@ static __attribute__((noinline)) void describe_request(otel_http_connection *con
     if (parser->user_agent.length) attributes[count++] = otel_attribute_string("user_agent.original", parser->user_agent.text);
     attributes[count++] = otel_attribute_string("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
     host->span_set_attributes(&request->span, attributes, count);
-    /* This thread handles the request now (see the top of this file). */
-    if (!handling.connection) start_handling(connection, &request->span);
 }
 
 /* The context a request's propagation headers carry (the propagators' own
@@ -260,6 +250,8 @@ static OTEL_HTTP_HOT void request_headers_done(otel_http_connection *connection)
         otel_http_parser_settle(parser); /* the fields, host and user-agent copied: for a sampled span only */
         describe_request(connection, request, known);
     }
+    /* This thread handles the request now (see the top of this file). */
+    if (!handling.connection) start_handling(connection, &request->span);
 }
 
 /* Feeds request bytes to the connection's request parser. */

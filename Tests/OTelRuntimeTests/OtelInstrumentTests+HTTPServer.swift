@@ -281,6 +281,28 @@ extension OtelInstrumentTests {
         XCTAssertEqual(statements.count, 8, "no statement outside a request")
     }
 
+    /// A request whose caller did not sample it: its span records nothing but is
+    /// current all the same, so the statements run meanwhile follow the caller's
+    /// decision (trace SDK "ParentBased": a child of a parent not sampled is not
+    /// sampled) instead of starting traces of their own or joining the process's.
+    func testStatementsOfARequestItsCallerDidNotSampleAreNotRecorded() throws {
+        let port = ServerProcess.freePort()
+        let output = scratch.appendingPathComponent("app-spans.json")
+        let app = Self.repository.appendingPathComponent("Tests/interop/threaded_sqlite_app.py")
+        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", app.path, String(port)],
+                                       environment: serverEnvironment(output), port: port)
+        let notSampled = "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+        XCTAssertEqual(try run(["curl", "-s", "-H", notSampled, "http://127.0.0.1:\(server.port)/count"], instrumented: false).stdout, "1\n")
+        XCTAssertEqual(try run(["curl", "-s", "http://127.0.0.1:\(server.port)/count"], instrumented: false).stdout, "1\n")
+        // Batches are exported in order: the first request's spans, had it any, come before the second's.
+        let spans = try awaitSpans(output, count: 1) { $0["kind"] as? String == "SpanKind.SERVER" }
+        let servers = spans.filter { $0["kind"] as? String == "SpanKind.SERVER" }
+        XCTAssertEqual(servers.count, 1, "the request its caller did not sample has no span")
+        let statements = spans.filter { $0["kind"] as? String == "SpanKind.CLIENT" }
+        XCTAssertEqual(statements.map { $0["name"] as? String }, ["CREATE TABLE hits", "BEGIN", "INSERT hits", "SELECT hits"])
+        XCTAssertTrue(statements.allSatisfy { $0["parent_id"] as? String == spanId(servers[0]) }, "\(statements)")
+    }
+
     /// A server that is not HTTP on its accepted sockets: no span, bytes unchanged.
     func testAcceptedSocketsThatAreNotHTTPAreLeftAlone() throws {
         let port = ServerProcess.freePort()
