@@ -358,13 +358,13 @@ static CURLcode wrapped_perform(CURL *handle) {
     start_transfer_span(&facts, &span);
     struct curl_slist *injected = inject_headers(handle, record, &span);
     uint64_t started = host->instrument_enabled(duration) ? monotonic_now() : 0;
-    bool current = otel_plugin_span_is_recording(host, &span);
-    otel_context_token token = current ? host->span_make_current(&span) : 0;
+    /* Current while the transfer runs, sampled or not: what starts meanwhile follows its decision. */
+    otel_context_token token = host->span_make_current(&span);
     host->hook_exit();
     errno = saved;
     CURLcode result = real_perform(handle);
     saved = errno;
-    if (current) host->context_restore(token);
+    host->context_restore(token);
     restore_headers(handle, record, injected);
     finish_transfer(handle, &facts, &span, started, result);
     errno = saved;
