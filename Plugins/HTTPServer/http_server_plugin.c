@@ -152,11 +152,11 @@ static int port_number(const char *digits) {
 
 /* server.address and server.port from the Host header (HTTP server spans:
  * the authority the client asked for), else the local socket's. */
-static void server_authority(const otel_http_connection *connection, char *address, size_t size, int *port) {
-    const char *host_header = connection->requests.host.text;
-    *port = connection->local_port;
+static void server_authority(const char *host_header, const char *local_address, int local_port, char *address, size_t size,
+                             int *port) {
+    *port = local_port;
     if (!*host_header) {
-        copy_text(address, size, connection->local_address, strlen(connection->local_address));
+        copy_text(address, size, local_address, strlen(local_address));
         return;
     }
     const char *end = host_header + strlen(host_header);
@@ -176,18 +176,60 @@ static void server_authority(const otel_http_connection *connection, char *addre
     address[length] = '\0';
 }
 
-/* A sampled request's span: its attributes (HTTP server spans). A function
- * of its own: the requests not sampled run through less code. */
-static __attribute__((noinline)) void describe_request(otel_http_connection *connection, otel_http_request *request,
-                                                             const char *known) {
-    const otel_http_parser *parser = &connection->requests;
+/* ---- a sampled request's attributes ---------------------------------------- */
+
+/* The texts a sampled request's attributes are made of, in this order after
+ * its request_facts, each NUL-terminated. */
+enum { FACT_METHOD, FACT_TARGET, FACT_HOST, FACT_USER_AGENT, FACT_FORWARDED_FOR, FACT_PEER_ADDRESS, FACT_LOCAL_ADDRESS, FACT_COUNT };
+
+/* What a sampled request's attributes are made of, copied on the thread that
+ * reads it (otel_span_set_described): the attributes themselves are made
+ * where the span is read, for an exported span on the export thread. */
+typedef struct request_facts {
+    const char *known_method; /* otel_http_known_method's constant, or NULL */
+    int local_port, peer_port;
+    int version_minor;
+    uint16_t lengths[FACT_COUNT];
+} request_facts;
+
+/* The largest facts: their header and every text at its field's size. */
+#define REQUEST_FACTS_MAX \
+    (sizeof(request_facts) + sizeof(((otel_http_parser *)0)->method.text) + sizeof(((otel_http_parser *)0)->target.text) + \
+     sizeof(((otel_http_parser *)0)->host.text) + sizeof(((otel_http_parser *)0)->user_agent.text) +                       \
+     sizeof(((otel_http_parser *)0)->forwarded_for.text) + 2 * sizeof(((otel_http_connection *)0)->peer_address))
+
+/* Copies `count` texts after `facts` (at `texts`); the bytes used. */
+static size_t pack_texts(request_facts *facts, char *texts, const char *const *values, const size_t *lengths) {
+    char *at = texts;
+    for (int i = 0; i < FACT_COUNT; i++) {
+        facts->lengths[i] = (uint16_t)lengths[i];
+        memcpy(at, values[i], lengths[i]);
+        at[lengths[i]] = '\0';
+        at += lengths[i] + 1;
+    }
+    return sizeof *facts + (size_t)(at - texts);
+}
+
+/* A sampled request's attributes (HTTP server spans), made of its facts:
+ * an otel_span_describer. */
+static void describe_request(const void *bytes, size_t length, otel_attributes_emit emit, void *sink) {
+    request_facts facts;
+    if (length < sizeof facts) return;
+    memcpy(&facts, bytes, sizeof facts);
+    const char *text[FACT_COUNT];
+    size_t offset = sizeof facts;
+    for (int i = 0; i < FACT_COUNT; i++) {
+        if (offset + facts.lengths[i] >= length) return; /* not what pack_texts wrote */
+        text[i] = (const char *)bytes + offset;
+        offset += facts.lengths[i] + 1u;
+    }
     otel_attribute attributes[13];
     size_t count = 0;
-    attributes[count++] = otel_attribute_string("http.request.method", request->method);
-    if (!known) attributes[count++] = otel_attribute_string("http.request.method_original", parser->method.text);
+    attributes[count++] = otel_attribute_string("http.request.method", facts.known_method ? facts.known_method : "_OTHER");
+    if (!facts.known_method) attributes[count++] = otel_attribute_string("http.request.method_original", text[FACT_METHOD]);
     /* url.path and url.query from the target (origin-form, or absolute-form through a proxy). */
     char path[1024], query[1024];
-    const char *target = parser->target.text;
+    const char *target = text[FACT_TARGET];
     otel_url_parts parts;
     if (strstr(target, "://") && otel_url_parse(target, &parts)) {
         if (parts.path_length) copy_text(path, sizeof path, parts.path, parts.path_length);
@@ -204,19 +246,42 @@ static __attribute__((noinline)) void describe_request(otel_http_connection *con
     attributes[count++] = otel_attribute_string("url.scheme", "http");
     char address[256];
     int port;
-    server_authority(connection, address, sizeof address, &port);
+    server_authority(text[FACT_HOST], text[FACT_LOCAL_ADDRESS], facts.local_port, address, sizeof address, &port);
     if (*address) attributes[count++] = otel_attribute_string("server.address", address);
     if (port > 0) attributes[count++] = otel_attribute_int("server.port", port);
     /* client.address: the first X-Forwarded-For entry, else the peer (HTTP server spans). */
-    char forwarded[64];
-    copy_text(forwarded, sizeof forwarded, parser->forwarded_for.text, parser->forwarded_for.length);
-    char *trimmed = forwarded + strspn(forwarded, " \t");
-    attributes[count++] = otel_attribute_string("client.address", *trimmed ? trimmed : connection->peer_address);
-    attributes[count++] = otel_attribute_string("network.peer.address", connection->peer_address);
-    attributes[count++] = otel_attribute_int("network.peer.port", connection->peer_port);
-    if (parser->user_agent.length) attributes[count++] = otel_attribute_string("user_agent.original", parser->user_agent.text);
-    attributes[count++] = otel_attribute_string("network.protocol.version", parser->version_minor == 0 ? "1.0" : "1.1");
-    host->span_set_attributes(&request->span, attributes, count);
+    const char *forwarded = text[FACT_FORWARDED_FOR] + strspn(text[FACT_FORWARDED_FOR], " \t");
+    attributes[count++] = otel_attribute_string("client.address", *forwarded ? forwarded : text[FACT_PEER_ADDRESS]);
+    attributes[count++] = otel_attribute_string("network.peer.address", text[FACT_PEER_ADDRESS]);
+    attributes[count++] = otel_attribute_int("network.peer.port", facts.peer_port);
+    if (*text[FACT_USER_AGENT]) attributes[count++] = otel_attribute_string("user_agent.original", text[FACT_USER_AGENT]);
+    attributes[count++] = otel_attribute_string("network.protocol.version", facts.version_minor == 0 ? "1.0" : "1.1");
+    emit(sink, attributes, count);
+}
+
+/* An otel_attributes_emit onto a span, for a host without otel_span_set_described. */
+static void emit_onto_span(void *sink, const otel_attribute *attributes, size_t count) {
+    host->span_set_attributes(sink, attributes, count);
+}
+
+/* A sampled request's facts, copied onto its span (their attributes made
+ * when the span is read). A function of its own: the requests not sampled
+ * run through less code. */
+static __attribute__((noinline)) void describe_sampled_request(otel_http_connection *connection, otel_http_request *request,
+                                                               const char *known) {
+    otel_http_parser *parser = &connection->requests;
+    otel_http_parser_settle(parser); /* the fields, host and user-agent copied: for a sampled span only */
+    _Alignas(8) uint8_t bytes[REQUEST_FACTS_MAX];
+    request_facts *facts = (request_facts *)bytes;
+    *facts = (request_facts){.known_method = known, .local_port = connection->local_port, .peer_port = connection->peer_port,
+                             .version_minor = parser->version_minor};
+    const char *values[FACT_COUNT] = {parser->method.text, parser->target.text, parser->host.text, parser->user_agent.text,
+                                      parser->forwarded_for.text, connection->peer_address, connection->local_address};
+    const size_t lengths[FACT_COUNT] = {parser->method.length, parser->target.length, parser->host.length, parser->user_agent.length,
+                                        parser->forwarded_for.length, strlen(connection->peer_address), strlen(connection->local_address)};
+    size_t length = pack_texts(facts, (char *)(facts + 1), values, lengths);
+    if (host->span_set_described) host->span_set_described(&request->span, describe_request, bytes, length);
+    else describe_request(bytes, length, emit_onto_span, &request->span);
 }
 
 /* The context a request's propagation headers carry (the propagators' own
@@ -246,10 +311,7 @@ static OTEL_HTTP_HOT void request_headers_done(otel_http_connection *connection)
     host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
                         wall_time_ns(connection->message_started_monotonic_ns), &request->span);
     if (parent) host->context_release(parent);
-    if (otel_plugin_span_is_recording(host, &request->span)) {
-        otel_http_parser_settle(parser); /* the fields, host and user-agent copied: for a sampled span only */
-        describe_request(connection, request, known);
-    }
+    if (otel_plugin_span_is_recording(host, &request->span)) describe_sampled_request(connection, request, known);
     /* This thread handles the request now (see the top of this file). */
     if (!handling.connection) start_handling(connection, &request->span);
 }

@@ -14,6 +14,10 @@ typedef struct record_header {
     uint8_t type;
 } record_header;
 
+/* The type of an otel_span_set_described entry: its key empty, its key
+ * address the describer, its value the bytes. */
+#define DESCRIBED_TYPE 0xff
+
 static size_t padded(size_t length) { return (length + 7) & ~(size_t)7; }
 
 static size_t record_size(size_t key_length, size_t value_length) {
@@ -120,11 +124,55 @@ bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const c
     return true;
 }
 
+bool otel_shim_attribute_log_append_described(otel_shim_attribute_log *log, otel_span_describer describe, const void *bytes,
+                                              size_t length) {
+    if (length > UINT32_MAX || !reserve(log, record_size(0, length))) return false;
+    put(log, (const char *)(uintptr_t)describe, 0, DESCRIBED_TYPE, bytes, length);
+    log->count--; /* not an attribute until settled */
+    log->described++;
+    return true;
+}
+
+/* An otel_attributes_emit into a log being settled: what the log takes at
+ * once, else one by one (arrays dropped, as otel_attributes_emit says). */
+static void emit_into_log(void *sink, const otel_attribute *attributes, size_t count) {
+    otel_shim_attribute_log *log = sink;
+    if (!attributes || otel_shim_attribute_log_append(log, attributes, count)) return;
+    for (size_t i = 0; i < count; i++) (void)otel_shim_attribute_log_append(log, &attributes[i], 1);
+}
+
+void otel_shim_attribute_log_settle(otel_shim_attribute_log *log) {
+    if (!log->described) return;
+    otel_shim_attribute_log settled = {0};
+    for (size_t offset = 0; offset < log->length;) {
+        const uint8_t *at = log->bytes + offset;
+        record_header header;
+        memcpy(&header, at, sizeof header);
+        size_t size = record_size(header.key_length, header.value_length);
+        if (header.type == DESCRIBED_TYPE) {
+            otel_span_describer describe = (otel_span_describer)header.key_address;
+            describe(at + sizeof header + padded(1), header.value_length, emit_into_log, &settled);
+        } else if (reserve(&settled, size)) {
+            memcpy(settled.bytes + settled.length, at, size);
+            settled.length += size;
+            settled.count++;
+        }
+        offset += size;
+    }
+    free(log->bytes);
+    *log = settled;
+}
+
 bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out) {
-    if (*offset >= log->length) return false;
-    const uint8_t *at = log->bytes + *offset;
     record_header header;
-    memcpy(&header, at, sizeof header);
+    const uint8_t *at;
+    for (;;) { /* described entries not settled are not attributes yet */
+        if (*offset >= log->length) return false;
+        at = log->bytes + *offset;
+        memcpy(&header, at, sizeof header);
+        if (header.type != DESCRIBED_TYPE) break;
+        *offset += record_size(header.key_length, header.value_length);
+    }
     out->key = (const char *)at + sizeof header;
     out->key_length = header.key_length;
     out->key_address = (const void *)header.key_address;

@@ -133,6 +133,24 @@ void otel_span_set_attributes(otel_span *span, const otel_attribute *attributes,
     otel_core_span_set_attributes_slow(span, attributes, count);
 }
 
+/* An otel_attributes_emit onto a span: arrays dropped, as the describer was promised. */
+static void emit_onto_span(void *sink, const otel_attribute *attributes, size_t count) {
+    for (size_t i = 0; attributes && i < count; i++)
+        if (attributes[i].type <= OTEL_ATTRIBUTE_DOUBLE) otel_span_set_attributes(sink, &attributes[i], 1);
+}
+
+void otel_span_set_described(otel_span *span, otel_span_describer describe, const void *bytes, size_t length) {
+    if (!describe || (!bytes && length)) return;
+    otel_shim_span_record *record = locked_record(span);
+    if (record) {
+        bool logged = otel_shim_attribute_log_append_described(&record->attributes, describe, bytes, length);
+        if (!logged) promote(record); /* no memory for the bytes: described now instead, as for the SDK's spans */
+        unlock(record);
+        if (logged) return;
+    }
+    if (otel_span_is_recording(span)) describe(bytes, length, emit_onto_span, span);
+}
+
 void otel_span_set_bool(otel_span *span, const char *key, bool value) {
     otel_attribute attribute = {.key = key, .type = OTEL_ATTRIBUTE_BOOL};
     attribute.value.bool_value = value;

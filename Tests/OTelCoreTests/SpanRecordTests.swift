@@ -15,6 +15,31 @@ private final class StartObserver: SpanProcessor, @unchecked Sendable {
     func shutdown(timeoutNanoseconds: UInt64) -> Bool { next.shutdown(timeoutNanoseconds: timeoutNanoseconds) }
 }
 
+/// A key that outlives every call, as a plugin's literal does.
+private func staticKey(_ key: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(key.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// How many times `describeFromBytes` ran.
+nonisolated(unsafe) private var describerCalls = 0
+
+/// An otel_span_describer: "path" from the bytes (a string), "flag" false, and an array, which is dropped.
+private let describeFromBytes: otel_span_describer = { bytes, length, emit, sink in
+    describerCalls += 1
+    guard let bytes, let emit else { return }
+    let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+    text.withCString { value in
+        var numbers: [Int64] = [1, 2]
+        numbers.withUnsafeBufferPointer { array in
+            let flag = otel_attribute(key: staticKey("flag"), type: OTEL_ATTRIBUTE_BOOL, value: .init(bool_value: false))
+            var attributes = [otel_attribute_string(staticKey("path"), value), flag,
+                              otel_attribute(key: staticKey("numbers"), type: OTEL_ATTRIBUTE_INT_ARRAY,
+                                             value: .init(array: .init(values: array.baseAddress, count: 2)))]
+            emit(sink, &attributes, attributes.count)
+        }
+    }
+}
+
 /// Sampled spans started through the C API are recorded in C (span_record.c)
 /// when the SDK's processors allow: what is exported must be what the SDK's
 /// own spans export, whatever the plugin calls.
@@ -55,6 +80,7 @@ final class SpanRecordTests: XCTestCase {
         otel_span_set_attributes(&server, &batch, batch.count)
         otel_span_set_bool(&server, keys[3], true)
         otel_span_set_double(&server, keys[4], 0.5)
+        otel_span_set_described(&server, describeFromBytes, "/described", 10) // replaces "path" and "flag" in their places
         otel_span_set_string_n(&server, keys[5], "127.0.0.1:80", 9)
         otel_span_set_int(&server, keys[2], 503) // replaces 200 in its place
         otel_span_set_status(&server, OTEL_STATUS_ERROR, "upstream failed")
@@ -79,6 +105,7 @@ final class SpanRecordTests: XCTestCase {
         otel_span_set_status(&child, OTEL_STATUS_OK, nil)
         otel_span_set_status(&child, OTEL_STATUS_ERROR, "OK is final")
         otel_span_set_int(&child, keys[2], 1)
+        otel_span_set_described(&child, describeFromBytes, "/q", 2) // described before the promotion below
         var eventAttribute = otel_attribute_int(keys[8], 7)
         otel_span_add_event(&child, "retry", &eventAttribute, 1) // what only the SDK records: the record is promoted
         otel_span_set_int(&child, keys[6], 2)
@@ -121,6 +148,30 @@ final class SpanRecordTests: XCTestCase {
         XCTAssertEqual(exported[0].count, 2)
         XCTAssertTrue(exported[0].contains { $0.hasPrefix("GET /a/long/path, renamed past the inline buffer server c-plugin parent=false flags=3 1000-9000 [method=") },
                       "\(exported[0])")
+        XCTAssertTrue(exported[0].contains { $0.contains("path=string(\"/desc\")") && $0.contains("flag=bool(false)") && !$0.contains("numbers") }, "\(exported[0])")
+        XCTAssertTrue(exported[0].contains { $0.contains("path=string(\"/q\")") }, "\(exported[0])")
+    }
+
+    /// A described span's describer runs once, where the span is read; never for a span not recording.
+    func testADescriberRunsOnceAndOnlyForARecordingSpan() throws {
+        let (provider, exporter) = install(recordingInC: true)
+        describerCalls = 0
+        var dropped = otel_span(), recorded = otel_span()
+        var parent = otel_span()
+        (parent.trace_id_high, parent.trace_id_low, parent.span_id, parent.is_remote) = (1, 2, 3, 1)
+        let notSampled = otel_context_with_span(otel_context_root(), &parent)
+        otel_span_start(nil, "dropped", OTEL_SPAN_KIND_SERVER, notSampled, &dropped)
+        otel_context_release(notSampled)
+        otel_span_set_described(&dropped, describeFromBytes, "/x", 2)
+        otel_span_end(&dropped)
+        otel_span_start(nil, "recorded", OTEL_SPAN_KIND_SERVER, otel_context_root(), &recorded)
+        otel_span_set_described(&recorded, describeFromBytes, "/y", 2)
+        XCTAssertEqual(describerCalls, 0, "not on the calling thread")
+        otel_span_end(&recorded)
+        XCTAssertTrue(provider.forceFlush(timeoutNanoseconds: 5_000_000_000))
+        XCTAssertEqual(describerCalls, 1)
+        XCTAssertEqual(exporter.spans.map { $0.attributes.entries.map { "\($0.key)=\($0.value)" } }, [["path=string(\"/y\")", "flag=bool(false)"]])
+        _ = provider.shutdown(timeoutNanoseconds: 1_000_000_000)
     }
 
     /// Several threads setting attributes on one span at once lose none.

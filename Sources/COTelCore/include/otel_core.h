@@ -139,6 +139,21 @@ void otel_span_set_double(otel_span *span, const char *key, double value);
 /** Sets any number of typed attributes, arrays included. */
 void otel_span_set_attributes(otel_span *span, const otel_attribute *attributes, size_t count);
 
+/** Where an otel_span_describer's attributes go: strings, booleans, integers
+ *  and doubles (arrays are dropped). */
+typedef void (*otel_attributes_emit)(void *sink, const otel_attribute *attributes, size_t count);
+/** Makes a span's attributes of bytes copied while it ran. Called once, on
+ *  any thread, possibly after the span ended (for an exported span: on the
+ *  export thread, with others): it reads `bytes` alone, calls `emit`, and
+ *  calls nothing wrapped. Its code must stay loaded for the process's life. */
+typedef void (*otel_span_describer)(const void *bytes, size_t length, otel_attributes_emit emit, void *sink);
+/** Sets the attributes `describe` makes of a copy of the `length` bytes at
+ *  `bytes`, in their place among the span's attributes as if set now, but
+ *  made when the span is read: the calling thread copies bytes instead of
+ *  formatting values (a server's thread, handling a request). Called at once
+ *  for a span that is not recorded in C. Nothing for a span not recording. */
+void otel_span_set_described(otel_span *span, otel_span_describer describe, const void *bytes, size_t length);
+
 /** Adds an event at the current time. */
 void otel_span_add_event(otel_span *span, const char *name,
                          const otel_attribute *attributes, size_t count);

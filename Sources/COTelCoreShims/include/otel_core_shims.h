@@ -274,6 +274,7 @@ typedef struct otel_shim_attribute_log {
     size_t length;
     size_t capacity;
     size_t count; /* attributes kept */
+    size_t described; /* otel_span_set_described's entries not yet made attributes (not in `count`) */
 } otel_shim_attribute_log;
 /* Appends `attributes` (those without a key skipped); false, appending
  * nothing, when one is not a string, bool, integer or double (an array: the
@@ -281,6 +282,14 @@ typedef struct otel_shim_attribute_log {
 bool otel_shim_attribute_log_append(otel_shim_attribute_log *log, const otel_attribute *attributes, size_t count);
 /* Appends one string attribute of `length` bytes; false when memory ran out. */
 bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const char *key, const char *value, size_t length);
+/* Appends what `describe` will make of a copy of `length` bytes
+ * (otel_span_set_described); false when memory ran out. */
+bool otel_shim_attribute_log_append_described(otel_shim_attribute_log *log, otel_span_describer describe, const void *bytes,
+                                              size_t length);
+/* Makes every described entry the attributes its describer emits, in its
+ * place: called before anything reads the log (otel_shim_attribute_log_next
+ * skips entries not made yet). Without memory for that, their attributes are lost. */
+void otel_shim_attribute_log_settle(otel_shim_attribute_log *log);
 /* One attribute read back: key and string value NUL-terminated in the log. */
 typedef struct otel_shim_logged_attribute {
     const char *key;

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define OTEL_PLUGIN_ABI_MAJOR 1
-#define OTEL_PLUGIN_ABI_MINOR 4
+#define OTEL_PLUGIN_ABI_MINOR 5
 /** major << 16 | minor */
 #define OTEL_PLUGIN_ABI_VERSION ((uint32_t)((OTEL_PLUGIN_ABI_MAJOR << 16) | OTEL_PLUGIN_ABI_MINOR))
 
@@ -120,7 +120,9 @@ typedef struct otel_host_api {
     bool (*process_traceparent)(char out[56]);
     void (*process_exit_status)(int status);
     void (*process_ending)(void);
-    void *reserved_hooking[8];
+    /* Tracing (ABI 1.5): otel_span_set_described of otel_core.h; NULL in an older host. */
+    void (*span_set_described)(otel_span *span, otel_span_describer describe, const void *bytes, size_t length);
+    void *reserved_hooking[7];
 
     /* Metrics (ABI 1.2): the functions of otel_core.h. */
     otel_meter *(*meter_get)(const char *name, const char *version, const char *schema_url);

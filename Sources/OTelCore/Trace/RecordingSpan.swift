@@ -54,8 +54,8 @@ public final class RecordingSpan: Sendable {
     }
 
     /// The SDK's span of a span recorded in C (span_record.c): what the record
-    /// holds, its attributes moved out of it (the caller frees the record).
-    /// Ended when the record has ended.
+    /// holds, its attributes moved out of it, described ones made now (the
+    /// caller frees the record). Ended when the record has ended.
     convenience init(record: UnsafeMutablePointer<otel_shim_span_record>) {
         let tracer = Unmanaged<Tracer>.fromOpaque(record.pointee.tracer.pointee.swift_tracer).takeUnretainedValue()
         let traceId = TraceId(high: record.pointee.trace_id_high, low: record.pointee.trace_id_low)
@@ -69,6 +69,7 @@ public final class RecordingSpan: Sendable {
                   kind: SpanKind(rawValue: Int(record.pointee.kind)) ?? .internal, tracer: tracer,
                   startTime: record.pointee.start_time_ns,
                   attributes: Attributes(countLimit: limits.attributeCount, valueLengthLimit: limits.attributeValueLength), links: [])
+        otel_shim_attribute_log_settle(&record.pointee.attributes)
         state.logged = record.pointee.attributes
         record.pointee.attributes = otel_shim_attribute_log()
         if let code = SpanStatus.Code(rawValue: Int(record.pointee.status_code)) {

@@ -63,6 +63,7 @@ public enum HostTable {
         host.process_traceparent = otel_shim_current_traceparent
         host.process_exit_status = { ProcessSpan.recordExitStatus($0) }
         host.process_ending = { ProcessSpan.imageEnding() }
+        host.span_set_described = otel_span_set_described
         host.meter_get = otel_meter_get
         host.instrument_create = otel_instrument_create
         host.instrument_record_int = otel_instrument_record_int
