@@ -341,11 +341,19 @@ static OTEL_HTTP_HOT void read_bytes(otel_http_connection *connection, const uin
 
 /* ---- the duration metric's attribute sets --------------------------------- */
 
+/* error.type of a request that ended with `status` (0: none came, the
+ * connection ended first), or NULL. HTTP server spans: a 5xx; and "if the
+ * request fails with an error before response status code was sent",
+ * a component-specific low-cardinality identifier. */
+static const char *request_error(int status, char status_text[12]) {
+    return status ? otel_http_status_error(status, true, status_text) : "connection_closed";
+}
+
 /* The attributes of http.server.request.duration (HTTP metrics), in key order:
  * the SDK keys a set in key order without sorting it. `status_text` holds error.type. */
 static size_t duration_attributes(const char *method, int status, int version_minor, char status_text[12],
                                   otel_attribute attributes[5]) {
-    const char *error = otel_http_status_error(status, true, status_text);
+    const char *error = request_error(status, status_text);
     size_t count = 0;
     if (error) attributes[count++] = otel_attribute_string("error.type", error);
     attributes[count++] = otel_attribute_string("http.request.method", method);
@@ -404,11 +412,11 @@ static OTEL_HTTP_HOT const otel_attribute_set *duration_set_for(const char *meth
 /* A sampled request's response: its status on the span (HTTP server spans). */
 static __attribute__((noinline)) void describe_response(otel_http_request *request, int status) {
     char status_text[12];
-    const char *error = otel_http_status_error(status, true, status_text);
+    const char *error = request_error(status, status_text);
     if (status) host->span_set_int(&request->span, "http.response.status_code", status);
     if (error) {
         host->span_set_string(&request->span, "error.type", error);
-        /* HTTP server spans, "Status": ERROR for 5xx only (4xx are the client's errors). */
+        /* HTTP server spans, "Status": ERROR for 5xx (4xx are the client's errors) and for no response at all. */
         host->span_set_status(&request->span, OTEL_STATUS_ERROR, NULL);
     }
 }

@@ -164,6 +164,7 @@ extension OtelInstrumentTests {
                     listen 127.0.0.1:\(port);
                     root \(root.path)/www;
                     location /fail { return 503; }
+                    location /drop { return 444; }
                 }
             }
             """.write(to: config, atomically: true, encoding: .utf8)
@@ -186,11 +187,16 @@ extension OtelInstrumentTests {
         XCTAssertEqual(plain.stdout, "200 1\n404 0\n503 0\n", "keep-alive: one connection")
         XCTAssertEqual(try run(["curl", "-s", "-I", "-o", "/dev/null", "-w", "%{http_code}", base + "/index.html"], instrumented: false).stdout, "200")
         let client = try instrumentedPythonClient([base + "/index.html"])
-        let spans = try awaitSpans(output, count: 5)
-        XCTAssertEqual(spans.map { $0["name"] as? String }, ["GET", "GET", "GET", "HEAD", "GET"])
-        guard spans.count == 5 else { return }
-        XCTAssertEqual(spans.map { attributes($0)["http.response.status_code"] as? Int }, [200, 404, 503, 200, 200])
-        XCTAssertEqual(spans.map { attributes($0)["url.path"] as? String }, ["/index.html", "/missing", "/fail", "/index.html", "/index.html"])
+        // nginx's 444 closes the connection without a response (curl: "Empty reply from server").
+        XCTAssertEqual(try run(["curl", "-s", base + "/drop"], instrumented: false).status, 52)
+        let spans = try awaitSpans(output, count: 6)
+        XCTAssertEqual(spans.map { $0["name"] as? String }, ["GET", "GET", "GET", "HEAD", "GET", "GET"])
+        guard spans.count == 6 else { return }
+        XCTAssertEqual(spans.map { attributes($0)["http.response.status_code"] as? Int }, [200, 404, 503, 200, 200, nil])
+        XCTAssertEqual(spans.map { attributes($0)["url.path"] as? String }, ["/index.html", "/missing", "/fail", "/index.html", "/index.html", "/drop"])
+        // No response at all: an error (HTTP server spans, "error.type": failed before a status was sent).
+        XCTAssertEqual((spans[5]["status"] as? [String: String])?["status_code"], "ERROR")
+        XCTAssertEqual(attributes(spans[5])["error.type"] as? String, "connection_closed")
         XCTAssertEqual(Set(spans.prefix(3).compactMap { attributes($0)["network.peer.port"] as? Int }).count, 1, "one connection")
         XCTAssertEqual((spans[2]["status"] as? [String: String])?["status_code"], "ERROR")
         XCTAssertEqual(attributes(spans[2])["error.type"] as? String, "503")
@@ -206,11 +212,12 @@ extension OtelInstrumentTests {
         XCTAssertTrue(spans.allSatisfy { minutes.contains(($0["start_time"] as? String ?? "").prefix(16)) }, "\(spans.map { $0["start_time"] ?? "" })")
         // http.server.request.duration: one point per method, status and version (HTTP metrics).
         var points: [String: Int] = [:]
-        for _ in 0..<100 where points.values.reduce(0, +) < 5 {
+        for _ in 0..<100 where points.values.reduce(0, +) < 6 {
             Thread.sleep(forTimeInterval: 0.1)
             points = durationPoints(receiver.requests("/v1/metrics"), name: "http.server.request.duration")
         }
-        XCTAssertEqual(points, ["GET 200 1.1 http": 2, "GET 404 1.1 http": 1, "GET 503 1.1 http 503": 1, "HEAD 200 1.1 http": 1])
+        XCTAssertEqual(points, ["GET 200 1.1 http": 2, "GET 404 1.1 http": 1, "GET 503 1.1 http 503": 1, "HEAD 200 1.1 http": 1,
+                                "GET 1.1 http connection_closed": 1])
     }
 
     /// The histogram points of metric `name` in the last export that has it, by their

@@ -98,7 +98,7 @@ final class PluginLoaderTests: XCTestCase {
         try writeManifest("future.ini", "[distribution]\nname = future\n[otel_instrumentor]\nfuture = libfuture.so:otel_future_entry\n")
         guard case .failure(let failure) = try load("future") else { return XCTFail("loaded a plugin of ABI 2") }
         XCTAssertEqual(failure, .abiMismatch(found: 2 << 16, host: HostTable.hostABI))
-        XCTAssertEqual(failure.description, "built for plugin ABI 2.0, this host speaks 1.4 (same major, minor at most the host's)")
+        XCTAssertEqual(failure.description, "built for plugin ABI 2.0, this host speaks 1.5 (same major, minor at most the host's)")
     }
 
     func testALibraryWithoutTheABISymbolIsNotAPlugin() throws {
