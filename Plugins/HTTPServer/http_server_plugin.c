@@ -196,9 +196,11 @@ typedef struct request_facts {
 #define REQUEST_FACTS_MAX \
     (sizeof(request_facts) + sizeof(((otel_http_parser *)0)->method.text) + sizeof(((otel_http_parser *)0)->target.text) + \
      sizeof(((otel_http_parser *)0)->host.text) + sizeof(((otel_http_parser *)0)->user_agent.text) +                       \
-     sizeof(((otel_http_parser *)0)->forwarded_for.text) + 2 * sizeof(((otel_http_connection *)0)->peer_address))
+     sizeof(((otel_http_parser *)0)->forwarded_for.text) + sizeof(((otel_http_connection *)0)->peer_address) +            \
+     sizeof(((otel_http_connection *)0)->local_address))
 
-/* Copies `count` texts after `facts` (at `texts`); the bytes used. */
+/* Copies the FACT_COUNT texts after `facts` (at `texts`), their lengths into
+ * it; the bytes the facts take in all. */
 static size_t pack_texts(request_facts *facts, char *texts, const char *const *values, const size_t *lengths) {
     char *at = texts;
     for (int i = 0; i < FACT_COUNT; i++) {

@@ -170,7 +170,7 @@ extension OtelInstrumentTests {
             """.write(to: config, atomically: true, encoding: .utf8)
         // The worker runs as nobody: it must reach the site and the file it prints its spans to.
         let output = scratch.appendingPathComponent("nginx-spans.json")
-        FileManager.default.createFile(atPath: output.path, contents: nil, attributes: [.posixPermissions: 0o666])
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil, attributes: [.posixPermissions: 0o666])
         for directory in [scratch!, root, root.appendingPathComponent("www")] {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
         }
@@ -264,14 +264,20 @@ extension OtelInstrumentTests {
         XCTAssertTrue(text.contains("http.server.request.duration"), text)
     }
 
-    /// A thread-per-request server: the request's span is current while its thread
-    /// handles it, so the SQLite statements it runs are its children.
-    func testStatementsRunWhileHandlingARequestAreItsChildren() throws {
+    /// Tests/interop/threaded_sqlite_app.py under otel-instrument, and the file its spans go to.
+    func threadedSQLiteApp() throws -> (ServerProcess, URL) {
         let port = ServerProcess.freePort()
         let output = scratch.appendingPathComponent("app-spans.json")
         let app = Self.repository.appendingPathComponent("Tests/interop/threaded_sqlite_app.py")
         let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", app.path, String(port)],
                                        environment: serverEnvironment(output), port: port)
+        return (server, output)
+    }
+
+    /// A thread-per-request server: the request's span is current while its thread
+    /// handles it, so the SQLite statements it runs are its children.
+    func testStatementsRunWhileHandlingARequestAreItsChildren() throws {
+        let (server, output) = try threadedSQLiteApp()
         for _ in 0..<2 {
             XCTAssertEqual(try run(["curl", "-s", "http://127.0.0.1:\(server.port)/count"], instrumented: false).stdout, "1\n")
         }
@@ -293,11 +299,7 @@ extension OtelInstrumentTests {
     /// decision (trace SDK "ParentBased": a child of a parent not sampled is not
     /// sampled) instead of starting traces of their own or joining the process's.
     func testStatementsOfARequestItsCallerDidNotSampleAreNotRecorded() throws {
-        let port = ServerProcess.freePort()
-        let output = scratch.appendingPathComponent("app-spans.json")
-        let app = Self.repository.appendingPathComponent("Tests/interop/threaded_sqlite_app.py")
-        let server = try ServerProcess([products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", app.path, String(port)],
-                                       environment: serverEnvironment(output), port: port)
+        let (server, output) = try threadedSQLiteApp()
         let notSampled = "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
         XCTAssertEqual(try run(["curl", "-s", "-H", notSampled, "http://127.0.0.1:\(server.port)/count"], instrumented: false).stdout, "1\n")
         XCTAssertEqual(try run(["curl", "-s", "http://127.0.0.1:\(server.port)/count"], instrumented: false).stdout, "1\n")
