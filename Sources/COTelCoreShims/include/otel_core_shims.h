@@ -288,7 +288,7 @@ bool otel_shim_attribute_log_append_described(otel_shim_attribute_log *log, otel
                                               size_t length);
 /* Makes every described entry the attributes its describer emits, in its
  * place: called before anything reads the log (otel_shim_attribute_log_next
- * skips entries not made yet). Without memory for that, their attributes are lost. */
+ * skips entries not made yet). Without memory, what does not fit is lost. */
 void otel_shim_attribute_log_settle(otel_shim_attribute_log *log);
 /* One attribute read back: key and string value NUL-terminated in the log. */
 typedef struct otel_shim_logged_attribute {
