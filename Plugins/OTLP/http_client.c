@@ -75,11 +75,13 @@ int otel_otlp_parse_endpoint(const char *url, otel_otlp_endpoint *out, const cha
 
 int otel_otlp_wait(int fd, short events, uint64_t deadline_ms) {
     for (;;) {
-        uint64_t now = otel_otlp_now_ms(), exit_deadline = otel_otlp_exit_deadline();
-        if (exit_deadline && exit_deadline < deadline_ms) deadline_ms = exit_deadline;
+        uint64_t now = otel_otlp_now_ms();
+        deadline_ms = otel_otlp_until_exit(deadline_ms);
         if (now >= deadline_ms) return 0;
         struct pollfd poller = {.fd = fd, .events = events};
-        uint64_t slice = exit_deadline || deadline_ms - now < OTEL_OTLP_EXIT_CHECK_MS ? deadline_ms - now : OTEL_OTLP_EXIT_CHECK_MS;
+        /* Once exiting, the deadline is the exit's: nothing more to look at until then. */
+        bool whole = otel_otlp_exit_deadline() || deadline_ms - now < OTEL_OTLP_EXIT_CHECK_MS;
+        uint64_t slice = whole ? deadline_ms - now : OTEL_OTLP_EXIT_CHECK_MS;
         int ready = poll(&poller, 1, (int)slice);
         if (ready > 0) return 1;
         if (ready < 0 && errno != EINTR) return -1;

@@ -228,9 +228,8 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
     }
     const uint8_t *body = compressed ? compressed : request;
     uint64_t budget = exporter->timeout_ms < timeout_ms || !timeout_ms ? exporter->timeout_ms : timeout_ms;
-    uint64_t deadline = otel_otlp_now_ms() + budget, exit_deadline = otel_otlp_exit_deadline();
-    int exiting = exit_deadline != 0;
-    if (exiting && exit_deadline < deadline) deadline = exit_deadline;
+    uint64_t deadline = otel_otlp_until_exit(otel_otlp_now_ms() + budget);
+    int exiting = otel_otlp_exit_deadline() != 0;
     uint64_t backoff = 1000;
     otel_otlp_response response;
     int result = 1;
@@ -271,10 +270,9 @@ static int export_request(void *state, const uint8_t *request, size_t length, ui
             break;
         }
         wait_to_retry(wait);
-        if ((exit_deadline = otel_otlp_exit_deadline())) { /* the exit came while waiting: one more attempt, within its second */
-            exiting = 1;
-            if (exit_deadline < deadline) deadline = exit_deadline;
-        }
+        /* The exit came while waiting: one more attempt, within its second. */
+        deadline = otel_otlp_until_exit(deadline);
+        exiting = otel_otlp_exit_deadline() != 0;
     }
     free(compressed);
     return result;

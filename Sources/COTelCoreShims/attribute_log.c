@@ -164,15 +164,10 @@ void otel_shim_attribute_log_settle(otel_shim_attribute_log *log) {
 }
 
 bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out) {
+    if (*offset >= log->length) return false;
+    const uint8_t *at = log->bytes + *offset;
     record_header header;
-    const uint8_t *at;
-    for (;;) { /* described entries not settled are not attributes yet */
-        if (*offset >= log->length) return false;
-        at = log->bytes + *offset;
-        memcpy(&header, at, sizeof header);
-        if (header.type != DESCRIBED_TYPE) break;
-        *offset += record_size(header.key_length, header.value_length);
-    }
+    memcpy(&header, at, sizeof header);
     out->key = (const char *)at + sizeof header;
     out->key_length = header.key_length;
     out->key_address = (const void *)header.key_address;

@@ -98,6 +98,15 @@ static inline otel_shim_span_record *locked_record(const otel_span *span) {
     return NULL;
 }
 
+/* Unlocks a record after its log was asked to take something: one that could
+ * not (no memory, an array, more than a batch) is promoted first, so that the
+ * SDK takes it instead. Returns `logged`. */
+static inline bool unlock_logged(otel_shim_span_record *record, bool logged) {
+    if (!logged) promote(record);
+    unlock(record);
+    return logged;
+}
+
 bool otel_span_is_recording(const otel_span *span) {
     if (!span || !span->impl) return false;
     otel_shim_span_record *record = otel_shim_span_record_of(span);
@@ -108,12 +117,7 @@ bool otel_span_is_recording(const otel_span *span) {
 void otel_span_set_string_n(otel_span *span, const char *key, const char *value, size_t length) {
     if (!key || !value) return;
     otel_shim_span_record *record = locked_record(span);
-    if (record) {
-        bool logged = otel_shim_attribute_log_append_string(&record->attributes, key, value, length);
-        if (!logged) promote(record); /* no memory for the log: the SDK keeps it its own way */
-        unlock(record);
-        if (logged) return;
-    }
+    if (record && unlock_logged(record, otel_shim_attribute_log_append_string(&record->attributes, key, value, length))) return;
     otel_core_span_set_string_slow(span, key, value, length);
 }
 
@@ -124,12 +128,7 @@ void otel_span_set_string(otel_span *span, const char *key, const char *value) {
 void otel_span_set_attributes(otel_span *span, const otel_attribute *attributes, size_t count) {
     if (!attributes || !count) return;
     otel_shim_span_record *record = locked_record(span);
-    if (record) {
-        bool logged = otel_shim_attribute_log_append(&record->attributes, attributes, count);
-        if (!logged) promote(record); /* an array among them, or more than the log takes at once */
-        unlock(record);
-        if (logged) return;
-    }
+    if (record && unlock_logged(record, otel_shim_attribute_log_append(&record->attributes, attributes, count))) return;
     otel_core_span_set_attributes_slow(span, attributes, count);
 }
 
@@ -142,13 +141,9 @@ static void emit_onto_span(void *sink, const otel_attribute *attributes, size_t 
 void otel_span_set_described(otel_span *span, otel_span_describer describe, const void *bytes, size_t length) {
     if (!describe || (!bytes && length)) return;
     otel_shim_span_record *record = locked_record(span);
-    if (record) {
-        bool logged = otel_shim_attribute_log_append_described(&record->attributes, describe, bytes, length);
-        if (!logged) promote(record); /* no memory for the bytes: described now instead, as for the SDK's spans */
-        unlock(record);
-        if (logged) return;
-    }
-    if (otel_span_is_recording(span)) describe(bytes, length, emit_onto_span, span);
+    if (record && unlock_logged(record, otel_shim_attribute_log_append_described(&record->attributes, describe, bytes, length)))
+        return;
+    if (otel_span_is_recording(span)) /* the SDK's span (a promoted record too): described now */ describe(bytes, length, emit_onto_span, span);
 }
 
 void otel_span_set_bool(otel_span *span, const char *key, bool value) {

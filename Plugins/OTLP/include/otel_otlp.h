@@ -72,6 +72,12 @@ int otel_otlp_wait(int fd, short events, uint64_t deadline_ms);
  * running then, or started after, must end by; 0 while it is not exiting. */
 uint64_t otel_otlp_exit_deadline(void);
 
+/* `deadline_ms`, or the exit's deadline when the process is exiting and that comes first. */
+static inline uint64_t otel_otlp_until_exit(uint64_t deadline_ms) {
+    uint64_t exit_deadline = otel_otlp_exit_deadline();
+    return exit_deadline && exit_deadline < deadline_ms ? exit_deadline : deadline_ms;
+}
+
 /* The header lines of an OTEL_EXPORTER_OTLP_HEADERS value (W3C baggage-like
  * `key=value` pairs, values percent-decoded), each "key: value\r\n"; NULL
  * without memory. Pairs that are malformed, or whose key or decoded value

@@ -287,8 +287,9 @@ bool otel_shim_attribute_log_append_string(otel_shim_attribute_log *log, const c
 bool otel_shim_attribute_log_append_described(otel_shim_attribute_log *log, otel_span_describer describe, const void *bytes,
                                               size_t length);
 /* Makes every described entry the attributes its describer emits, in its
- * place: called before anything reads the log (otel_shim_attribute_log_next
- * skips entries not made yet). Without memory, what does not fit is lost. */
+ * place. A log is settled before anything reads it (RecordingSpan's
+ * init(record:), the only way a record's log is read). Without memory, what
+ * does not fit is lost. */
 void otel_shim_attribute_log_settle(otel_shim_attribute_log *log);
 /* One attribute read back: key and string value NUL-terminated in the log. */
 typedef struct otel_shim_logged_attribute {
