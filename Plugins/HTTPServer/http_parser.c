@@ -20,7 +20,7 @@ enum {
     HEADER_NAME,
     HEADER_VALUE,
     HEADERS_END_LF,    /* after the empty line's CR */
-    DONE_PENDING,      /* a message without body: MESSAGE_DONE next */
+    DONE_PENDING,      /* a message without body: done with its header section (otel_http_parse) */
     BODY,              /* Content-Length bytes */
     BODY_UNTIL_CLOSE,
     CHUNK_SIZE,
@@ -530,13 +530,20 @@ static const uint8_t captured_first_byte[256] = {
 };
 
 /* A whole Content-Length line's value (what follows the colon, up to the LF)
- * read where it lies: decides exactly what capturing it into `framing` and
- * end_value would (RFC 9112 §6.3: an invalid length is unrecoverable). */
+ * read where it lies, in one pass: decides exactly what capturing it into
+ * `framing` and end_value would (1 to 18 digits between optional
+ * whitespace, the line's CR last; RFC 9112 §6.3: an invalid length is
+ * unrecoverable). */
 static bool content_length_in_place(otel_http_parser *parser, const uint8_t *value, size_t count) {
-    size_t start = value_start(value, count);
-    if (count - start > sizeof parser->framing.text - 1) return false; /* `framing` would have cut it */
-    size_t end = value_end(value, start, count);
-    if (!content_length_value(value + start, end - start, &parser->remaining)) return false;
+    size_t i = value_start(value, count);
+    if (count - i > sizeof parser->framing.text - 1) return false; /* `framing` would have cut it */
+    const size_t first_digit = i;
+    uint64_t length = 0;
+    for (; i < count && (unsigned)(value[i] - '0') < 10u; i++) length = length * 10 + (uint64_t)(value[i] - '0');
+    if (i == first_digit || i - first_digit > 18) return false;
+    for (; i < count; i++)
+        if (value[i] != ' ' && value[i] != '\t' && value[i] != '\r') return false;
+    parser->remaining = length;
     parser->has_length = true;
     return true;
 }
@@ -620,7 +627,7 @@ static int capture_at_line(bool is_request, const uint8_t *line, size_t length, 
  * NEED_MORE: the next line goes on past the buffer; `*position` at its start,
  * which the byte-by-byte states take. `line_feeds`: the buffer's line feeds
  * from `*position` on. */
-static OTEL_HTTP_HOT __attribute__((noinline)) otel_http_event header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
+static OTEL_HTTP_HOT __attribute__((noinline)) otel_http_events header_lines(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *position,
                                     lf_finder line_feeds) {
     const size_t start = *position;
     size_t i = start;
@@ -635,7 +642,7 @@ static OTEL_HTTP_HOT __attribute__((noinline)) otel_http_event header_lines(otel
     const bool may_pass_limit = (uint64_t)base + (length - start) > HEADER_LIMIT;
     const uint8_t wanted = parser->is_request ? 1 : 2;
     const uint8_t careful = may_pass_limit ? 0xff : wanted | LINE_END_FIRST;
-    otel_http_event event = OTEL_HTTP_NEED_MORE;
+    otel_http_events event = OTEL_HTTP_NEED_MORE;
     for (;;) {
         while (!bits) {
             if (length - block <= LF_BLOCK) goto out;
@@ -768,14 +775,14 @@ static bool start_line(otel_http_parser *parser, const uint8_t *data, size_t ava
     return true;
 }
 
-static __attribute__((cold, noinline)) otel_http_event fail(otel_http_parser *parser, size_t at, size_t *consumed) {
+static __attribute__((cold, noinline)) otel_http_events fail(otel_http_parser *parser, size_t at, size_t *consumed) {
     parser->state = FAILED;
     *consumed = at;
     return OTEL_HTTP_ERROR;
 }
 
 /* The state machine over `length` > 0 bytes (otel_http_parse without its shortcuts). */
-static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *parser, const uint8_t *data, size_t length,
+static __attribute__((noinline)) otel_http_events parse_bytes(otel_http_parser *parser, const uint8_t *data, size_t length,
                                                          size_t *consumed) {
     size_t i = 0;
     while (i < length) {
@@ -872,7 +879,7 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             i++;
             break;
         case HEADER_LINE_START: {
-            otel_http_event event = header_lines(parser, data, length, &i, lf_from(data, length, i));
+            otel_http_events event = header_lines(parser, data, length, &i, lf_from(data, length, i));
             if (event == OTEL_HTTP_HEADERS_DONE) {
                 end_headers(parser);
                 *consumed = i;
@@ -953,7 +960,6 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             i += take;
             if (!parser->remaining) {
                 parser->state = IDLE;
-                parser->no_body_expected = false;
                 *consumed = i;
                 return OTEL_HTTP_MESSAGE_DONE;
             }
@@ -1013,7 +1019,6 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
             if (c == '\n') {
                 if (state == TRAILER_LINE_START) {
                     parser->state = IDLE;
-                    parser->no_body_expected = false;
                     *consumed = i;
                     return OTEL_HTTP_MESSAGE_DONE;
                 }
@@ -1035,12 +1040,12 @@ static __attribute__((noinline)) otel_http_event parse_bytes(otel_http_parser *p
  * lines taken whole where the buffer holds them (the usual case, all of it in
  * this function, apart from the state machine's code); the state machine
  * goes on from wherever they stop. */
-static OTEL_HTTP_HOT otel_http_event parse_head(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
+static OTEL_HTTP_HOT otel_http_events parse_head(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
     size_t i = 0;
     lf_finder line_feeds;
     if (!start_line(parser, data, length, &i, &line_feeds)) return parse_bytes(parser, data, length, consumed);
     if (i < length) {
-        otel_http_event event = header_lines(parser, data, length, &i, line_feeds);
+        otel_http_events event = header_lines(parser, data, length, &i, line_feeds);
         if (event == OTEL_HTTP_HEADERS_DONE) {
             end_headers(parser);
             *consumed = i;
@@ -1054,49 +1059,46 @@ static OTEL_HTTP_HOT otel_http_event parse_head(otel_http_parser *parser, const 
         return OTEL_HTTP_NEED_MORE;
     }
     size_t used;
-    otel_http_event event = parse_bytes(parser, data + i, length - i, &used); /* a line goes on past this buffer */
+    otel_http_events event = parse_bytes(parser, data + i, length - i, &used); /* a line goes on past this buffer */
     *consumed = i + used;
     return event;
 }
 
-/* The events that need no byte examined (about half the calls) are answered
- * here, without the state machine's frame. */
-OTEL_HTTP_HOT otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
+/* A message that begins goes on at once (its head is most often whole in
+ * the same bytes: then one call, not one per event), and one without body
+ * ends with its header section. */
+OTEL_HTTP_HOT otel_http_events otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed) {
     *consumed = 0;
     parser->deferred_count = 0; /* values deferred by the last call were not asked for */
-    switch (parser->state) {
-    case FAILED:
-        return OTEL_HTTP_ERROR;
-    case DONE_PENDING:
-        parser->state = IDLE;
-        parser->no_body_expected = false;
-        return OTEL_HTTP_MESSAGE_DONE;
-    case IDLE:
-        if (length && data[0] != '\r' && data[0] != '\n') {
-            begin_message(parser);
-            return OTEL_HTTP_MESSAGE_BEGIN;
-        }
-        break;
-    case METHOD:
-        if (length && (parser->stale_fields & OTEL_HTTP_STALE_METHOD)) return parse_head(parser, data, length, consumed);
-        break;
-    case STATUS_VERSION:
-        if (length && !parser->name_length) return parse_head(parser, data, length, consumed);
-        break;
-    default:
-        break;
+    otel_http_events events = OTEL_HTTP_NEED_MORE;
+    if (parser->state == IDLE && length && data[0] != '\r' && data[0] != '\n') {
+        begin_message(parser);
+        events = OTEL_HTTP_MESSAGE_BEGIN;
     }
-    return length ? parse_bytes(parser, data, length, consumed) : OTEL_HTTP_NEED_MORE;
+    if (!length) return parser->state == FAILED ? OTEL_HTTP_ERROR : OTEL_HTTP_NEED_MORE;
+    if ((parser->state == METHOD && (parser->stale_fields & OTEL_HTTP_STALE_METHOD)) ||
+        (parser->state == STATUS_VERSION && !parser->name_length)) {
+        events |= parse_head(parser, data, length, consumed); /* the start line's first byte */
+    } else if (parser->state == FAILED) {
+        return OTEL_HTTP_ERROR;
+    } else {
+        events |= parse_bytes(parser, data, length, consumed);
+        if (events == OTEL_HTTP_MESSAGE_BEGIN && *consumed < length) { /* after empty lines (RFC 9112 §2.2) */
+            size_t more;
+            events |= otel_http_parse(parser, data + *consumed, length - *consumed, &more);
+            *consumed += more;
+        }
+    }
+    if ((events & OTEL_HTTP_HEADERS_DONE) && parser->state == DONE_PENDING) {
+        parser->state = IDLE;
+        events |= OTEL_HTTP_MESSAGE_DONE;
+    }
+    return events;
 }
 
-OTEL_HTTP_HOT otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
+OTEL_HTTP_HOT otel_http_events otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed) {
     *consumed = 0;
     parser->deferred_count = 0;
-    if (parser->state == DONE_PENDING) {
-        parser->state = IDLE;
-        parser->no_body_expected = false;
-        return OTEL_HTTP_MESSAGE_DONE;
-    }
     if (!length) return parser->state == FAILED ? OTEL_HTTP_ERROR : OTEL_HTTP_NEED_MORE;
     if (parser->state == BODY_UNTIL_CLOSE) {
         *consumed = length;
@@ -1115,7 +1117,6 @@ OTEL_HTTP_HOT otel_http_event otel_http_parse_unseen(otel_http_parser *parser, u
         return OTEL_HTTP_NEED_MORE; /* the chunk's CRLF is written after */
     }
     parser->state = IDLE;
-    parser->no_body_expected = false;
     return OTEL_HTTP_MESSAGE_DONE;
 }
 

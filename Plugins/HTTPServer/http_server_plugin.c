@@ -322,22 +322,16 @@ static OTEL_HTTP_HOT void request_headers_done(otel_http_connection *connection)
 static OTEL_HTTP_HOT void read_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
     while (!connection->requests_failed) {
         size_t used;
-        otel_http_event event = otel_http_parse(&connection->requests, data, length, &used);
+        otel_http_events events = otel_http_parse(&connection->requests, data, length, &used);
         data += used;
         length -= used;
-        /* Tests, not a switch: a switch's jump table is one indirect jump whose
-         * target changes with every event, which branch predictors miss. */
-        if (event == OTEL_HTTP_MESSAGE_BEGIN) {
-            connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
-        } else if (event == OTEL_HTTP_HEADERS_DONE) {
+        if (events & OTEL_HTTP_MESSAGE_BEGIN) connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+        if (events & OTEL_HTTP_HEADERS_DONE) {
             SDK_CALL(request_headers_done(connection));
             if (connection->requests.upgrade) connection->requests_failed = true; /* a tunnel follows */
-        } else if (event == OTEL_HTTP_MESSAGE_DONE) {
-            if (!length) return; /* between messages, no byte left: nothing more to report */
-        } else {
-            if (event == OTEL_HTTP_ERROR) connection->requests_failed = true;
-            return; /* NEED_MORE: every byte consumed */
         }
+        if (events & OTEL_HTTP_ERROR) connection->requests_failed = true;
+        if (!length) return; /* nothing more to report without more bytes (otel_http_parse) */
     }
 }
 
@@ -474,47 +468,38 @@ static OTEL_HTTP_HOT void finish_request(otel_http_connection *connection, int s
     otel_plugin_span_end(host, &request->span); /* a span not sampled: nothing to time */
 }
 
-static OTEL_HTTP_HOT void response_event(otel_http_connection *connection, otel_http_event event) {
+static OTEL_HTTP_HOT void response_events(otel_http_connection *connection, otel_http_events events) {
     otel_http_parser *parser = &connection->responses;
-    /* Tests, not a switch (see read_bytes). */
-    if (event == OTEL_HTTP_MESSAGE_BEGIN) {
-        parser->no_body_expected = connection->pending_count && connection->pending[connection->pending_first].head;
-    } else if (event == OTEL_HTTP_MESSAGE_DONE) {
-        if (!parser->interim) SDK_CALL(finish_request(connection, parser->status));
-    } else if (event == OTEL_HTTP_HEADERS_DONE) {
-        if (parser->upgrade) { /* 101: the connection leaves HTTP/1.x */
-            SDK_CALL(finish_request(connection, parser->status));
-            connection->responses_failed = connection->requests_failed = true;
-        }
-    } else if (event == OTEL_HTTP_ERROR) {
-        connection->responses_failed = true;
+    if ((events & OTEL_HTTP_HEADERS_DONE) && parser->upgrade) { /* 101: the connection leaves HTTP/1.x */
+        SDK_CALL(finish_request(connection, parser->status));
+        connection->responses_failed = connection->requests_failed = true;
+        return;
     }
-}
-
-/* Whether the response parser has nothing more to report after `event` with
- * `length` bytes left: after a message's end, no byte left means none. */
-static OTEL_HTTP_HOT bool response_events_over(otel_http_event event, uint64_t length) {
-    return event == OTEL_HTTP_NEED_MORE || event == OTEL_HTTP_ERROR || (event == OTEL_HTTP_MESSAGE_DONE && !length);
+    if ((events & OTEL_HTTP_MESSAGE_DONE) && !parser->interim) SDK_CALL(finish_request(connection, parser->status));
+    if (events & OTEL_HTTP_ERROR) connection->responses_failed = true;
 }
 
 static OTEL_HTTP_HOT void wrote_bytes(otel_http_connection *connection, const uint8_t *data, size_t length) {
+    otel_http_parser *parser = &connection->responses;
     while (!connection->responses_failed) {
         size_t used;
-        otel_http_event event = otel_http_parse(&connection->responses, data, length, &used);
+        /* The response the parser may begin answers the oldest request waiting. */
+        parser->no_body_expected = connection->pending_count && connection->pending[connection->pending_first].head;
+        otel_http_events events = otel_http_parse(parser, data, length, &used);
         data += used;
         length -= used;
-        response_event(connection, event);
-        if (response_events_over(event, length)) return;
+        response_events(connection, events);
+        if (!length) return; /* nothing more to report without more bytes (otel_http_parse) */
     }
 }
 
 static OTEL_HTTP_HOT void wrote_unseen(otel_http_connection *connection, uint64_t length) {
     while (!connection->responses_failed) {
         uint64_t used;
-        otel_http_event event = otel_http_parse_unseen(&connection->responses, length, &used);
+        otel_http_events events = otel_http_parse_unseen(&connection->responses, length, &used);
         length -= used;
-        response_event(connection, event);
-        if (response_events_over(event, length)) return;
+        response_events(connection, events);
+        if (!length) return;
     }
 }
 

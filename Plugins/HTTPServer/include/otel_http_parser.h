@@ -20,13 +20,19 @@
  * lies in few cache lines and pages, apart from the rarely run. */
 #define OTEL_HTTP_HOT __attribute__((hot))
 
-typedef enum otel_http_event {
-    OTEL_HTTP_NEED_MORE = 0,   /**< every byte given was consumed, no event */
-    OTEL_HTTP_MESSAGE_BEGIN,   /**< the first byte of a message */
-    OTEL_HTTP_HEADERS_DONE,    /**< its header section ended: the fields below are complete */
-    OTEL_HTTP_MESSAGE_DONE,    /**< its last byte */
-    OTEL_HTTP_ERROR,           /**< not HTTP/1.x, or over a limit: parsing stops for good */
-} otel_http_event;
+/* What a call saw, a set of these bits; several come in this order: a
+ * message's head whole in the bytes given is one call (begin, header
+ * section done, and done too when it has no body), where each event would
+ * cost a call of its own. */
+enum {
+    OTEL_HTTP_NEED_MORE = 0,      /**< every byte given was consumed, no event */
+    OTEL_HTTP_MESSAGE_BEGIN = 1,  /**< the first byte of a message */
+    OTEL_HTTP_HEADERS_DONE = 2,   /**< its header section ended: the fields below are complete */
+    OTEL_HTTP_MESSAGE_DONE = 4,   /**< its last byte */
+    OTEL_HTTP_ERROR = 8,          /**< not HTTP/1.x, or over a limit: parsing stops for good */
+};
+/** A set of OTEL_HTTP_* events. */
+typedef unsigned otel_http_events;
 
 /** A captured header value, NUL-terminated; `truncated` when it was longer.
  *  The length first: emptying a field touches one cache line, not two. */
@@ -47,8 +53,9 @@ typedef struct otel_http_parser {
      * a cache line each per message); a field's first write empties it. */
     uint16_t stale_fields;
     bool is_request;
-    /* For a response: set before its headers end when the request was HEAD
-     * (RFC 9112 §6.3: no body whatever the headers say). */
+    /* For a response: set by the caller before every call, true when the
+     * request it answers was HEAD (RFC 9112 §6.3: no body whatever the
+     * headers say); read when its header section ends. */
     bool no_body_expected;
     bool name_too_long, chunked, has_length, value_started; /* private */
     int version_minor;  /**< HTTP/1.<minor> */
@@ -106,10 +113,12 @@ static inline bool otel_http_parser_carries_context(const otel_http_parser *pars
 /** Prepares `parser` for one direction of a connection. */
 void otel_http_parser_init(otel_http_parser *parser, bool is_request);
 
-/** Consumes bytes from `data` up to the first event; `*consumed` says how
- *  many. Call again with the rest after each event. After ERROR, every call
- *  returns ERROR. */
-otel_http_event otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed);
+/** Consumes bytes from `data` up to the first events (a header section
+ *  done, a message done, an error); `*consumed` says how many. Call again
+ *  with the rest after them: bytes are left only after events, so a call
+ *  that leaves none has nothing more to report until more come. After
+ *  ERROR, every call returns ERROR. */
+otel_http_events otel_http_parse(otel_http_parser *parser, const uint8_t *data, size_t length, size_t *consumed);
 
 /** After HEADERS_DONE and before the next call: makes every field hold what
  *  the message said. It empties those the message did not write, and copies
@@ -121,7 +130,7 @@ void otel_http_parser_settle(otel_http_parser *parser);
 /** Accounts for `length` bytes sent without being seen (sendfile): they
  *  can only be body bytes; anywhere else they make the stream unknown
  *  (ERROR). Returns like otel_http_parse. */
-otel_http_event otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed);
+otel_http_events otel_http_parse_unseen(otel_http_parser *parser, uint64_t length, uint64_t *consumed);
 
 /** Tells a response parser reading until close that the connection closed:
  *  true when that ended a message. */
