@@ -69,6 +69,29 @@ final class ConsoleExporterInteropTests: XCTestCase {
         }
     }
 
+    /// The console exporters' dates, computed without glibc's gmtime_r (whose
+    /// lock a forked child could wait on forever), are gmtime_r's: every day
+    /// from 1900 to 2400 (leap years and centuries), at a time of day that
+    /// changes with it, and instants around the epoch.
+    func testUTCCalendarIsGmtimes() {
+        var checked = 0
+        for day in stride(from: Int64(-25_567), through: 157_000, by: 1) {
+            for seconds in [day * 86_400 + (day * 7_919) % 86_400, day * 86_400, day * 86_400 + 86_399] {
+                var time = time_t(seconds)
+                var parts = tm()
+                XCTAssertNotNil(gmtime_r(&time, &parts))
+                let computed = utcCalendar(seconds: seconds)
+                guard computed == (Int64(parts.tm_year) + 1900, Int64(parts.tm_mon) + 1, Int64(parts.tm_mday), Int64(parts.tm_hour),
+                                   Int64(parts.tm_min), Int64(parts.tm_sec)) else {
+                    return XCTFail("\(seconds): \(computed) against gmtime_r's \(parts)")
+                }
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 182_568 * 3)
+        XCTAssertEqual(isoTimestamp(nanoseconds: 1_796_680_410_123_456_789), "2026-12-07T21:53:30.123457Z")
+    }
+
     func testPythonFloatRepr() {
         let cases: [(Double, String)] = [
             (0.1, "0.1"), (1e-05, "1e-05"), (0.0001, "0.0001"), (1e16, "1e+16"), (1e15, "1000000000000000.0"),

@@ -115,6 +115,29 @@ func pythonFloat(_ value: Double, json: Bool = false) -> String {
     return sign + digits[..<split] + "." + digits[split...]
 }
 
+/// The UTC calendar date and time of `seconds` since the epoch (proleptic
+/// Gregorian; H. Hinnant's "civil_from_days"). Computed, not asked of
+/// `gmtime_r`: glibc's takes its tzset lock, which a thread of a parent may
+/// hold at the instant it forks, and the child's export thread would then
+/// wait for it forever (its exit flush until OTEL_NATIVE_SHUTDOWN_TIMEOUT).
+func utcCalendar(seconds: Int64) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
+    var days = seconds / 86_400
+    var time = seconds % 86_400
+    if time < 0 {
+        time += 86_400
+        days -= 1
+    }
+    let shifted = days + 719_468 // days since 0000-03-01
+    let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+    let dayOfEra = shifted - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100) // from March 1st
+    let marchMonth = (5 * dayOfYear + 2) / 153
+    let month = marchMonth < 10 ? marchMonth + 3 : marchMonth - 9
+    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfYear - (153 * marchMonth + 2) / 5 + 1,
+            time / 3_600, time % 3_600 / 60, time % 60)
+}
+
 /// `nanoseconds` since the epoch as Python's `ns_to_iso_str` writes it:
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, microseconds rounded as Python rounds a
 /// float timestamp (half to even).
@@ -126,14 +149,12 @@ func isoTimestamp(nanoseconds: UInt64) -> String {
         whole += 1
         micros -= 1_000_000
     }
-    var time = time_t(whole)
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    func pad(_ value: Int, _ width: Int) -> String {
+    let parts = utcCalendar(seconds: Int64(whole))
+    func pad(_ value: Int64, _ width: Int) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text
     }
-    return pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
-        + "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
-        + "." + pad(Int(micros), 6) + "Z"
+    return pad(parts.year, 4) + "-" + pad(parts.month, 2) + "-" + pad(parts.day, 2)
+        + "T" + pad(parts.hour, 2) + ":" + pad(parts.minute, 2) + ":" + pad(parts.second, 2)
+        + "." + pad(Int64(micros), 6) + "Z"
 }
