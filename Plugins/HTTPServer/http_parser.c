@@ -729,7 +729,16 @@ static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t l
         memcmp(line + target_end + 1, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 ||
         line[digit] < '0' || line[digit] > '9' || !(length == digit + 1 || (length == digit + 2 && line[digit + 1] == '\r')))
         return false;
-    field_append_run(FRESH(parser, method, OTEL_HTTP_STALE_METHOD), line, method);
+    if (method < 8) { /* the usual methods: one word copied (the line goes on past it), then cut */
+        uint64_t word = load8(line);
+        memcpy(parser->method.text, &word, sizeof word);
+        parser->method.text[method] = '\0';
+        parser->method.length = (uint16_t)method;
+        parser->method.truncated = false;
+        parser->stale_fields &= (uint16_t)~OTEL_HTTP_STALE_METHOD;
+    } else {
+        field_append_run(FRESH(parser, method, OTEL_HTTP_STALE_METHOD), line, method);
+    }
     /* The target stays where it lies until otel_http_parser_settle (sampled
      * spans alone read it); the call's first deferral (otel_http_parse
      * forgets the last call's). */
