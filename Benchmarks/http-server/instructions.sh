@@ -58,9 +58,11 @@ PY
 
 instrument=("$work/prefix/bin/otel-instrument" --metrics_exporter otlp --logs_exporter none
             --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --)
-for configuration in uninstrumented unsampled sampled exported; do
+for configuration in uninstrumented threadless unsampled sampled exported; do
     case "$configuration" in
     uninstrumented) prefix=(env) ;;
+    threadless) prefix=("$work/prefix/bin/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none
+                        --traces_sampler always_off --) ;;
     unsampled) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_sampler always_off --) ;;
     sampled) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_exporter none --) ;;
     exported) prefix=("${instrument[@]}") ;;
@@ -86,7 +88,7 @@ def per_request(label):
     return {name: (many.get(name, 0) - few.get(name, 0)) / 4000 for name in set(few) | set(many)}
 base = per_request("uninstrumented")
 print(f"{'uninstrumented':<46} {sum(base.values()):8.0f} instructions per request")
-for label, title in (("unsampled", "instrumented, span not sampled, metric on"), ("sampled", "instrumented, every span sampled, no exporter"),
+for label, title in (("threadless", "instrumented, no span sampled, no thread"), ("unsampled", "instrumented, span not sampled, metric on"), ("sampled", "instrumented, every span sampled, no exporter"),
                      ("exported", "every span sampled and exported over OTLP")):
     counts = per_request(label)
     added = {name: counts.get(name, 0) - base.get(name, 0) for name in set(counts) | set(base)}
