@@ -136,8 +136,9 @@ extension OtelInstrumentTests {
     }
 
     /// nginx as it is usually run (a master process forking its worker; sendfile on)
-    /// under otel-instrument: keep-alive, HEAD, 404, 503 and a request from an
-    /// instrumented Python client, each its own span, exported by the worker.
+    /// under otel-instrument: keep-alive, HEAD, 404, 503, a request from an
+    /// instrumented Python client and pipelined requests, each its own span,
+    /// exported by the worker.
     func testNginxGetsASpanPerRequestAndContinuesIncomingTraces() throws {
         let nginx = "/usr/sbin/nginx"
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: nginx), "nginx is not installed (.ci/run installs it)")
@@ -189,11 +190,26 @@ extension OtelInstrumentTests {
         let client = try instrumentedPythonClient([base + "/index.html"])
         // nginx's 444 closes the connection without a response (curl: "Empty reply from server").
         XCTAssertEqual(try run(["curl", "-s", base + "/drop"], instrumented: false).status, 52)
-        let spans = try awaitSpans(output, count: 6)
-        XCTAssertEqual(spans.map { $0["name"] as? String }, ["GET", "GET", "GET", "HEAD", "GET", "GET"])
-        guard spans.count == 6 else { return }
-        XCTAssertEqual(spans.map { attributes($0)["http.response.status_code"] as? Int }, [200, 404, 503, 200, 200, nil])
-        XCTAssertEqual(spans.map { attributes($0)["url.path"] as? String }, ["/index.html", "/missing", "/fail", "/index.html", "/index.html", "/drop"])
+        // Three requests pipelined in one write: the HEAD's response says Content-Length
+        // but has no body, so the responses after it are read as responses (RFC 9112 §6.3).
+        let pipelined = try run(["python3", "-c", """
+            import socket, sys
+            connection = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            connection.sendall(b"HEAD /index.html HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nGET /missing HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"
+                               b"GET /index.html HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n")
+            received = b""
+            while chunk := connection.recv(65536):
+                received += chunk
+            print(received.count(b"HTTP/1.1 "), len(received) > 12000)
+            """, String(server.port)], instrumented: false)
+        XCTAssertEqual(pipelined.stdout, "3 True\n", pipelined.stderr)
+        let spans = try awaitSpans(output, count: 9)
+        XCTAssertEqual(spans.map { $0["name"] as? String }, ["GET", "GET", "GET", "HEAD", "GET", "GET", "HEAD", "GET", "GET"])
+        guard spans.count == 9 else { return }
+        XCTAssertEqual(spans.map { attributes($0)["http.response.status_code"] as? Int }, [200, 404, 503, 200, 200, nil, 200, 404, 200])
+        XCTAssertEqual(spans.map { attributes($0)["url.path"] as? String },
+                       ["/index.html", "/missing", "/fail", "/index.html", "/index.html", "/drop", "/index.html", "/missing", "/index.html"])
+        XCTAssertEqual(Set(spans.suffix(3).compactMap { attributes($0)["network.peer.port"] as? Int }).count, 1, "one connection")
         // No response at all: an error (HTTP server spans, "error.type": failed before a status was sent).
         XCTAssertEqual((spans[5]["status"] as? [String: String])?["status_code"], "ERROR")
         XCTAssertEqual(attributes(spans[5])["error.type"] as? String, "connection_closed")
@@ -212,11 +228,11 @@ extension OtelInstrumentTests {
         XCTAssertTrue(spans.allSatisfy { minutes.contains(($0["start_time"] as? String ?? "").prefix(16)) }, "\(spans.map { $0["start_time"] ?? "" })")
         // http.server.request.duration: one point per method, status and version (HTTP metrics).
         var points: [String: Int] = [:]
-        for _ in 0..<100 where points.values.reduce(0, +) < 6 {
+        for _ in 0..<100 where points.values.reduce(0, +) < 9 {
             Thread.sleep(forTimeInterval: 0.1)
             points = durationPoints(receiver.requests("/v1/metrics"), name: "http.server.request.duration")
         }
-        XCTAssertEqual(points, ["GET 200 1.1 http": 2, "GET 404 1.1 http": 1, "GET 503 1.1 http 503": 1, "HEAD 200 1.1 http": 1,
+        XCTAssertEqual(points, ["GET 200 1.1 http": 3, "GET 404 1.1 http": 2, "GET 503 1.1 http 503": 1, "HEAD 200 1.1 http": 2,
                                 "GET 1.1 http connection_closed": 1])
     }
 
