@@ -141,8 +141,8 @@ static void emit_into_log(void *sink, const otel_attribute *attributes, size_t c
     for (size_t i = 0; i < count; i++) (void)otel_shim_attribute_log_append(log, &attributes[i], 1);
 }
 
-void otel_shim_attribute_log_settle(otel_shim_attribute_log *log) {
-    if (!log->described) return;
+uint8_t *otel_shim_attribute_log_settle(otel_shim_attribute_log *log, size_t *replaced_capacity) {
+    if (!log->described) return NULL;
     otel_shim_attribute_log settled = {0};
     for (size_t offset = 0; offset < log->length;) {
         const uint8_t *at = log->bytes + offset;
@@ -159,8 +159,10 @@ void otel_shim_attribute_log_settle(otel_shim_attribute_log *log) {
         }
         offset += size;
     }
-    free(log->bytes);
+    uint8_t *replaced = log->bytes;
+    *replaced_capacity = log->capacity;
     *log = settled;
+    return replaced;
 }
 
 bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out) {

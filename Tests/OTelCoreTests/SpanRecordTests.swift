@@ -174,6 +174,56 @@ final class SpanRecordTests: XCTestCase {
         _ = provider.shutdown(timeoutNanoseconds: 1_000_000_000)
     }
 
+    /// Records come back after their export and serve later spans (span_record.c,
+    /// "the pool"), with the log buffer of their last span: each exported span
+    /// has its own name, attributes and status, nothing of the span before it.
+    func testRecordsUsedAgainCarryNothingOfTheirLastSpan() throws {
+        let (provider, exporter) = install(recordingInC: true)
+        let keyNames: [String] = ["index", "even", "odd"]
+        let keys = try keyNames.map { try XCTUnwrap(strdup($0)) }
+        defer { keys.forEach { free($0) } }
+        var records = Set<UInt>()
+        var started = 0
+        for round in 0..<3 {
+            for index in 0..<600 { // more than the pool keeps
+                var span = otel_span()
+                let name = index % 5 == 0 ? "span \(index), a name longer than a record holds inline" : "span \(index)"
+                otel_span_start(nil, name, OTEL_SPAN_KIND_SERVER, otel_context_root(), &span)
+                records.insert(UInt(bitPattern: try XCTUnwrap(otel_shim_span_record_of(&span))))
+                started += 1
+                otel_span_set_int(&span, keys[0], Int64(index))
+                if index % 2 == 0 {
+                    let path = "\(round)\(1_000 + index)".suffix(5) // within the value length limit (install), each its own
+                    otel_span_set_described(&span, describeFromBytes, String(path), path.utf8.count)
+                    otel_span_set_bool(&span, keys[1], true)
+                } else {
+                    otel_span_set_string(&span, keys[2], String(repeating: "x", count: index % 40))
+                    otel_span_set_status(&span, OTEL_STATUS_ERROR, "odd")
+                }
+                otel_span_end(&span)
+            }
+            XCTAssertTrue(provider.forceFlush(timeoutNanoseconds: 5_000_000_000))
+        }
+        XCTAssertLessThan(records.count, started, "records were used again")
+        let spans = exporter.spans
+        XCTAssertEqual(spans.count, started)
+        for (position, span) in spans.enumerated() {
+            let (round, index) = position.quotientAndRemainder(dividingBy: 600)
+            XCTAssertEqual(span.name, index % 5 == 0 ? "span \(index), a name longer than a record holds inline" : "span \(index)")
+            let attributes = span.attributes.entries.map { "\($0.key)=\($0.value)" }
+            if index % 2 == 0 {
+                XCTAssertEqual(attributes, ["index=int(\(index))", "path=string(\"\("\(round)\(1_000 + index)".suffix(5))\")", "flag=bool(false)",
+                                            "even=bool(true)"])
+                XCTAssertEqual(span.status.code, .unset)
+            } else {
+                let value = String(repeating: "x", count: min(index % 40, 5)) // the value length limit (install)
+                XCTAssertEqual(attributes, ["index=int(\(index))", "odd=string(\"\(value)\")"])
+                XCTAssertEqual(span.status, SpanStatus(code: .error, description: "odd"))
+            }
+        }
+        _ = provider.shutdown(timeoutNanoseconds: 1_000_000_000)
+    }
+
     /// Several threads setting attributes on one span at once lose none.
     func testConcurrentSettersOnOneRecordLoseNothing() throws {
         let exporter = CollectingExporter()
