@@ -24,9 +24,66 @@ static size_t record_size(size_t key_length, size_t value_length) {
     return sizeof(record_header) + padded(key_length + 1) + padded(value_length + 1);
 }
 
+/* ---- the pool of buffers -----------------------------------------------------
+ *
+ * A span's log is filled on the thread that records it, settled into a new
+ * buffer and freed on the export thread: buffers freed there come back here
+ * and serve the next logs, where malloc and free would each take their
+ * arena's slow path (glibc's per-thread caches hold few, and none across
+ * threads). At most BUFFERS_MAX wait, none larger than BUFFER_SIZE_MAX; a
+ * waiting buffer holds the next one's address and its own capacity. */
+#define BUFFERS_MAX 1024
+#define BUFFER_SIZE_MAX 4096
+
+typedef struct pooled_buffer {
+    struct pooled_buffer *next;
+    size_t capacity;
+} pooled_buffer;
+
+static struct {
+    bool locked;
+    unsigned count;
+    pooled_buffer *first;
+} buffers;
+
+/* Gives an empty log a buffer from the pool; false when it has none. */
+static bool take_buffer(otel_shim_attribute_log *log) {
+    otel_shim_spin_lock(&buffers.locked);
+    pooled_buffer *buffer = buffers.first;
+    if (buffer) {
+        buffers.first = buffer->next;
+        buffers.count--;
+    }
+    otel_shim_spin_unlock(&buffers.locked);
+    if (!buffer) return false;
+    log->capacity = buffer->capacity;
+    log->bytes = (uint8_t *)buffer;
+    return true;
+}
+
+/* Puts a log's buffer (NULL: none) in the pool, or frees it. */
+static void give_buffer(uint8_t *bytes, size_t capacity) {
+    if (!bytes) return;
+    bool kept = false;
+    if (capacity <= BUFFER_SIZE_MAX) {
+        pooled_buffer *buffer = (pooled_buffer *)(void *)bytes;
+        otel_shim_spin_lock(&buffers.locked);
+        if ((kept = buffers.count < BUFFERS_MAX)) {
+            *buffer = (pooled_buffer){buffers.first, capacity};
+            buffers.first = buffer;
+            buffers.count++;
+        }
+        otel_shim_spin_unlock(&buffers.locked);
+    }
+    if (!kept) free(bytes);
+}
+
+void otel_shim_attribute_log_pool_after_fork(void) { buffers.locked = false; }
+
 /* Room for `more` bytes; false when memory ran out (nothing changed). */
 static bool reserve(otel_shim_attribute_log *log, size_t more) {
     if (log->capacity - log->length >= more) return true;
+    if (!log->capacity && take_buffer(log) && log->capacity >= more) return true;
     size_t capacity = log->capacity ? log->capacity : 512;
     while (capacity - log->length < more) capacity *= 2;
     uint8_t *bytes = realloc(log->bytes, capacity);
@@ -141,8 +198,8 @@ static void emit_into_log(void *sink, const otel_attribute *attributes, size_t c
     for (size_t i = 0; i < count; i++) (void)otel_shim_attribute_log_append(log, &attributes[i], 1);
 }
 
-uint8_t *otel_shim_attribute_log_settle(otel_shim_attribute_log *log, size_t *replaced_capacity) {
-    if (!log->described) return NULL;
+void otel_shim_attribute_log_settle(otel_shim_attribute_log *log) {
+    if (!log->described) return;
     otel_shim_attribute_log settled = {0};
     for (size_t offset = 0; offset < log->length;) {
         const uint8_t *at = log->bytes + offset;
@@ -159,10 +216,8 @@ uint8_t *otel_shim_attribute_log_settle(otel_shim_attribute_log *log, size_t *re
         }
         offset += size;
     }
-    uint8_t *replaced = log->bytes;
-    *replaced_capacity = log->capacity;
+    give_buffer(log->bytes, log->capacity);
     *log = settled;
-    return replaced;
 }
 
 bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out) {
@@ -183,7 +238,7 @@ bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *of
 }
 
 void otel_shim_attribute_log_clear(otel_shim_attribute_log *log) {
-    free(log->bytes);
+    give_buffer(log->bytes, log->capacity);
     *log = (otel_shim_attribute_log){0};
 }
 

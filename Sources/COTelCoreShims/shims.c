@@ -42,6 +42,7 @@ static void otel_shim_after_fork_in_child(void) {
     __atomic_add_fetch(&otel_shim_fork_generation, 1, __ATOMIC_RELAXED);
     otel_shim_metric_storages_after_fork();
     otel_shim_span_record_pool_after_fork();
+    otel_shim_attribute_log_pool_after_fork();
     unsigned count = __atomic_load_n(&otel_shim_fork_callback_count, __ATOMIC_ACQUIRE);
     for (unsigned i = 0; i < count; i++)
         if (otel_shim_fork_callbacks[i].child) otel_shim_fork_callbacks[i].child();

@@ -13,12 +13,11 @@
  * Ended records come back here, most on the export thread, and the threads
  * that record spans take them again: glibc keeps freed memory in a cache per
  * thread, so memory allocated on one thread and freed on another reaches
- * neither's cache, and each record and log buffer cost the arenas' slow
- * paths (and their lock) twice per span. At most POOL_MAX records wait (a
- * default batch), each with its log's first buffer when that is no larger
- * than POOL_LOG_MAX; the rest is freed. */
+ * neither's cache, and each record would cost the arena's slow paths (and
+ * its lock) twice per span. At most POOL_MAX records wait (a default batch);
+ * the rest are freed. Their logs' buffers go to a pool of their own
+ * (attribute_log.c). */
 #define POOL_MAX 512
-#define POOL_LOG_MAX 4096
 
 static struct {
     bool locked;
@@ -26,7 +25,7 @@ static struct {
     otel_shim_span_record *first;
 } pool;
 
-/* A record from the pool (its spare log buffer kept), or a new one; NULL without memory. */
+/* A record from the pool, or a new one; NULL without memory. */
 static otel_shim_span_record *take_record(void) {
     otel_shim_spin_lock(&pool.locked);
     otel_shim_span_record *record = pool.first;
@@ -35,18 +34,11 @@ static otel_shim_span_record *take_record(void) {
         pool.count--;
     }
     otel_shim_spin_unlock(&pool.locked);
-    if (record) return record;
-    record = malloc(sizeof *record);
-    if (record) record->spare_log = NULL;
-    return record;
+    return record ? record : malloc(sizeof *record);
 }
 
-/* Puts an emptied record (its name inline, no status description, no log) in the pool, or frees it. */
+/* Puts a record that holds nothing any more in the pool, or frees it. */
 static void give_record(otel_shim_span_record *record) {
-    if (record->spare_log && record->spare_log_capacity > POOL_LOG_MAX) {
-        free(record->spare_log);
-        record->spare_log = NULL;
-    }
     otel_shim_spin_lock(&pool.locked);
     bool kept = pool.count < POOL_MAX;
     if (kept) {
@@ -55,9 +47,7 @@ static void give_record(otel_shim_span_record *record) {
         pool.count++;
     }
     otel_shim_spin_unlock(&pool.locked);
-    if (kept) return;
-    free(record->spare_log);
-    free(record);
+    if (!kept) free(record);
 }
 
 void otel_shim_span_record_pool_after_fork(void) { pool.locked = false; }
@@ -83,8 +73,6 @@ bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, ot
                                  const otel_shim_current_span *parent, uint64_t start_time_ns, otel_span *span) {
     otel_shim_span_record *record = take_record();
     if (!record) return false;
-    uint8_t *spare_log = record->spare_log;
-    size_t spare_log_capacity = spare_log ? record->spare_log_capacity : 0;
     *record = (otel_shim_span_record){
         .tracer = (const otel_shim_tracer_handle *)tracer,
         .trace_id_high = span->trace_id_high,
@@ -97,7 +85,6 @@ bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, ot
         .parent_is_remote = parent ? parent->is_remote : 0,
         .kind = (uint8_t)kind,
         .name = record->name_inline,
-        .attributes = {.bytes = spare_log, .capacity = spare_log_capacity},
     };
     if (!set_name(record, name)) {
         give_record(record);
@@ -108,27 +95,10 @@ bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, ot
 }
 
 void otel_shim_span_record_free(otel_shim_span_record *record) {
-    if (!record->spare_log && record->attributes.bytes) { /* its buffer kept (the log was not taken) */
-        record->spare_log = record->attributes.bytes;
-        record->spare_log_capacity = record->attributes.capacity;
-        record->attributes = (otel_shim_attribute_log){0};
-    }
     otel_shim_attribute_log_clear(&record->attributes);
     if (record->name != record->name_inline) free(record->name);
     free(record->status_description);
     give_record(record);
-}
-
-void otel_shim_span_record_settle(otel_shim_span_record *record) {
-    size_t capacity;
-    uint8_t *replaced = otel_shim_attribute_log_settle(&record->attributes, &capacity);
-    if (!replaced) return;
-    if (record->spare_log) {
-        free(replaced);
-        return;
-    }
-    record->spare_log = replaced;
-    record->spare_log_capacity = capacity;
 }
 
 /* Under the record's lock. */

@@ -288,12 +288,9 @@ bool otel_shim_attribute_log_append_described(otel_shim_attribute_log *log, otel
                                               size_t length);
 /* Makes every described entry the attributes its describer emits, in its
  * place. A log is settled before anything reads it (RecordingSpan's
- * init(record:) through otel_shim_span_record_settle, the only way a
- * record's log is read). Without memory, what does not fit is lost.
- * Returns the buffer the settled log no longer uses (its capacity in
- * `*replaced_capacity`), for the caller to free or use again; NULL when the
- * log had nothing to settle. */
-uint8_t *otel_shim_attribute_log_settle(otel_shim_attribute_log *log, size_t *replaced_capacity);
+ * init(record:), the only way a record's log is read). Without memory, what
+ * does not fit is lost. */
+void otel_shim_attribute_log_settle(otel_shim_attribute_log *log);
 /* One attribute read back: key and string value NUL-terminated in the log. */
 typedef struct otel_shim_logged_attribute {
     const char *key;
@@ -502,11 +499,7 @@ typedef struct otel_shim_span_record {
     char *status_description; /* ERROR's description (malloc), or NULL */
     char *name;              /* NUL-terminated: name_inline, or malloc'd when longer */
     otel_shim_attribute_log attributes;
-    /* The buffer an earlier span's log was first appended to, kept for this
-     * record's log (a record is used again: span_record.c, "the pool"). */
-    uint8_t *spare_log;
-    size_t spare_log_capacity;
-    struct otel_shim_span_record *pooled_next; /* in the pool: the next record there */
+    struct otel_shim_span_record *pooled_next; /* in the pool (span_record.c): the next record there */
     char name_inline[32];
 } otel_shim_span_record;
 
@@ -534,14 +527,12 @@ bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, ot
 /* Ends `span`'s record at `end_time_ns` (0: now) and hands it to its sink
  * (or frees it after the provider shut down); `span` holds nothing after. */
 void otel_shim_span_record_end(otel_span *span, otel_shim_span_record *record, uint64_t end_time_ns);
-/* Frees a record and what it holds (the record itself, and its log's first
- * buffer, may wait in the pool for another span). */
+/* Frees a record and what it holds (the record may wait in a pool for another span). */
 void otel_shim_span_record_free(otel_shim_span_record *record);
-/* Settles the record's log (otel_shim_attribute_log_settle), keeping the
- * buffer it replaces for the record's next span. */
-void otel_shim_span_record_settle(otel_shim_span_record *record);
-/* In a forked child: the pool's lock, which a parent thread may have held. */
+/* In a forked child: the locks of the pools of records and of log buffers,
+ * which a parent thread may have held. */
 void otel_shim_span_record_pool_after_fork(void);
+void otel_shim_attribute_log_pool_after_fork(void);
 
 /* Makes sure `record` is promoted (its `promoted` recorder set): what the
  * SDK records from then on, the span's attributes so far moved into it. */

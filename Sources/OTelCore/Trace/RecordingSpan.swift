@@ -69,7 +69,7 @@ public final class RecordingSpan: Sendable {
                   kind: SpanKind(rawValue: Int(record.pointee.kind)) ?? .internal, tracer: tracer,
                   startTime: record.pointee.start_time_ns,
                   attributes: Attributes(countLimit: limits.attributeCount, valueLengthLimit: limits.attributeValueLength), links: [])
-        otel_shim_span_record_settle(record)
+        otel_shim_attribute_log_settle(&record.pointee.attributes)
         state.logged = record.pointee.attributes
         record.pointee.attributes = otel_shim_attribute_log()
         if let code = SpanStatus.Code(rawValue: Int(record.pointee.status_code)) {
