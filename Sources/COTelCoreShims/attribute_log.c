@@ -24,58 +24,30 @@ static size_t record_size(size_t key_length, size_t value_length) {
     return sizeof(record_header) + padded(key_length + 1) + padded(value_length + 1);
 }
 
-/* ---- the pool of buffers -----------------------------------------------------
- *
- * A span's log is filled on the thread that records it, settled into a new
- * buffer and freed on the export thread: buffers freed there come back here
- * and serve the next logs, where malloc and free would each take their
- * arena's slow path (glibc's per-thread caches hold few, and none across
- * threads). At most BUFFERS_MAX wait, none larger than BUFFER_SIZE_MAX; a
- * waiting buffer holds the next one's address and its own capacity. */
-#define BUFFERS_MAX 1024
-#define BUFFER_SIZE_MAX 4096
-
-typedef struct pooled_buffer {
-    struct pooled_buffer *next;
-    size_t capacity;
-} pooled_buffer;
-
-static struct {
-    bool locked;
-    unsigned count;
-    pooled_buffer *first;
-} buffers;
+/* A log is filled on the thread that records its span, settled into a new
+ * buffer and freed on the export thread: freed buffers of 4 KiB or less
+ * serve the next logs, at most 1 024 of them (otel_shim_pool; a waiting
+ * buffer keeps its capacity after its link). */
+#define POOLED_BUFFER_SIZE_MAX 4096
+static otel_shim_pool buffers = {.limit = 1024};
 
 /* Gives an empty log a buffer from the pool; false when it has none. */
 static bool take_buffer(otel_shim_attribute_log *log) {
-    otel_shim_spin_lock(&buffers.locked);
-    pooled_buffer *buffer = buffers.first;
-    if (buffer) {
-        buffers.first = buffer->next;
-        buffers.count--;
-    }
-    otel_shim_spin_unlock(&buffers.locked);
-    if (!buffer) return false;
-    log->capacity = buffer->capacity;
-    log->bytes = (uint8_t *)buffer;
+    uint8_t *bytes = otel_shim_pool_take(&buffers);
+    if (!bytes) return false;
+    memcpy(&log->capacity, bytes + sizeof(void *), sizeof log->capacity);
+    log->bytes = bytes;
     return true;
 }
 
 /* Puts a log's buffer (NULL: none) in the pool, or frees it. */
 static void give_buffer(uint8_t *bytes, size_t capacity) {
     if (!bytes) return;
-    bool kept = false;
-    if (capacity <= BUFFER_SIZE_MAX) {
-        pooled_buffer *buffer = (pooled_buffer *)(void *)bytes;
-        otel_shim_spin_lock(&buffers.locked);
-        if ((kept = buffers.count < BUFFERS_MAX)) {
-            *buffer = (pooled_buffer){buffers.first, capacity};
-            buffers.first = buffer;
-            buffers.count++;
-        }
-        otel_shim_spin_unlock(&buffers.locked);
+    if (capacity <= POOLED_BUFFER_SIZE_MAX) {
+        memcpy(bytes + sizeof(void *), &capacity, sizeof capacity);
+        if (otel_shim_pool_give(&buffers, bytes)) return;
     }
-    if (!kept) free(bytes);
+    free(bytes);
 }
 
 void otel_shim_attribute_log_pool_after_fork(void) { buffers.locked = false; }

@@ -8,49 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the pool ---------------------------------------------------------------
- *
- * Ended records come back here, most on the export thread, and the threads
- * that record spans take them again: glibc keeps freed memory in a cache per
- * thread, so memory allocated on one thread and freed on another reaches
- * neither's cache, and each record would cost the arena's slow paths (and
- * its lock) twice per span. At most POOL_MAX records wait (a default batch);
- * the rest are freed. Their logs' buffers go to a pool of their own
- * (attribute_log.c). */
-#define POOL_MAX 512
+/* Ended records, most freed on the export thread, serve the next sampled
+ * spans: at most a default batch of them wait (otel_shim_pool). */
+static otel_shim_pool records = {.limit = 512};
 
-static struct {
-    bool locked;
-    unsigned count;
-    otel_shim_span_record *first;
-} pool;
-
-/* A record from the pool, or a new one; NULL without memory. */
-static otel_shim_span_record *take_record(void) {
-    otel_shim_spin_lock(&pool.locked);
-    otel_shim_span_record *record = pool.first;
-    if (record) {
-        pool.first = record->pooled_next;
-        pool.count--;
-    }
-    otel_shim_spin_unlock(&pool.locked);
-    return record ? record : malloc(sizeof *record);
-}
-
-/* Puts a record that holds nothing any more in the pool, or frees it. */
-static void give_record(otel_shim_span_record *record) {
-    otel_shim_spin_lock(&pool.locked);
-    bool kept = pool.count < POOL_MAX;
-    if (kept) {
-        record->pooled_next = pool.first;
-        pool.first = record;
-        pool.count++;
-    }
-    otel_shim_spin_unlock(&pool.locked);
-    if (!kept) free(record);
-}
-
-void otel_shim_span_record_pool_after_fork(void) { pool.locked = false; }
+void otel_shim_span_record_pool_after_fork(void) { records.locked = false; }
 
 /* The record's lock: held for a few stores (or while it is promoted). */
 static inline void lock(otel_shim_span_record *record) { otel_shim_spin_lock(&record->busy); }
@@ -71,8 +33,8 @@ static bool set_name(otel_shim_span_record *record, const char *name) {
 
 bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, otel_span_kind kind,
                                  const otel_shim_current_span *parent, uint64_t start_time_ns, otel_span *span) {
-    otel_shim_span_record *record = take_record();
-    if (!record) return false;
+    otel_shim_span_record *record = otel_shim_pool_take(&records);
+    if (!record && !(record = malloc(sizeof *record))) return false;
     *record = (otel_shim_span_record){
         .tracer = (const otel_shim_tracer_handle *)tracer,
         .trace_id_high = span->trace_id_high,
@@ -87,7 +49,7 @@ bool otel_shim_span_record_start(const otel_tracer *tracer, const char *name, ot
         .name = record->name_inline,
     };
     if (!set_name(record, name)) {
-        give_record(record);
+        if (!otel_shim_pool_give(&records, record)) free(record);
         return false;
     }
     span->impl = (void *)((uintptr_t)record | OTEL_SHIM_SPAN_IMPL_RECORD);
@@ -98,7 +60,7 @@ void otel_shim_span_record_free(otel_shim_span_record *record) {
     otel_shim_attribute_log_clear(&record->attributes);
     if (record->name != record->name_inline) free(record->name);
     free(record->status_description);
-    give_record(record);
+    if (!otel_shim_pool_give(&records, record)) free(record);
 }
 
 /* Under the record's lock. */

@@ -105,6 +105,24 @@ static inline void otel_shim_spin_lock(bool *locked) {
 }
 static inline void otel_shim_spin_unlock(bool *locked) { __atomic_store_n(locked, false, __ATOMIC_RELEASE); }
 
+/* ---- pools of freed memory ---------------------------------------------- */
+
+/* Freed blocks kept for the next allocation of their kind (pool.c), at most
+ * `limit`, behind a spin lock: what one thread allocates and another frees
+ * reaches neither's malloc cache (glibc keeps one per thread), so each would
+ * take the arena's slow paths. A waiting block's first word links it to the
+ * next; the rest of it is the owner's (a buffer's capacity). */
+typedef struct otel_shim_pool {
+    bool locked;
+    unsigned count;
+    unsigned limit;
+    void *first;
+} otel_shim_pool;
+/* A waiting block, or NULL. */
+void *otel_shim_pool_take(otel_shim_pool *pool);
+/* Keeps `block` (at least a pointer's size) if the pool has room; false when full. */
+bool otel_shim_pool_give(otel_shim_pool *pool, void *block);
+
 /* ---- bounded lock-free queue ------------------------------------------ */
 
 /* A bounded multi-producer, single-consumer queue of pointers (D. Vyukov's
@@ -499,7 +517,6 @@ typedef struct otel_shim_span_record {
     char *status_description; /* ERROR's description (malloc), or NULL */
     char *name;              /* NUL-terminated: name_inline, or malloc'd when longer */
     otel_shim_attribute_log attributes;
-    struct otel_shim_span_record *pooled_next; /* in the pool (span_record.c): the next record there */
     char name_inline[32];
 } otel_shim_span_record;
 
