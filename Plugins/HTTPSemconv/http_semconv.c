@@ -9,16 +9,17 @@
 const double otel_http_duration_buckets[14] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
 
 /* http.request.method: the methods of RFC 9110 and PATCH (RFC 5789). */
+static const char method_get[] = "GET"; /* most requests': looked for first */
 #define KNOWN_METHOD(name) {name, sizeof name - 1}
 static const struct {
     const char *name;
     size_t length;
-} known_methods[] = {KNOWN_METHOD("GET"), KNOWN_METHOD("POST"), KNOWN_METHOD("PUT"), KNOWN_METHOD("HEAD"), KNOWN_METHOD("DELETE"),
+} known_methods[] = {{method_get, sizeof method_get - 1}, KNOWN_METHOD("POST"), KNOWN_METHOD("PUT"), KNOWN_METHOD("HEAD"), KNOWN_METHOD("DELETE"),
                      KNOWN_METHOD("PATCH"), KNOWN_METHOD("OPTIONS"), KNOWN_METHOD("CONNECT"), KNOWN_METHOD("TRACE")};
 #undef KNOWN_METHOD
 
 const char *otel_http_known_method(const char *method, size_t length) {
-    if (length == 3 && method[0] == 'G' && method[1] == 'E' && method[2] == 'T') return known_methods[0].name; /* most requests */
+    if (length == 3 && method[0] == 'G' && method[1] == 'E' && method[2] == 'T') return method_get;
     for (size_t i = 0; i < sizeof known_methods / sizeof known_methods[0]; i++) {
         if (known_methods[i].length != length) continue;
         /* At most seven bytes: compared here, without a call to memcmp (once per request in a server). */

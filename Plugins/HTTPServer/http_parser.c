@@ -293,6 +293,15 @@ static inline void field_append_run(field_view field, const uint8_t *bytes, size
     if (taken < count) *field.truncated = true;
 }
 
+/* Sets an empty field of at least eight bytes to the first `count` (< 8)
+ * of `bytes`, which holds eight or more: one word copied, then cut. */
+static inline void field_set_word(field_view field, const uint8_t *bytes, size_t count) {
+    uint64_t word = load8(bytes);
+    memcpy(field.text, &word, sizeof word);
+    field.text[count] = '\0';
+    *field.length = (uint16_t)count;
+}
+
 static void field_clear(field_view field) {
     *field.length = 0;
     field.text[0] = '\0';
@@ -530,20 +539,13 @@ static const uint8_t captured_first_byte[256] = {
 };
 
 /* A whole Content-Length line's value (what follows the colon, up to the LF)
- * read where it lies, in one pass: decides exactly what capturing it into
- * `framing` and end_value would (1 to 18 digits between optional
- * whitespace, the line's CR last; RFC 9112 §6.3: an invalid length is
- * unrecoverable). */
+ * read where it lies: decides exactly what capturing it into `framing` and
+ * end_value would (RFC 9112 §6.3: an invalid length is unrecoverable). */
 static bool content_length_in_place(otel_http_parser *parser, const uint8_t *value, size_t count) {
-    size_t i = value_start(value, count);
-    if (count - i > sizeof parser->framing.text - 1) return false; /* `framing` would have cut it */
-    const size_t first_digit = i;
-    uint64_t length = 0;
-    for (; i < count && (unsigned)(value[i] - '0') < 10u; i++) length = length * 10 + (uint64_t)(value[i] - '0');
-    if (i == first_digit || i - first_digit > 18) return false;
-    for (; i < count; i++)
-        if (value[i] != ' ' && value[i] != '\t' && value[i] != '\r') return false;
-    parser->remaining = length;
+    size_t start = value_start(value, count);
+    if (count - start > sizeof parser->framing.text - 1) return false; /* `framing` would have cut it */
+    size_t end = value_end(value, start, count);
+    if (!content_length_value(value + start, end - start, &parser->remaining)) return false;
     parser->has_length = true;
     return true;
 }
@@ -729,16 +731,9 @@ static bool request_line(otel_http_parser *parser, const uint8_t *line, size_t l
         memcmp(line + target_end + 1, VERSION_PREFIX, sizeof VERSION_PREFIX - 1) != 0 ||
         line[digit] < '0' || line[digit] > '9' || !(length == digit + 1 || (length == digit + 2 && line[digit + 1] == '\r')))
         return false;
-    if (method < 8) { /* the usual methods: one word copied (the line goes on past it), then cut */
-        uint64_t word = load8(line);
-        memcpy(parser->method.text, &word, sizeof word);
-        parser->method.text[method] = '\0';
-        parser->method.length = (uint16_t)method;
-        parser->method.truncated = false;
-        parser->stale_fields &= (uint16_t)~OTEL_HTTP_STALE_METHOD;
-    } else {
-        field_append_run(FRESH(parser, method, OTEL_HTTP_STALE_METHOD), line, method);
-    }
+    field_view method_field = FRESH(parser, method, OTEL_HTTP_STALE_METHOD);
+    if (method < 8) field_set_word(method_field, line, method); /* the usual methods; the line goes on past them */
+    else field_append_run(method_field, line, method);
     /* The target stays where it lies until otel_http_parser_settle (sampled
      * spans alone read it); the call's first deferral (otel_http_parse
      * forgets the last call's). */
