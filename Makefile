@@ -40,7 +40,7 @@ preload:
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/Curl/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelCurl.so Plugins/Curl/curl_plugin.c \
 		Plugins/Curl/curl_handles.c Plugins/Curl/curl_errors.c Plugins/HTTPSemconv/http_semconv.c -lpthread -ldl
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/HTTPServer/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelHTTPServer.so \
-		Plugins/HTTPServer/http_server_plugin.c Plugins/HTTPServer/connections.c Plugins/HTTPServer/http_parser.c \
+		Plugins/HTTPServer/http_server_plugin.c Plugins/HTTPServer/connections.c Plugins/HTTPServer/http_parser.c Plugins/HTTPServer/request_clock.c \
 		Plugins/HTTPSemconv/http_semconv.c
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/Process/include -o $(BUILD)/libOTelProcess.so Plugins/Process/process_plugin.c \
 		Plugins/Process/child_environment.c

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "otel_http_server.h"
 #include "otel_http_semconv.h"
+#include "otel_request_clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +29,6 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 OTEL_PLUGIN_DECLARE_ABI();
@@ -57,29 +57,6 @@ static int (*real_dup2)(int, int);
 static int (*real_dup3)(int, int, int);
 #define HOOK_COUNT 17
 static void *hooks[HOOK_COUNT];
-
-static OTEL_HTTP_HOT uint64_t clock_ns(clockid_t clock) {
-    struct timespec now;
-    clock_gettime(clock, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
-/* A request is timed by the monotonic clock alone, one read at each end: its
- * span's wall times are those readings plus the wall clock's offset from the
- * monotonic one, read again at most once a second (as OpenTelemetry Java's
- * AnchoredClock): the span's duration is the monotonic one exactly. Threads
- * may race to refresh it: any of their readings will do. */
-static _Atomic uint64_t wall_offset_ns, wall_offset_read_at_ns;
-
-static OTEL_HTTP_HOT uint64_t wall_time_ns(uint64_t monotonic_ns) {
-    uint64_t read_at = atomic_load_explicit(&wall_offset_read_at_ns, memory_order_relaxed);
-    if (read_at == 0 || (int64_t)(monotonic_ns - read_at) > 1000000000) { /* never read, or a second old */
-        uint64_t wall = clock_ns(CLOCK_REALTIME), monotonic = clock_ns(CLOCK_MONOTONIC);
-        atomic_store_explicit(&wall_offset_ns, wall - monotonic, memory_order_relaxed);
-        atomic_store_explicit(&wall_offset_read_at_ns, monotonic, memory_order_relaxed);
-    }
-    return monotonic_ns + atomic_load_explicit(&wall_offset_ns, memory_order_relaxed);
-}
 
 /* Copies `length` bytes of `text` into `out` (`size` bytes), cut to fit, NUL-terminated
  * (what snprintf("%.*s") does, without its format parsing on every sampled request). */
@@ -304,14 +281,15 @@ static OTEL_HTTP_HOT void request_headers_done(otel_http_connection *connection)
     request->method = known ? known : "_OTHER";
     request->head = parser->method.length == 4 && memcmp(parser->method.text, "HEAD", 4) == 0;
     request->version_minor = parser->version_minor;
-    request->started_monotonic_ns = connection->message_started_monotonic_ns;
+    request->started_reading = connection->message_started_reading;
+    request->started_wall_ns = otel_request_clock_wall_ns(request->started_reading);
     /* An entry span continues the incoming context or starts a trace: never a
      * child of what happens to be current on this thread. */
     /* Without propagation headers the root itself: no context to make, and the core's fast path. */
     const otel_context *root = host->context_root();
     otel_context *parent = otel_http_parser_carries_context(parser) ? incoming_context(parser, root) : NULL;
     host->span_start_at(tracer, known ? known : "HTTP", OTEL_SPAN_KIND_SERVER, parent ? parent : root,
-                        wall_time_ns(connection->message_started_monotonic_ns), &request->span);
+                        request->started_wall_ns, &request->span);
     if (parent) host->context_release(parent);
     if (otel_plugin_span_is_recording(host, &request->span)) describe_sampled_request(connection, request, known);
     /* This thread handles the request now (see the top of this file). */
@@ -325,7 +303,7 @@ static OTEL_HTTP_HOT void read_bytes(otel_http_connection *connection, const uin
         otel_http_events events = otel_http_parse(&connection->requests, data, length, &used);
         data += used;
         length -= used;
-        if (events & OTEL_HTTP_MESSAGE_BEGIN) connection->message_started_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+        if (events & OTEL_HTTP_MESSAGE_BEGIN) connection->message_started_reading = otel_request_clock_read();
         if (events & OTEL_HTTP_HEADERS_DONE) {
             SDK_CALL(request_headers_done(connection));
             if (connection->requests.upgrade) connection->requests_failed = true; /* a tunnel follows */
@@ -427,9 +405,9 @@ static __attribute__((noinline, cold)) void record_duration_unshared(const otel_
     host->instrument_record_double(duration, seconds, attributes, count);
 }
 
-/* Records http.server.request.duration for a request that ended at `ended_monotonic_ns`. */
-static inline void record_duration(const otel_http_request *request, int status, uint64_t ended_monotonic_ns) {
-    double seconds = (double)(ended_monotonic_ns - request->started_monotonic_ns) / 1e9;
+/* Records http.server.request.duration for a request that lasted `elapsed_ns`. */
+static inline void record_duration(const otel_http_request *request, int status, uint64_t elapsed_ns) {
+    double seconds = (double)elapsed_ns / 1e9;
     const otel_attribute_set *set = duration_set_for(request->method, status, request->version_minor);
     if (__builtin_expect(set != NULL, 1)) host->instrument_record_double_set(duration, seconds, set);
     else record_duration_unshared(request, status, seconds);
@@ -440,12 +418,12 @@ static inline void request_ended(otel_http_connection *connection) {
     if (handled_connection() == connection && !connection->pending_count) stop_handling();
 }
 
-/* A sampled request ends: its response's status, then its span, at `ended_monotonic_ns`. */
+/* A sampled request ends: its response's status, then its span, `elapsed_ns` after it began (as its metric says). */
 static __attribute__((noinline)) void finish_recorded_request(otel_http_connection *connection, otel_http_request *request, int status,
-                                                              uint64_t ended_monotonic_ns) {
+                                                              uint64_t elapsed_ns) {
     describe_response(request, status);
     request_ended(connection);
-    host->span_end_at(&request->span, wall_time_ns(ended_monotonic_ns));
+    host->span_end_at(&request->span, request->started_wall_ns + elapsed_ns);
 }
 
 /* Ends the oldest pending request with its response's status (0: none came).
@@ -458,10 +436,10 @@ static OTEL_HTTP_HOT void finish_request(otel_http_connection *connection, int s
     /* Without pipelining every request uses the first slot: the same cache lines each time. */
     connection->pending_first = connection->pending_count ? (connection->pending_first + 1) % OTEL_HTTP_PENDING_MAX : 0;
     bool recording = otel_plugin_span_is_recording(host, &request->span), timed = host->instrument_enabled(duration);
-    uint64_t ended_monotonic_ns = recording || timed ? clock_ns(CLOCK_MONOTONIC) : 0;
-    if (timed) record_duration(request, status, ended_monotonic_ns);
+    uint64_t elapsed_ns = recording || timed ? otel_request_clock_elapsed_ns(request->started_reading, otel_request_clock_read()) : 0;
+    if (timed) record_duration(request, status, elapsed_ns);
     if (__builtin_expect(recording, 0)) {
-        finish_recorded_request(connection, request, status, ended_monotonic_ns);
+        finish_recorded_request(connection, request, status, elapsed_ns);
         return;
     }
     request_ended(connection);
@@ -543,6 +521,7 @@ static void accepted(int fd) {
         (local.ss_family == AF_INET || local.ss_family == AF_INET6) &&
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) == 0 && type == SOCK_STREAM) {
         connection_closed(otel_http_connection_untrack(fd)); /* one closed by a way we did not see */
+        otel_request_clock_start(); /* before the connection's first request is read */
         otel_http_connection *connection = otel_http_connection_track(fd);
         if (connection) {
             connection->local_port = describe_address(&local, connection->local_address, sizeof connection->local_address);

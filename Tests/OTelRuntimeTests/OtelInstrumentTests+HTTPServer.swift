@@ -236,6 +236,85 @@ extension OtelInstrumentTests {
                                 "GET 1.1 http connection_closed": 1])
     }
 
+    /// A request is timed from its first byte to its response's last, on the wall
+    /// clock its client reads, and its duration metric says exactly as long as its
+    /// span: the request line, then 0.3 s later the rest, to Python's http.server.
+    /// Here the kernel keeps time by the CPU's time-stamp counter, which the
+    /// requests are then timed by (Plugins/HTTPServer/request_clock.c).
+    func testARequestIsTimedFromItsFirstByteToItsResponsesLast() throws {
+        try checkSplitRequestTiming(prefix: [])
+    }
+
+    /// The same where the kernel's clocksource cannot be read (a mount namespace
+    /// hides it), as in a container without /sys: requests are timed by CLOCK_MONOTONIC.
+    func testARequestIsTimedByTheMonotonicClockWhereTheClocksourceIsHidden() throws {
+        let hide = ["unshare", "--mount", "sh", "-c", "mount -t tmpfs none /sys/devices/system/clocksource && exec \"$@\"", "sh"]
+        let probe = try runCommand("/usr/bin/env", hide + ["test", "!", "-e", "/sys/devices/system/clocksource/clocksource0"])
+        try XCTSkipUnless(probe.status == 0, "no mount namespace here to hide the clocksource in: \(probe.output)")
+        try checkSplitRequestTiming(prefix: hide)
+    }
+
+    /// Runs Python's http.server under otel-instrument (after `prefix`) and checks one split request's span and metric.
+    func checkSplitRequestTiming(prefix: [String]) throws {
+        let port = ServerProcess.freePort()
+        let site = scratch.appendingPathComponent("timed")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try "hello\n".write(to: site.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let receiver = try Receiver(scratch: scratch)
+        let environment = ["OTEL_TRACES_EXPORTER": "otlp", "OTEL_METRICS_EXPORTER": "otlp", "OTEL_LOGS_EXPORTER": "none",
+                           "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50",
+                           "OTEL_METRIC_EXPORT_INTERVAL": "200", "OTEL_NATIVE_PROCESS_SPANS": "false", "PATH": "/usr/local/bin:/usr/bin:/bin"]
+        let server = try ServerProcess(prefix + [products.appendingPathComponent("otel-instrument").path, "--", "/usr/bin/python3", "-m",
+                                                 "http.server", String(port), "--bind", "127.0.0.1", "--directory", site.path],
+                                       environment: environment, port: port)
+        let client = try runCommand("/usr/bin/env", ["python3", "-c", """
+            import socket, sys, time
+            connection = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            before = time.time_ns()
+            connection.sendall(b"GET /index.html HTTP/1.1\\r\\n")
+            time.sleep(0.3)
+            connection.sendall(b"Host: a\\r\\nConnection: close\\r\\n\\r\\n")
+            while connection.recv(65536):
+                pass
+            print(before, time.time_ns())
+            """, String(server.port)])
+        let times = client.stdout.split(separator: " ").compactMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertEqual(times.count, 2, client.output)
+        var span: [String: Any]?
+        var sum: Double?
+        for _ in 0..<100 where span == nil || sum == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            span = receiver.requests("/v1/traces").flatMap { request -> [[String: Any]] in
+                ((request["body"] as? [String: Any])?["resourceSpans"] as? [[String: Any]] ?? []).flatMap { resource in
+                    (resource["scopeSpans"] as? [[String: Any]] ?? []).flatMap { $0["spans"] as? [[String: Any]] ?? [] }
+                }
+            }.first { $0["kind"] as? String == "SPAN_KIND_SERVER" }
+            sum = histogramSums(receiver.requests("/v1/metrics"), name: "http.server.request.duration").first
+        }
+        let start = try XCTUnwrap(UInt64(span?["startTimeUnixNano"] as? String ?? ""), "\(String(describing: span))")
+        let end = try XCTUnwrap(UInt64(span?["endTimeUnixNano"] as? String ?? ""))
+        let seconds = try XCTUnwrap(sum, "no duration point")
+        guard times.count == 2 else { return }
+        // Between the client's first byte and its last read, at least the 0.3 s it waited
+        // (a millisecond's leeway for the clock's first rate, measured over 50 µs).
+        XCTAssertLessThanOrEqual(times[0], start + 1_000_000, "the span starts after the client sent its first byte")
+        XCTAssertLessThanOrEqual(end, times[1] + 1_000_000, "the span ends before the client read the response's end")
+        XCTAssertGreaterThanOrEqual(end - start, 300_000_000, "the span lasts the 0.3 s the request's bytes were apart")
+        // The metric's duration is the span's, to the nanosecond (one double's rounding).
+        XCTAssertEqual(seconds * 1e9, Double(end - start), accuracy: 2, "metric \(seconds) s, span \(end - start) ns")
+    }
+
+    /// The sums of the histogram points of metric `name` in the last export that has it.
+    func histogramSums(_ requests: [[String: Any]], name: String) -> [Double] {
+        let metrics = requests.flatMap { request -> [[String: Any]] in
+            ((request["body"] as? [String: Any])?["resourceMetrics"] as? [[String: Any]] ?? []).flatMap { resource in
+                (resource["scopeMetrics"] as? [[String: Any]] ?? []).flatMap { $0["metrics"] as? [[String: Any]] ?? [] }
+            }
+        }.filter { $0["name"] as? String == name }
+        let points = (metrics.last?["histogram"] as? [String: Any])?["dataPoints"] as? [[String: Any]] ?? []
+        return points.compactMap { $0["sum"] as? Double }
+    }
+
     /// The histogram points of metric `name` in the last export that has it, by their
     /// attribute values (method, status, version, scheme, error.type) joined: their counts.
     func durationPoints(_ requests: [[String: Any]], name: String) -> [String: Int] {

@@ -14,7 +14,8 @@ const otel_plugin_descriptor *otel_http_server_entry(const otel_host_api *host);
 /* A request whose response is awaited: its span, and what its metric needs. */
 typedef struct otel_http_request {
     otel_span span;
-    uint64_t started_monotonic_ns;
+    uint64_t started_reading;  /* otel_request_clock_read at its first byte */
+    uint64_t started_wall_ns;  /* the wall-clock time of that reading: its span's start */
     const char *method;   /* http.request.method: a known method or "_OTHER" */
     bool head;            /* its response has no body */
     int version_minor;
@@ -27,7 +28,7 @@ typedef struct otel_http_connection {
     int fd;
     bool requests_failed, responses_failed; /* that direction is no longer HTTP/1.x */
     unsigned pending_first, pending_count;
-    uint64_t message_started_monotonic_ns;  /* when the request being read began */
+    uint64_t message_started_reading;  /* otel_request_clock_read at the first byte of the request being read */
     otel_http_request pending[OTEL_HTTP_PENDING_MAX];
     char peer_address[48];
     int peer_port;
