@@ -144,8 +144,8 @@ static __attribute__((noinline)) void anchor_again(const clock_anchor *last, uin
 }
 
 uint64_t otel_request_clock_elapsed_ns(uint64_t start, uint64_t end) {
-    clock_anchor anchor;
-    uint64_t rate = current_anchor(&anchor) ? anchor.ns_per_tick_q32 : ONE_Q32;
+    const clock_anchor *slot = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+    uint64_t rate = slot ? __atomic_load_n(&slot->ns_per_tick_q32, __ATOMIC_RELAXED) : ONE_Q32; /* the rate alone */
     if ((int64_t)(end - start) <= 0) return 0;
     return (uint64_t)(((unsigned __int128)(end - start) * rate) >> 32);
 }
