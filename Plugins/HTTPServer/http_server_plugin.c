@@ -206,17 +206,23 @@ static void describe_request(const void *bytes, size_t length, otel_attributes_e
     size_t count = 0;
     attributes[count++] = otel_attribute_string("http.request.method", facts.known_method ? facts.known_method : "_OTHER");
     if (!facts.known_method) attributes[count++] = otel_attribute_string("http.request.method_original", text[FACT_METHOD]);
-    /* url.path and url.query from the target (origin-form, or absolute-form through a proxy). */
-    char path[1024], query[1024];
-    const char *target = text[FACT_TARGET];
+    /* url.path and url.query from the target: origin-form (RFC 9112 §3.2.1, a
+     * path first), or absolute-form through a proxy. A target without query
+     * or fragment is its path as it lies in the facts. */
+    char copied_path[1024], query[1024];
+    const char *target = text[FACT_TARGET], *path = target;
     otel_url_parts parts;
-    if (strstr(target, "://") && otel_url_parse(target, &parts)) {
-        if (parts.path_length) copy_text(path, sizeof path, parts.path, parts.path_length);
-        else copy_text(path, sizeof path, "/", 1);
+    if (target[0] != '/' && strstr(target, "://") && otel_url_parse(target, &parts)) {
+        if (parts.path_length) copy_text(copied_path, sizeof copied_path, parts.path, parts.path_length);
+        else copy_text(copied_path, sizeof copied_path, "/", 1);
+        path = copied_path;
         if (parts.query) otel_url_query_redacted(parts.query, parts.query_length, query, sizeof query);
     } else {
         size_t path_length = strcspn(target, "?#");
-        copy_text(path, sizeof path, target, path_length);
+        if (target[path_length]) {
+            copy_text(copied_path, sizeof copied_path, target, path_length);
+            path = copied_path;
+        }
         parts.query = target[path_length] == '?' ? target + path_length + 1 : NULL;
         if (parts.query) otel_url_query_redacted(parts.query, strcspn(parts.query, "#"), query, sizeof query);
     }

@@ -129,14 +129,20 @@ final class OTLPTraceEncoderTests: XCTestCase {
         limits.attributeCount = 3
         let (provider, exporter) = makeProvider(limits: limits)
         OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none), tracerProvider: provider, propagator: TraceContextPropagator()))
-        let names: [String] = ["url.path", "/a?b", "server.port", "flag", "ratio", "twice", "café", "more"]
+        let names: [String] = ["url.path", "/a?b", "server.port", "flag", "ratio", "twice", "café", "more",
+                               "crème brûlée", String(repeating: "x", count: 20) + "é", "schlüssel", "a.long.key.with.ümlaut"]
         let texts = try names.map { name in try XCTUnwrap(strdup(name)) }
         defer { texts.forEach { free($0) } }
         let plain = [otel_attribute_string(texts[0], texts[1]), otel_attribute_int(texts[2], 8080)]
         let cases: [(attributes: [otel_attribute], isPlain: Bool)] = [
             (plain, true),
+            ([otel_attribute_int(texts[2], -1)], true), // a scalar's bytes are not text
             (plain + [otel_attribute_string(texts[0], texts[0])], false), // a key twice
-            ([otel_attribute_string(texts[5], texts[6])], false), // not ASCII
+            ([otel_attribute_string(texts[5], texts[6])], false), // not ASCII: short,
+            ([otel_attribute_string(texts[5], texts[8])], false), // from 8 to 16 bytes,
+            ([otel_attribute_string(texts[5], texts[9])], false), // longer (its last byte),
+            ([otel_attribute_string(texts[10], texts[1])], false), // a key,
+            ([otel_attribute_string(texts[11], texts[1])], false), // a longer key
             (plain + [otel_attribute_int(texts[3], 1), otel_attribute_int(texts[4], 2), otel_attribute_int(texts[7], 3)], false), // over the limit
         ]
         for (attributes, isPlain) in cases {
