@@ -22,6 +22,11 @@ TLS_DIALECT := $(if $(filter x86_64,$(shell uname -m)),-mtls-dialect=gnu2)
 PLUGIN_FLAGS := -shared -fPIC -O2 $(TLS_DIALECT) -fno-align-jumps -fno-align-labels -fno-align-loops -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
 	-ISources/COTelPlugin/include -IPlugins/Distro/include
 
+# The HTTP server plugin runs on every request a server reads: its files are optimized as one
+# (link-time), so that the clock's and the method table's small functions are inlined into the
+# wrappers that call them (docs/performance.md: 36 fewer instructions per nginx request).
+PER_REQUEST_PLUGIN_FLAGS := -flto
+
 .PHONY: all build preload test install install-files
 
 all: build
@@ -39,7 +44,7 @@ preload:
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/SQLite3/include -o $(BUILD)/libOTelSQLite3.so Plugins/SQLite3/sqlite3_plugin.c Plugins/SQLite3/sql.c -lpthread -ldl
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/Curl/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelCurl.so Plugins/Curl/curl_plugin.c \
 		Plugins/Curl/curl_handles.c Plugins/Curl/curl_errors.c Plugins/HTTPSemconv/http_semconv.c -lpthread -ldl
-	$(CC) $(PLUGIN_FLAGS) -IPlugins/HTTPServer/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelHTTPServer.so \
+	$(CC) $(PLUGIN_FLAGS) $(PER_REQUEST_PLUGIN_FLAGS) -IPlugins/HTTPServer/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelHTTPServer.so \
 		Plugins/HTTPServer/http_server_plugin.c Plugins/HTTPServer/connections.c Plugins/HTTPServer/http_parser.c Plugins/HTTPServer/request_clock.c \
 		Plugins/HTTPSemconv/http_semconv.c
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/Process/include -o $(BUILD)/libOTelProcess.so Plugins/Process/process_plugin.c \
