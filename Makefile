@@ -46,7 +46,7 @@ preload:
 		Plugins/Curl/curl_handles.c Plugins/Curl/curl_errors.c Plugins/HTTPSemconv/http_semconv.c -lpthread -ldl
 	$(CC) $(PLUGIN_FLAGS) $(PER_REQUEST_PLUGIN_FLAGS) -IPlugins/HTTPServer/include -IPlugins/HTTPSemconv/include -o $(BUILD)/libOTelHTTPServer.so \
 		Plugins/HTTPServer/http_server_plugin.c Plugins/HTTPServer/connections.c Plugins/HTTPServer/http_parser.c Plugins/HTTPServer/request_clock.c \
-		Plugins/HTTPSemconv/http_semconv.c
+		Plugins/HTTPSemconv/http_semconv.c -lpthread
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/Process/include -o $(BUILD)/libOTelProcess.so Plugins/Process/process_plugin.c \
 		Plugins/Process/child_environment.c
 	$(CC) $(PLUGIN_FLAGS) -IPlugins/OTLP/include -o $(BUILD)/libOTelOTLP.so Plugins/OTLP/otlp_exporter.c Plugins/OTLP/http_client.c Plugins/OTLP/tls.c -ldl -lpthread
