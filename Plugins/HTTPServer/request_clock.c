@@ -23,8 +23,10 @@ typedef struct clock_anchor {
 #define ANCHORS 8
 #define ONE_Q32 ((uint64_t)1 << 32)
 #define NS_PER_SECOND 1000000000u
-/* The first rate's measuring: 50 µs of the monotonic clock, at most ~0.1 % off until the next anchoring. */
+/* The first rate's measuring: 50 µs of the monotonic clock, up to ~0.1 % off until the next
+ * anchoring, 10 ms later (then 0.001 %), after which anchors are taken every second. */
 #define FIRST_RATE_NS 50000u
+#define FIRST_ANCHOR_NS 10000000u
 
 static clock_anchor anchors[ANCHORS];
 static unsigned anchors_taken;
@@ -69,9 +71,9 @@ static uint64_t rate_between(const clock_anchor *earlier, const clock_anchor *la
     return rate >= ONE_Q32 / 100 && rate <= 100 * ONE_Q32 ? (uint64_t)rate : 0;
 }
 
-/* Publishes `anchor` (its rate set) as the current one. */
-static void publish(clock_anchor anchor) {
-    anchor.refresh_after = (uint64_t)(((unsigned __int128)NS_PER_SECOND << 32) / anchor.ns_per_tick_q32);
+/* Publishes `anchor` (its rate set) as the current one, to be taken again `refresh_ns` later. */
+static void publish(clock_anchor anchor, uint64_t refresh_ns) {
+    anchor.refresh_after = (uint64_t)(((unsigned __int128)refresh_ns << 32) / anchor.ns_per_tick_q32);
     clock_anchor *slot = &anchors[__atomic_fetch_add(&anchors_taken, 1, __ATOMIC_RELAXED) % ANCHORS];
     __atomic_store_n(&slot->reading, anchor.reading, __ATOMIC_RELAXED);
     __atomic_store_n(&slot->monotonic_ns, anchor.monotonic_ns, __ATOMIC_RELAXED);
@@ -102,12 +104,12 @@ static void start_once(void) {
         int spins = 0;
         do second = clocks_now(); while (second.monotonic_ns - first.monotonic_ns < FIRST_RATE_NS && ++spins < 100000);
         second.ns_per_tick_q32 = rate_between(&first, &second);
-        if (second.ns_per_tick_q32) return publish(second);
+        if (second.ns_per_tick_q32) return publish(second, FIRST_ANCHOR_NS);
         __atomic_store_n(&otel_request_clock_counts_ticks, false, __ATOMIC_RELAXED); /* not a counter: the monotonic clock */
     }
     clock_anchor anchor = clocks_now();
     anchor.ns_per_tick_q32 = ONE_Q32;
-    publish(anchor);
+    publish(anchor, NS_PER_SECOND);
 }
 
 void otel_request_clock_start(void) {
@@ -139,7 +141,7 @@ static __attribute__((noinline)) void anchor_again(const clock_anchor *last, uin
     /* The counter's rate does not change, and the monotonic clock's slewing is at most 0.05 %: a rate
      * more than 1 % away (a suspended machine, the counter reset) is not taken. */
     anchor.ns_per_tick_q32 = rate && rate > previous - previous / 100 && rate < previous + previous / 100 ? rate : previous;
-    publish(anchor);
+    publish(anchor, NS_PER_SECOND);
     __atomic_store_n(&anchoring_since, 0, __ATOMIC_RELEASE);
 }
 
@@ -154,6 +156,10 @@ uint64_t otel_request_clock_wall_ns(uint64_t reading) {
     clock_anchor anchor;
     if (!current_anchor(&anchor)) return clock_ns(CLOCK_REALTIME);
     int64_t ticks = (int64_t)(reading - anchor.reading);
-    if (ticks > (int64_t)anchor.refresh_after) anchor_again(&anchor, reading);
+    if (ticks > (int64_t)anchor.refresh_after) { /* converted from a new anchor: after a server's idle hour, not the hour-old one */
+        anchor_again(&anchor, reading);
+        current_anchor(&anchor);
+        ticks = (int64_t)(reading - anchor.reading);
+    }
     return anchor.wall_ns + (uint64_t)(int64_t)(((__int128)ticks * (__int128)anchor.ns_per_tick_q32) >> 32);
 }

@@ -4,8 +4,8 @@
  * Where the kernel keeps time by the CPU's time-stamp counter itself (its
  * clocksource is "tsc": synchronized across CPUs, at a constant rate), a
  * reading is the counter, one rdtsc; its ticks become nanoseconds at a rate
- * measured against CLOCK_MONOTONIC, again every second (so that the
- * monotonic clock's slewing is followed). clock_gettime would add an
+ * measured against CLOCK_MONOTONIC, again 10 ms later, then every second (so
+ * that the monotonic clock's slewing is followed). clock_gettime would add an
  * ordering fence and the vDSO's bookkeeping to each reading: 42.5 against
  * 23 ns on the benchmark's host, ~0.4 % of nginx's CPU per request
  * (docs/performance.md). Elsewhere a reading is CLOCK_MONOTONIC's
