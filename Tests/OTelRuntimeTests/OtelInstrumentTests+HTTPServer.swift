@@ -284,11 +284,7 @@ extension OtelInstrumentTests {
         var sum: Double?
         for _ in 0..<100 where span == nil || sum == nil {
             Thread.sleep(forTimeInterval: 0.1)
-            span = receiver.requests("/v1/traces").flatMap { request -> [[String: Any]] in
-                ((request["body"] as? [String: Any])?["resourceSpans"] as? [[String: Any]] ?? []).flatMap { resource in
-                    (resource["scopeSpans"] as? [[String: Any]] ?? []).flatMap { $0["spans"] as? [[String: Any]] ?? [] }
-                }
-            }.first { $0["kind"] as? String == "SPAN_KIND_SERVER" }
+            span = exportedSpans(receiver.requests("/v1/traces")).first { $0["kind"] as? String == "SPAN_KIND_SERVER" }
             sum = histogramSums(receiver.requests("/v1/metrics"), name: "http.server.request.duration").first
         }
         let start = try XCTUnwrap(UInt64(span?["startTimeUnixNano"] as? String ?? ""), "\(String(describing: span))")
@@ -304,26 +300,25 @@ extension OtelInstrumentTests {
         XCTAssertEqual(seconds * 1e9, Double(end - start), accuracy: 2, "metric \(seconds) s, span \(end - start) ns")
     }
 
-    /// The sums of the histogram points of metric `name` in the last export that has it.
-    func histogramSums(_ requests: [[String: Any]], name: String) -> [Double] {
+    /// The histogram points of metric `name` in the last decoded export that has it.
+    func histogramPoints(_ requests: [[String: Any]], name: String) -> [[String: Any]] {
         let metrics = requests.flatMap { request -> [[String: Any]] in
             ((request["body"] as? [String: Any])?["resourceMetrics"] as? [[String: Any]] ?? []).flatMap { resource in
                 (resource["scopeMetrics"] as? [[String: Any]] ?? []).flatMap { $0["metrics"] as? [[String: Any]] ?? [] }
             }
         }.filter { $0["name"] as? String == name }
-        let points = (metrics.last?["histogram"] as? [String: Any])?["dataPoints"] as? [[String: Any]] ?? []
-        return points.compactMap { $0["sum"] as? Double }
+        return (metrics.last?["histogram"] as? [String: Any])?["dataPoints"] as? [[String: Any]] ?? []
+    }
+
+    /// The sums of the histogram points of metric `name` in the last export that has it.
+    func histogramSums(_ requests: [[String: Any]], name: String) -> [Double] {
+        histogramPoints(requests, name: name).compactMap { $0["sum"] as? Double }
     }
 
     /// The histogram points of metric `name` in the last export that has it, by their
     /// attribute values (method, status, version, scheme, error.type) joined: their counts.
     func durationPoints(_ requests: [[String: Any]], name: String) -> [String: Int] {
-        let metrics = requests.flatMap { request -> [[String: Any]] in
-            ((request["body"] as? [String: Any])?["resourceMetrics"] as? [[String: Any]] ?? []).flatMap { resource in
-                (resource["scopeMetrics"] as? [[String: Any]] ?? []).flatMap { $0["metrics"] as? [[String: Any]] ?? [] }
-            }
-        }.filter { $0["name"] as? String == name }
-        guard let points = (metrics.last?["histogram"] as? [String: Any])?["dataPoints"] as? [[String: Any]] else { return [:] }
+        let points = histogramPoints(requests, name: name)
         var counts: [String: Int] = [:]
         for point in points {
             var values: [String: String] = [:]

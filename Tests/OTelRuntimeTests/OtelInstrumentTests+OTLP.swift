@@ -27,13 +27,16 @@ extension OtelInstrumentTests {
         func requests(_ path: String) -> [[String: Any]] { requests.filter { $0["path"] as? String == path } }
     }
 
-    /// The span names of decoded ExportTraceServiceRequests.
-    func spanNames(_ requests: [[String: Any]]) -> [String] {
-        requests.flatMap { request -> [String] in
+    /// The spans of decoded ExportTraceServiceRequests, in order.
+    func exportedSpans(_ requests: [[String: Any]]) -> [[String: Any]] {
+        requests.flatMap { request -> [[String: Any]] in
             let resourceSpans = (request["body"] as? [String: Any])?["resourceSpans"] as? [[String: Any]] ?? []
-            return resourceSpans.flatMap { ($0["scopeSpans"] as? [[String: Any]] ?? []).flatMap { ($0["spans"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } } }
+            return resourceSpans.flatMap { ($0["scopeSpans"] as? [[String: Any]] ?? []).flatMap { $0["spans"] as? [[String: Any]] ?? [] } }
         }
     }
+
+    /// The span names of decoded ExportTraceServiceRequests.
+    func spanNames(_ requests: [[String: Any]]) -> [String] { exportedSpans(requests).compactMap { $0["name"] as? String } }
 
     /// sqlite3 under the default configuration (the distro's otlp for traces
     /// and metrics): spans and the duration histogram arrive whole, gzip when asked,
