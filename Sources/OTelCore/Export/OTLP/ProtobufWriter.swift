@@ -139,13 +139,23 @@ struct ProtobufWriter: ~Copyable {
         append(bytes)
     }
 
-    /// A bytes field holding `words` big-endian (trace and span ids), written
-    /// without an intermediate array; omitted when every word is zero.
-    mutating func bigEndianField(_ field: Int, _ words: UInt64...) {
-        guard words.contains(where: { $0 != 0 }) else { return }
+    /// A bytes field holding `word` big-endian (a span id); omitted when zero.
+    mutating func bigEndianField(_ field: Int, _ word: UInt64) {
+        guard word != 0 else { return }
         tag(field, .lengthDelimited)
-        varint(UInt64(words.count * 8))
-        for word in words { withUnsafeBytes(of: word.bigEndian) { append($0) } }
+        varint(8)
+        withUnsafeBytes(of: word.bigEndian) { append($0) }
+    }
+
+    /// A bytes field holding `high` then `low` big-endian (a trace id); omitted
+    /// when both are zero. (Two functions, not one variadic: its array was made
+    /// for every call.)
+    mutating func bigEndianField(_ field: Int, _ high: UInt64, _ low: UInt64) {
+        guard high != 0 || low != 0 else { return }
+        tag(field, .lengthDelimited)
+        varint(16)
+        withUnsafeBytes(of: high.bigEndian) { append($0) }
+        withUnsafeBytes(of: low.bigEndian) { append($0) }
     }
 
     /// A packed repeated fixed64 field (omitted when empty).
