@@ -27,17 +27,13 @@ enum OTLPCommon {
     /// (what converting them and calling the other keyValues would write).
     static func keyValues(_ writer: inout ProtobufWriter, field: Int, _ logged: LoggedAttributes) {
         logged.forEach { entry in
-            writer.messageField(field) { keyValue in
-                keyValue.stringField(1, utf8: UnsafeRawBufferPointer(start: entry.key, count: entry.key_length))
-                keyValue.messageField(2) { value in
-                    switch otel_attribute_type(rawValue: UInt32(entry.type)) {
-                    case OTEL_ATTRIBUTE_BOOL: anyValue(&value, .bool(entry.scalar.int_value != 0))
-                    case OTEL_ATTRIBUTE_INT: anyValue(&value, .int(entry.scalar.int_value))
-                    case OTEL_ATTRIBUTE_DOUBLE: anyValue(&value, .double(entry.scalar.double_value))
-                    default: // a string, written from its bytes as anyValue writes a String's
-                        value.stringField(1, utf8: UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length), always: true)
-                    }
-                }
+            let key = UnsafeRawBufferPointer(start: entry.key, count: entry.key_length)
+            switch otel_attribute_type(rawValue: UInt32(entry.type)) {
+            case OTEL_ATTRIBUTE_BOOL: writer.keyValueField(field, key: key, value: .bool(entry.scalar.int_value != 0))
+            case OTEL_ATTRIBUTE_INT: writer.keyValueField(field, key: key, value: .int(entry.scalar.int_value))
+            case OTEL_ATTRIBUTE_DOUBLE: writer.keyValueField(field, key: key, value: .double(entry.scalar.double_value))
+            default: // a string, from its bytes as anyValue writes a String's
+                writer.keyValueField(field, key: key, value: .string(UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length)))
             }
         }
     }

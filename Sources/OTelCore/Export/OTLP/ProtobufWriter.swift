@@ -171,6 +171,68 @@ struct ProtobufWriter: ~Copyable {
         packedFixed64Field(field, values.map(\.bitPattern))
     }
 
+    /// A scalar or string value of a KeyValue (common.proto AnyValue's members).
+    enum KeyValueScalar {
+        case string(UnsafeRawBufferPointer)
+        case bool(Bool)
+        case int(Int64)
+        case double(Double)
+    }
+
+    /// The bytes `value` takes as a varint.
+    private static func varintSize(_ value: UInt64) -> Int {
+        value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+    }
+
+    /// A KeyValue message field (common.proto: `key`, then an AnyValue holding
+    /// `value`), written as messageField, stringField and the typed fields would
+    /// write it (an empty key omitted, the value always present) but with every
+    /// length computed first: one reservation, no closure, no message moved up
+    /// (wrapping arithmetic: the sizes are of bytes in memory, far from Int's limits).
+    mutating func keyValueField(_ field: Int, key: UnsafeRawBufferPointer, value: KeyValueScalar) {
+        let valueSize: Int // AnyValue's bytes: its one field's tag and payload
+        switch value {
+        case .string(let bytes): valueSize = 1 &+ Self.varintSize(UInt64(bytes.count)) &+ bytes.count
+        case .bool: valueSize = 2
+        case .int(let number): valueSize = 1 &+ Self.varintSize(UInt64(bitPattern: number))
+        case .double: valueSize = 9
+        }
+        let keySize = key.isEmpty ? 0 : 1 &+ Self.varintSize(UInt64(key.count)) &+ key.count
+        let messageSize = keySize &+ 1 &+ Self.varintSize(UInt64(valueSize)) &+ valueSize
+        let tag = UInt64(field) << 3 | WireType.lengthDelimited.rawValue
+        reserve(Self.varintSize(tag) &+ Self.varintSize(UInt64(messageSize)) &+ messageSize)
+        var at = storage + count
+        at += Self.writeVarint(tag, at: at)
+        at += Self.writeVarint(UInt64(messageSize), at: at)
+        if let base = key.baseAddress, !key.isEmpty {
+            at.pointee = 0x0A // KeyValue.key (1, length-delimited)
+            at += 1 &+ Self.writeVarint(UInt64(key.count), at: at + 1)
+            UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: key.count)
+            at += key.count
+        }
+        at.pointee = 0x12 // KeyValue.value (2, length-delimited)
+        at += 1 &+ Self.writeVarint(UInt64(valueSize), at: at + 1)
+        switch value {
+        case .string(let bytes):
+            at.pointee = 0x0A // AnyValue.string_value (1, length-delimited)
+            at += 1 &+ Self.writeVarint(UInt64(bytes.count), at: at + 1)
+            if let base = bytes.baseAddress, !bytes.isEmpty { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: bytes.count) }
+            at += bytes.count
+        case .bool(let flag):
+            at[0] = 0x10 // AnyValue.bool_value (2, varint)
+            at[1] = flag ? 1 : 0
+            at += 2
+        case .int(let number):
+            at.pointee = 0x18 // AnyValue.int_value (3, varint)
+            at += 1 &+ Self.writeVarint(UInt64(bitPattern: number), at: at + 1)
+        case .double(let number):
+            at.pointee = 0x21 // AnyValue.double_value (4, fixed64)
+            withUnsafeBytes(of: number.bitPattern.littleEndian) { UnsafeMutableRawPointer(at + 1).copyMemory(from: $0.baseAddress!, byteCount: 8) }
+            at += 9
+        }
+        count = at - storage
+    }
+
     /// A nested message field, always written (an empty message still marks presence).
     mutating func messageField(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         tag(field, .lengthDelimited)
