@@ -171,14 +171,15 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual((attributes[2]["value"] as? [String: Any])?["bool_value"] as? Bool, true)
     }
 
-    /// Every value type a plain log holds, and lengths that take two-byte
-    /// varints (a long key, a long value, a message over 127 bytes), written
-    /// from the log by C: the same bytes as the converted attributes.
+    /// Every value type a plain log holds, keys and values of each length the
+    /// writer copies its own way (under 8 bytes, 8 to 16, more), and lengths that
+    /// take two-byte varints (a long key, a long value, a message over 127
+    /// bytes), written from the log's bytes: the same bytes as the converted attributes.
     func testPlainLogsOfEveryValueTypeEncodeAsConverted() throws {
         let (provider, exporter) = makeProvider()
         OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none), tracerProvider: provider, propagator: TraceContextPropagator()))
         let names: [String] = ["empty", "", "long", String(repeating: "v", count: 200), "negative", "large", "ratio", "off",
-                               String(repeating: "k", count: 130), "short"]
+                               String(repeating: "k", count: 130), "short", "server.address", "example.com"]
         let texts = try names.map { name in try XCTUnwrap(strdup(name)) }
         defer { texts.forEach { free($0) } }
         var double = otel_attribute(key: texts[6], type: OTEL_ATTRIBUTE_DOUBLE, value: .init())
@@ -187,7 +188,7 @@ final class OTLPTraceEncoderTests: XCTestCase {
         off.value.bool_value = false
         var batch = [otel_attribute_string(texts[0], texts[1]), otel_attribute_string(texts[2], texts[3]),
                      otel_attribute_int(texts[4], -5), otel_attribute_int(texts[5], Int64.max), double, off,
-                     otel_attribute_string(texts[8], texts[9])]
+                     otel_attribute_string(texts[8], texts[9]), otel_attribute_string(texts[10], texts[11])]
         var span = otel_span()
         otel_span_start(nil, "s", OTEL_SPAN_KIND_SERVER, otel_context_root(), &span)
         otel_span_set_attributes(&span, &batch, batch.count)
@@ -201,7 +202,7 @@ final class OTLPTraceEncoderTests: XCTestCase {
         let resourceSpans = decoded["resource_spans"] as? [[String: Any]]
         let scopeSpans = resourceSpans?.first?["scope_spans"] as? [[String: Any]]
         let attributes = try XCTUnwrap((scopeSpans?.first?["spans"] as? [[String: Any]])?.first?["attributes"] as? [[String: Any]])
-        XCTAssertEqual(attributes.map { $0["key"] as? String }, ["empty", "long", "negative", "large", "ratio", "off", names[8]])
+        XCTAssertEqual(attributes.map { $0["key"] as? String }, ["empty", "long", "negative", "large", "ratio", "off", names[8], "server.address"])
         XCTAssertEqual((attributes[1]["value"] as? [String: Any])?["string_value"] as? String, names[3])
         XCTAssertEqual((attributes[2]["value"] as? [String: Any])?["int_value"] as? String, "-5")
         XCTAssertEqual((attributes[4]["value"] as? [String: Any])?["double_value"] as? Double, -0.25)

@@ -179,6 +179,22 @@ struct ProtobufWriter: ~Copyable {
         case double(Double)
     }
 
+    /// Copies `count` bytes: up to 16 in two overlapping words without a call
+    /// (keys and short values mostly are), more through memmove.
+    @inline(__always)
+    private static func copy(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutablePointer<UInt8>) {
+        let target = UnsafeMutableRawPointer(destination)
+        if count > 16 {
+            target.copyMemory(from: source, byteCount: count)
+        } else if count >= 8 {
+            let first = source.loadUnaligned(as: UInt64.self), last = source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            target.storeBytes(of: first, as: UInt64.self)
+            target.storeBytes(of: last, toByteOffset: count &- 8, as: UInt64.self)
+        } else {
+            for index in 0..<count { destination[index] = source.load(fromByteOffset: index, as: UInt8.self) }
+        }
+    }
+
     /// The bytes `value` takes as a varint.
     private static func varintSize(_ value: UInt64) -> Int {
         value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
@@ -207,7 +223,7 @@ struct ProtobufWriter: ~Copyable {
         if let base = key.baseAddress, !key.isEmpty {
             at.pointee = 0x0A // KeyValue.key (1, length-delimited)
             at += 1 &+ Self.writeVarint(UInt64(key.count), at: at + 1)
-            UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: key.count)
+            Self.copy(key.count, from: base, to: at)
             at += key.count
         }
         at.pointee = 0x12 // KeyValue.value (2, length-delimited)
@@ -216,7 +232,7 @@ struct ProtobufWriter: ~Copyable {
         case .string(let bytes):
             at.pointee = 0x0A // AnyValue.string_value (1, length-delimited)
             at += 1 &+ Self.writeVarint(UInt64(bytes.count), at: at + 1)
-            if let base = bytes.baseAddress, !bytes.isEmpty { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: bytes.count) }
+            if let base = bytes.baseAddress { Self.copy(bytes.count, from: base, to: at) }
             at += bytes.count
         case .bool(let flag):
             at[0] = 0x10 // AnyValue.bool_value (2, varint)
