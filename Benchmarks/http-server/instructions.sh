@@ -5,7 +5,9 @@
 # (docs/performance.md). All of nginx's threads count: with every span
 # exported, the export thread's work too (to a second nginx answering 200). A request is one keep-alive GET of a 612-byte file;
 # the per-request figure is the difference between 1 000 and 5 000 requests,
-# which removes start-up and exit. Needs nginx and valgrind (apt-get).
+# which removes start-up and exit. Needs nginx and valgrind (apt-get). The
+# "1 % sampled" row is at_once.sh's configuration: its sampled spans are drawn
+# at random, so it moves by a few tens of instructions between invocations.
 #
 #   Benchmarks/http-server/instructions.sh
 #   SIMULATE=1 Benchmarks/http-server/instructions.sh    also callgrind's cache and branch
@@ -58,12 +60,13 @@ PY
 
 instrument=("$work/prefix/bin/otel-instrument" --metrics_exporter otlp --logs_exporter none
             --exporter_otlp_endpoint "http://127.0.0.1:$sink_port" --)
-for configuration in uninstrumented threadless unsampled sampled exported; do
+for configuration in uninstrumented threadless unsampled benchmark sampled exported; do
     case "$configuration" in
     uninstrumented) prefix=(env) ;;
     threadless) prefix=("$work/prefix/bin/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none
                         --traces_sampler always_off --) ;;
     unsampled) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_sampler always_off --) ;;
+    benchmark) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --) ;;
     sampled) prefix=("${instrument[@]:0:${#instrument[@]}-1}" --traces_exporter none --) ;;
     exported) prefix=("${instrument[@]}") ;;
     esac
@@ -88,7 +91,8 @@ def per_request(label):
     return {name: (many.get(name, 0) - few.get(name, 0)) / 4000 for name in set(few) | set(many)}
 base = per_request("uninstrumented")
 print(f"{'uninstrumented':<46} {sum(base.values()):8.0f} instructions per request")
-for label, title in (("threadless", "instrumented, no span sampled, no thread"), ("unsampled", "instrumented, span not sampled, metric on"), ("sampled", "instrumented, every span sampled, no exporter"),
+for label, title in (("threadless", "instrumented, no span sampled, no thread"), ("unsampled", "instrumented, span not sampled, metric on"),
+                     ("benchmark", "1 % sampled, spans and metric exported"), ("sampled", "instrumented, every span sampled, no exporter"),
                      ("exported", "every span sampled and exported over OTLP")):
     counts = per_request(label)
     added = {name: counts.get(name, 0) - base.get(name, 0) for name in set(counts) | set(base)}
