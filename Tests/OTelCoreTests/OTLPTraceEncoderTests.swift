@@ -76,7 +76,8 @@ final class OTLPTraceEncoderTests: XCTestCase {
         let resources = [Resource(attributes: [Attribute("service.name", "a")]), Resource(attributes: [Attribute("service.name", "b")])]
         let scopes = [InstrumentationScope(name: "x"), InstrumentationScope(name: "y")]
         let items: [(resource: Int, scope: Int)] = [(0, 0), (1, 0), (0, 1), (0, 0), (1, 0), (0, 1), (1, 1)]
-        let groups = OTLPCommon.groups(count: items.count, resource: { resources[items[$0].resource] }, scope: { scopes[items[$0].scope] })
+        let groups = OTLPCommon.groups(count: items.count, sameResource: { resources[items[$0].resource] == resources[items[$1].resource] },
+                                       sameScope: { scopes[items[$0].scope] == scopes[items[$1].scope] })
         XCTAssertEqual(groups.map(\.resource), [0, 1])
         XCTAssertEqual(groups[0].scopes.map(\.scope), [0, 2])
         XCTAssertEqual(groups[0].scopes.map(\.items), [[0, 3], [2, 5]])

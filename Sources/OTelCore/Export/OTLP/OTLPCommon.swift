@@ -64,44 +64,44 @@ enum OTLPCommon {
 
     /// Item indices grouped by resource, then by instrumentation scope, in
     /// first-seen order; consecutive items usually share both, so the last
-    /// item's are compared first.
-    static func groups(count: Int, resource: (Int) -> Resource,
-                       scope: (Int) -> InstrumentationScope) -> [(resource: Int, scopes: [(scope: Int, items: [Int])])] {
+    /// item's are compared first. The items are compared where they lie (the
+    /// closures): a resource or scope copied out for each item would count
+    /// references to every one of its parts.
+    static func groups(count: Int, sameResource: (Int, Int) -> Bool,
+                       sameScope: (Int, Int) -> Bool) -> [(resource: Int, scopes: [(scope: Int, items: [Int])])] {
         var groups: [(resource: Int, scopes: [(scope: Int, items: [Int])])] = []
-        // The last item's resource and scope, and where it went: the next item usually goes there too.
-        var last: (resource: Resource, scope: InstrumentationScope, group: Int, scopeGroup: Int)?
+        // The last item, and where it went: the next item usually goes there too.
+        var last: (item: Int, group: Int, scopeGroup: Int)?
         for index in 0..<count {
-            let itemResource = resource(index)
-            let itemScope = scope(index)
-            if let previous = last, previous.resource == itemResource, previous.scope == itemScope {
+            if let previous = last, sameResource(previous.item, index), sameScope(previous.item, index) {
                 groups[previous.group].scopes[previous.scopeGroup].items.append(index)
                 continue
             }
-            let resourceIndex = groups.firstIndex { resource($0.resource) == itemResource }
-            guard let resourceIndex else {
+            guard let resourceIndex = groups.firstIndex(where: { sameResource($0.resource, index) }) else {
                 groups.append((index, [(index, [index])]))
-                last = (itemResource, itemScope, groups.count - 1, 0)
+                last = (index, groups.count - 1, 0)
                 continue
             }
-            if let scopeIndex = groups[resourceIndex].scopes.firstIndex(where: { scope($0.scope) == itemScope }) {
+            if let scopeIndex = groups[resourceIndex].scopes.firstIndex(where: { sameScope($0.scope, index) }) {
                 groups[resourceIndex].scopes[scopeIndex].items.append(index)
-                last = (itemResource, itemScope, resourceIndex, scopeIndex)
+                last = (index, resourceIndex, scopeIndex)
             } else {
                 groups[resourceIndex].scopes.append((index, [index]))
-                last = (itemResource, itemScope, resourceIndex, groups[resourceIndex].scopes.count - 1)
+                last = (index, resourceIndex, groups[resourceIndex].scopes.count - 1)
             }
         }
         return groups
     }
 
     /// An Export*ServiceRequest of `count` items (given by index to the
-    /// closures) grouped by resource and scope, as ResourceSpans/ScopeSpans and
+    /// closures, compared by `sameResource` and `sameScope`) grouped by resource and scope, as ResourceSpans/ScopeSpans and
     /// ResourceLogs/ScopeLogs lay them out (same field numbers: resource 1,
     /// scopes 2, schema_url 3; scope 1, items 2, schema_url 3).
     static func groupedRequest(count: Int, bytesPerItem: Int, resource: (Int) -> Resource, scope: (Int) -> InstrumentationScope,
+                               sameResource: (Int, Int) -> Bool, sameScope: (Int, Int) -> Bool,
                                encode: (inout ProtobufWriter, Int) -> Void) -> [UInt8] {
         var writer = ProtobufWriter(expectedBytes: 512 + count * bytesPerItem)
-        for group in groups(count: count, resource: resource, scope: scope) {
+        for group in groups(count: count, sameResource: sameResource, sameScope: sameScope) {
             let groupResource = resource(group.resource)
             writer.messageField(1) { resourceItems in
                 resourceItems.messageField(1) { OTLPCommon.resource(&$0, groupResource) }

@@ -7,13 +7,19 @@ public enum OTLPJSONEncoder {
     /// An ExportTraceServiceRequest.
     public static func traces(_ spans: [SpanData]) -> [UInt8] {
         grouped(count: spans.count, items: "resourceSpans", scopeItems: "scopeSpans", itemsKey: "spans",
-                resource: { spans[$0].resource }, scope: { spans[$0].scope }) { writer, index in span(&writer, spans[index]) }
+                resource: { spans[$0].resource }, scope: { spans[$0].scope },
+                sameResource: { spans[$0].resource == spans[$1].resource }, sameScope: { spans[$0].scope == spans[$1].scope }) { writer, index in
+            span(&writer, spans[index])
+        }
     }
 
     /// An ExportLogsServiceRequest.
     public static func logs(_ records: [LogRecordData]) -> [UInt8] {
         grouped(count: records.count, items: "resourceLogs", scopeItems: "scopeLogs", itemsKey: "logRecords",
-                resource: { records[$0].resource }, scope: { records[$0].scope }) { writer, index in logRecord(&writer, records[index]) }
+                resource: { records[$0].resource }, scope: { records[$0].scope },
+                sameResource: { records[$0].resource == records[$1].resource }, sameScope: { records[$0].scope == records[$1].scope }) { writer, index in
+            logRecord(&writer, records[index])
+        }
     }
 
     /// An ExportMetricsServiceRequest of one collection of `resource`.
@@ -44,11 +50,12 @@ public enum OTLPJSONEncoder {
     }
 
     private static func grouped(count: Int, items: String, scopeItems: String, itemsKey: String, resource: (Int) -> Resource,
-                                scope: (Int) -> InstrumentationScope, encode: (inout JSONWriter, Int) -> Void) -> [UInt8] {
+                                scope: (Int) -> InstrumentationScope, sameResource: (Int, Int) -> Bool, sameScope: (Int, Int) -> Bool,
+                                encode: (inout JSONWriter, Int) -> Void) -> [UInt8] {
         var writer = JSONWriter()
         writer.object { request in
             request.array(items) { list in
-                for group in OTLPCommon.groups(count: count, resource: resource, scope: scope) {
+                for group in OTLPCommon.groups(count: count, sameResource: sameResource, sameScope: sameScope) {
                     let groupResource = resource(group.resource)
                     list.element { resourceItems in
                         resourceItems.object("resource") { Self.resource(&$0, groupResource) }

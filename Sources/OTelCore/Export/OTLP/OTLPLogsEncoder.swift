@@ -5,7 +5,8 @@ public enum OTLPLogsEncoder {
     /// The request for `records`, grouped by resource and instrumentation scope.
     public static func encode(_ records: [LogRecordData]) -> [UInt8] {
         OTLPCommon.groupedRequest(count: records.count, bytesPerItem: 256, resource: { records[$0].resource },
-                                  scope: { records[$0].scope }, encode: { encodeRecord(&$0, records[$1]) })
+                                  scope: { records[$0].scope }, sameResource: { records[$0].resource == records[$1].resource },
+                                  sameScope: { records[$0].scope == records[$1].scope }, encode: { encodeRecord(&$0, records[$1]) })
     }
 
     /// LogRecord: time 1, severity_number 2, severity_text 3, body 5,

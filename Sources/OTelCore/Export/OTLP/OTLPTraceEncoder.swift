@@ -8,6 +8,8 @@ public enum OTLPTraceEncoder {
         // Spans read in place: a copy of each would count references to all its parts.
         spans.withUnsafeBufferPointer { spans in
             OTLPCommon.groupedRequest(count: spans.count, bytesPerItem: 320, resource: { spans[$0].resource }, scope: { spans[$0].scope },
+                                      sameResource: { spans[$0].resource == spans[$1].resource },
+                                      sameScope: { spans[$0].scope == spans[$1].scope },
                                       encode: { encodeSpan(&$0, spans.baseAddress.unsafelyUnwrapped + $1) })
         }
     }
