@@ -239,8 +239,9 @@ extension OtelInstrumentTests {
     /// A request is timed from its first byte to its response's last, on the wall
     /// clock its client reads, and its duration metric says exactly as long as its
     /// span: the request line, then 0.3 s later the rest, to Python's http.server.
-    /// Here the kernel keeps time by the CPU's time-stamp counter, which the
-    /// requests are then timed by (Plugins/HTTPServer/request_clock.c).
+    /// On this machine (and CI's) the kernel keeps time by the CPU's time-stamp
+    /// counter, so the requests are timed by it (Plugins/HTTPServer/request_clock.c);
+    /// on one that does not, this test and the next both check CLOCK_MONOTONIC.
     func testARequestIsTimedFromItsFirstByteToItsResponsesLast() throws {
         try checkSplitRequestTiming(prefix: [])
     }
