@@ -36,12 +36,6 @@ static const clock_anchor *current; /* NULL before otel_request_clock_start */
  * replaced. */
 static uint64_t anchoring_since;
 
-static uint64_t clock_ns(clockid_t clock) {
-    struct timespec now;
-    clock_gettime(clock, &now);
-    return (uint64_t)now.tv_sec * NS_PER_SECOND + (uint64_t)now.tv_nsec;
-}
-
 /* The clocks now: a reading, the middle of two around the monotonic clock's,
  * of the closest pair of a few (a thread preempted between two readings
  * would put the middle far from the monotonic clock's). */
@@ -50,14 +44,14 @@ static clock_anchor clocks_now(void) {
     uint64_t closest = UINT64_MAX;
     for (int attempt = 0; attempt < 5; attempt++) {
         uint64_t before = otel_request_clock_read();
-        uint64_t monotonic = clock_ns(CLOCK_MONOTONIC);
+        uint64_t monotonic = otel_request_clock_ns(CLOCK_MONOTONIC);
         uint64_t after = otel_request_clock_read();
         if (after - before < closest) {
             closest = after - before;
             best = (clock_anchor){.reading = before + (after - before) / 2, .monotonic_ns = monotonic};
         }
     }
-    uint64_t wall = clock_ns(CLOCK_REALTIME), monotonic = clock_ns(CLOCK_MONOTONIC);
+    uint64_t wall = otel_request_clock_ns(CLOCK_REALTIME), monotonic = otel_request_clock_ns(CLOCK_MONOTONIC);
     best.wall_ns = wall - (monotonic - best.monotonic_ns); /* the wall clock back at the chosen reading */
     return best;
 }
@@ -154,7 +148,7 @@ uint64_t otel_request_clock_elapsed_ns(uint64_t start, uint64_t end) {
 
 uint64_t otel_request_clock_wall_ns(uint64_t reading) {
     clock_anchor anchor;
-    if (!current_anchor(&anchor)) return clock_ns(CLOCK_REALTIME);
+    if (!current_anchor(&anchor)) return otel_request_clock_ns(CLOCK_REALTIME);
     int64_t ticks = (int64_t)(reading - anchor.reading);
     if (ticks > (int64_t)anchor.refresh_after) { /* converted from a new anchor: after a server's idle hour, not the hour-old one */
         anchor_again(&anchor, reading);

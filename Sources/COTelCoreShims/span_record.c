@@ -149,7 +149,7 @@ void otel_span_set_described(otel_span *span, otel_span_describer describe, cons
     otel_shim_span_record *record = locked_record(span);
     if (record && unlock_logged(record, otel_shim_attribute_log_append_described(&record->attributes, describe, bytes, length)))
         return;
-    if (otel_span_is_recording(span)) /* the SDK's span (a promoted record too): described now */ describe(bytes, length, emit_onto_span, span);
+    if (otel_span_is_recording(span)) describe(bytes, length, emit_onto_span, span); /* the SDK's span (a promoted record too): described now */
 }
 
 void otel_span_set_bool(otel_span *span, const char *key, bool value) {

@@ -29,14 +29,19 @@ extern bool otel_request_clock_counts_ticks;
  * the first reading (at the first accepted connection). */
 void otel_request_clock_start(void);
 
+/* `clock`'s time in nanoseconds. */
+static inline uint64_t otel_request_clock_ns(clockid_t clock) {
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
 /* A reading of the clock. */
 static inline uint64_t otel_request_clock_read(void) {
 #if defined(__x86_64__)
     if (__atomic_load_n(&otel_request_clock_counts_ticks, __ATOMIC_RELAXED)) return __rdtsc();
 #endif
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    return otel_request_clock_ns(CLOCK_MONOTONIC);
 }
 
 /* The nanoseconds from reading `start` to reading `end` (0 if `end` was read first). */

@@ -243,7 +243,7 @@ struct ProtobufWriter: ~Copyable {
             at += 1 &+ Self.writeVarint(UInt64(bitPattern: number), at: at + 1)
         case .double(let number):
             at.pointee = 0x21 // AnyValue.double_value (4, fixed64)
-            withUnsafeBytes(of: number.bitPattern.littleEndian) { UnsafeMutableRawPointer(at + 1).copyMemory(from: $0.baseAddress!, byteCount: 8) }
+            UnsafeMutableRawPointer(at + 1).storeBytes(of: number.bitPattern.littleEndian, as: UInt64.self)
             at += 9
         }
         count = at - storage
