@@ -47,9 +47,9 @@
 #if defined(__x86_64__)
 
 /* Whether the program may have a thread besides the one it started with. */
-static atomic_bool program_threads;
+atomic_bool otel_hook_program_threads;
 
-static inline bool direct(void) { return !atomic_load_explicit(&program_threads, memory_order_relaxed); }
+static inline bool direct(void) { return !otel_hook_program_has_threads(); }
 
 /* The system call `number`: its result, or -1 with errno set (glibc's INLINE_SYSCALL). */
 static inline long system_call(long number, long a, long b, long c, long d, long e, long f) {
@@ -174,11 +174,13 @@ static OTEL_HOOK_HOT int direct_poll(struct pollfd *descriptors, unsigned long c
     return direct() ? (int)system_call(SYS_poll, (long)descriptors, (long)count, timeout, 0, 0, 0) : libc.poll(descriptors, count, timeout);
 }
 
-/* A function's names (64-bit aliases share glibc's function and ours). */
+/* A function's names (64-bit aliases share glibc's function and ours);
+ * `allocation`: routed only where the first thread keeps blocks (kept_blocks.c). */
 static const struct direct_call {
     const char *name;
     void *function;
     void **libc_function;
+    bool allocation;
 } direct_calls[] = {
     {"read", (void *)direct_read, (void **)&libc.read},
     {"write", (void *)direct_write, (void **)&libc.write},
@@ -205,6 +207,11 @@ static const struct direct_call {
     {"epoll_wait", (void *)direct_epoll_wait, (void **)&libc.epoll_wait},
     {"epoll_pwait", (void *)direct_epoll_pwait, (void **)&libc.epoll_pwait},
     {"poll", (void *)direct_poll, (void **)&libc.poll},
+    {"malloc", (void *)otel_hook_keeping_malloc, (void **)&otel_hook_libc_malloc, true},
+    {"free", (void *)otel_hook_keeping_free, (void **)&otel_hook_libc_free, true},
+    {"posix_memalign", (void *)otel_hook_keeping_posix_memalign, (void **)&otel_hook_libc_posix_memalign, true},
+    {"aligned_alloc", (void *)otel_hook_keeping_aligned_alloc, (void **)&otel_hook_libc_aligned_alloc, true},
+    {"memalign", (void *)otel_hook_keeping_memalign, (void **)&otel_hook_libc_memalign, true},
 };
 #define DIRECT_CALL_COUNT (sizeof direct_calls / sizeof direct_calls[0])
 
@@ -219,9 +226,9 @@ static bool routed[DIRECT_CALL_COUNT];
 static void (*direct_calls_ended)(void);
 
 static void program_starts_threads(void) {
-    if (atomic_load_explicit(&program_threads, memory_order_relaxed) ||
-        atomic_exchange_explicit(&program_threads, true, memory_order_relaxed))
+    if (otel_hook_program_has_threads() || atomic_exchange_explicit(&otel_hook_program_threads, true, memory_order_relaxed))
         return;
+    otel_hook_kept_blocks_release(); /* on the first thread, before the new one runs; elsewhere a no-op */
     if (direct_calls_ended) direct_calls_ended();
 }
 
@@ -337,7 +344,7 @@ void *otel_hook_direct_libc_function(void *function) {
     return function;
 }
 
-unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
+unsigned otel_hook_direct_calls_start(bool keep_blocks, void (*ended)(void)) {
     if (started || !__libc_single_threaded) return started;
     direct_calls_ended = ended;
     void *glibc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
@@ -364,7 +371,20 @@ unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
             return 0;
         }
     }
+    bool allocations = false;
+    if (keep_blocks) {
+        /* All of glibc's, or none: a block must go back to the allocator it came from. */
+        allocations = true;
+        for (size_t i = 0; i < DIRECT_CALL_COUNT; i++) {
+            if (!direct_calls[i].allocation) continue;
+            void *own = dlsym(glibc, direct_calls[i].name);
+            allocations = allocations && own && dlsym(RTLD_DEFAULT, direct_calls[i].name) == own;
+            *direct_calls[i].libc_function = own;
+        }
+        allocations = allocations && otel_hook_kept_blocks_start();
+    }
     for (size_t i = 0; i < DIRECT_CALL_COUNT; i++) {
+        if (direct_calls[i].allocation && !allocations) continue;
         void *own = dlsym(glibc, direct_calls[i].name);
         /* Another object defining the name first (an interposer) keeps its calls. */
         if (!own || dlsym(RTLD_DEFAULT, direct_calls[i].name) != own) continue;
@@ -387,7 +407,8 @@ void *otel_hook_direct_substitute(void *function) { return function; }
 void *otel_hook_direct_libc_function(void *function) { return function; }
 void otel_hook_direct_calls_after_load(void) {}
 void otel_hook_sdk_thread_start(void) { otel_hook_suppress(); }
-unsigned otel_hook_direct_calls_start(void (*ended)(void)) {
+unsigned otel_hook_direct_calls_start(bool keep_blocks, void (*ended)(void)) {
+    (void)keep_blocks;
     (void)ended;
     return 0;
 }

@@ -2,6 +2,10 @@
 #ifndef OTEL_HOOK_INTERNAL_H
 #define OTEL_HOOK_INTERNAL_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Marks what runs on the program's own calls (the direct functions, the
  * wrappers' enter and exit): gathered in .text.hot, in few cache lines and pages. */
 #define OTEL_HOOK_HOT __attribute__((hot))
@@ -21,6 +25,29 @@ void *otel_hook_direct_substitute(void *function);
 void *otel_hook_direct_libc_function(void *function);
 /* After a dlopen: a thread its constructors started ends the direct calls. */
 void otel_hook_direct_calls_after_load(void);
+/* Whether the program may have started a thread (direct_calls.c): the direct calls and the kept blocks are over. */
+extern atomic_bool otel_hook_program_threads;
+static inline bool otel_hook_program_has_threads(void) {
+    return atomic_load_explicit(&otel_hook_program_threads, memory_order_relaxed);
+}
+
+/* kept_blocks.c: glibc's allocation functions (set by the direct calls' start),
+ * and the program's first thread's versions of them, which keep large freed blocks. */
+extern void *(*otel_hook_libc_malloc)(size_t);
+extern void (*otel_hook_libc_free)(void *);
+extern int (*otel_hook_libc_posix_memalign)(void **, size_t, size_t);
+extern void *(*otel_hook_libc_aligned_alloc)(size_t, size_t);
+extern void *(*otel_hook_libc_memalign)(size_t, size_t);
+void *otel_hook_keeping_malloc(size_t size);
+void otel_hook_keeping_free(void *block);
+int otel_hook_keeping_posix_memalign(void **out, size_t alignment, size_t size);
+void *otel_hook_keeping_aligned_alloc(size_t alignment, size_t size);
+void *otel_hook_keeping_memalign(size_t alignment, size_t size);
+/* On the program's first thread: whether its size words read as glibc's (then it keeps blocks). */
+bool otel_hook_kept_blocks_start(void);
+/* What the calling thread kept goes back to glibc. */
+void otel_hook_kept_blocks_release(void);
+
 /* Objects loaded from now on are patched as they load (the engine's dlopen hooks). */
 void otel_hook_follow_loads(void);
 

@@ -152,8 +152,8 @@ public enum PluginRuntime {
         // Before any other hook and any thread of the SDK: a single-threaded program's blocking
         // calls stay as cheap as they were without those threads (otel_hook.h).
         if config.bool("OTEL_NATIVE_DIRECT_SYSCALLS", default: true) {
-            let routed = otel_hook_direct_calls_start {
-                OTelSDK.state.diagnostics.debug("the program starts or cancels a thread: its blocking calls go through glibc from now on")
+            let routed = otel_hook_direct_calls_start(config.bool("OTEL_NATIVE_KEEP_FREED_BLOCKS", default: true)) {
+                OTelSDK.state.diagnostics.debug("the program starts or cancels a thread: its blocking calls and allocations go through glibc from now on")
             }
             diagnostics.debug(routed > 0 ? "direct system calls while the program has one thread (\(routed) functions)"
                                          : "direct system calls: not here (the process has threads already, or is not x86-64)")

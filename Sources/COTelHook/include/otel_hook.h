@@ -48,8 +48,13 @@ unsigned otel_hook_patched_slots(const otel_hook *hook);
  *  hook and before the SDK starts a thread; returns how many function names
  *  are routed (0: none — the process has threads already, or not x86-64).
  *  `ended` (may be NULL) is called once, on the thread that made them end,
- *  when the program starts a thread or cancels one. */
-unsigned otel_hook_direct_calls_start(void (*ended)(void));
+ *  when the program starts a thread or cancels one. With `keep_blocks`, the
+ *  program's first thread also keeps the blocks it frees above glibc's
+ *  per-thread cache (1 033 bytes to 64 KiB, four of them) for its next
+ *  allocations, sparing it the arena lock glibc takes for them once the
+ *  SDK's threads exist (kept_blocks.c); the allocation functions then count
+ *  among the routed names. */
+unsigned otel_hook_direct_calls_start(bool keep_blocks, void (*ended)(void));
 
 /** Per-thread re-entrancy guard for wrappers: true when the caller may
  *  record (not already inside a wrapper, not suppressed). Pair with exit. */

@@ -1,0 +1,190 @@
+/* Freed blocks kept for the program's next allocations while it has one
+ * thread (otel_hook.h, otel_hook_direct_calls_start).
+ *
+ * glibc serves blocks of up to 1 032 bytes from a per-thread cache (tcache)
+ * without a lock. Larger ones come from an arena, and once a process has a
+ * second thread glibc locks that arena for every malloc and free of them
+ * (malloc.c: SINGLE_THREAD_P is false from the first pthread_create on, and
+ * never true again). The SDK's export threads make every instrumented process
+ * such a one: a single-threaded nginx then takes the lock five times per
+ * request, for its 4 KiB request pool and its buffers (measured:
+ * docs/performance.md).
+ *
+ * So while the program has started no thread, the blocks its first thread
+ * frees between 1 033 bytes and 64 KiB are kept, four of them, and that
+ * thread's next allocation of about their size (a block at most a quarter
+ * larger than asked for, aligned as asked) takes one back: no lock, and no
+ * search of glibc's bins, which costs more than the lock (nginx: ~700
+ * instructions fewer per request, docs/performance.md). A kept
+ * block stays a glibc block in use, like any other, which realloc,
+ * malloc_usable_size and free accept wherever it ends up. Other threads (the
+ * SDK's, or one the program started unseen) never touch the kept blocks: they
+ * are the first thread's own, in its thread-local storage. From the moment
+ * the program starts a thread, every call goes to glibc again and what is
+ * kept goes back to it.
+ *
+ * A block's size is read from the word glibc keeps before it (malloc.c, "Chunk
+ * representations": its size with three flag bits), checked against
+ * malloc_usable_size when the direct calls start: where they disagree
+ * nothing is kept. Blocks glibc made with mmap, or from another thread's
+ * arena, go back to glibc. x86-64 only, as the direct calls. */
+#define _GNU_SOURCE
+#include "otel_hook_internal.h"
+
+#include <malloc.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__)
+
+/* glibc's largest tcache block by default (tcache_max_bytes, 64 bins). */
+#define TCACHE_LIMIT 1032u
+/* The largest block kept: well below glibc's smallest mmap threshold (128 KiB). */
+#define KEPT_LIMIT (64u * 1024u)
+#define KEPT_COUNT 4u
+
+/* The flag bits of a block's size word (malloc.c: PREV_INUSE, IS_MMAPPED, NON_MAIN_ARENA). */
+#define SIZE_FLAGS 7u
+#define MMAPPED 2u
+#define NON_MAIN_ARENA 4u
+
+void *(*otel_hook_libc_malloc)(size_t);
+void (*otel_hook_libc_free)(void *);
+int (*otel_hook_libc_posix_memalign)(void **, size_t, size_t);
+void *(*otel_hook_libc_aligned_alloc)(size_t, size_t);
+void *(*otel_hook_libc_memalign)(size_t, size_t);
+
+/* The first thread's kept blocks (every other thread's `keeps` is false). */
+static __thread struct {
+    bool keeps;
+    unsigned count;
+    unsigned next_out; /* the place given back when all are taken */
+    struct {
+        void *block;
+        size_t usable;
+    } entries[KEPT_COUNT];
+} kept __attribute__((tls_model("initial-exec")));
+
+/* Bytes of a block in use that the program may use: glibc's malloc_usable_size for it. */
+static inline size_t usable_size(size_t size_word) { return (size_word & ~(size_t)SIZE_FLAGS) - sizeof(size_t); }
+
+bool otel_hook_kept_blocks_start(void) {
+    if (!otel_hook_libc_malloc || !otel_hook_libc_free) return false;
+    /* A block of each kind kept: its size word must say what glibc says. */
+    static const size_t probes[] = {TCACHE_LIMIT + 1, 4096, KEPT_LIMIT};
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+        void *block = otel_hook_libc_malloc(probes[i]);
+        if (!block) return false;
+        size_t word = ((const size_t *)block)[-1];
+        bool agrees = !(word & (MMAPPED | NON_MAIN_ARENA)) && usable_size(word) == malloc_usable_size(block);
+        otel_hook_libc_free(block);
+        if (!agrees) return false;
+    }
+    kept.keeps = true;
+    return true;
+}
+
+void otel_hook_kept_blocks_release(void) {
+    while (kept.count) otel_hook_libc_free(kept.entries[--kept.count].block);
+}
+
+/* The slow paths stay out of the wrappers, which then save no registers and
+ * end in a jump to glibc's function. */
+
+/* A first thread whose program has started threads: what it kept goes back to glibc, then `block`. */
+static __attribute__((noinline, cold)) void release_and_free(void *block) {
+    otel_hook_kept_blocks_release();
+    otel_hook_libc_free(block);
+}
+
+/* The program frees a kept block a second time: it goes back to glibc, and is
+ * freed there again, which glibc reports and stops the program for, as it
+ * would have without the kept blocks. */
+static __attribute__((noinline, cold)) void free_twice(unsigned index) {
+    void *block = kept.entries[index].block;
+    kept.entries[index] = kept.entries[--kept.count];
+    otel_hook_libc_free(block);
+    otel_hook_libc_free(block);
+}
+
+/* Every place taken: the one whose turn it is goes back to glibc and keeps
+ * `block` (round robin: blocks the program freed once, at its start, do not
+ * hold places for ever). */
+static __attribute__((noinline)) void keep_in_turn(void *block, size_t usable) {
+    unsigned place = kept.next_out;
+    kept.next_out = (place + 1) % KEPT_COUNT;
+    void *out = kept.entries[place].block;
+    kept.entries[place].block = block;
+    kept.entries[place].usable = usable;
+    otel_hook_libc_free(out);
+}
+
+/* A kept block of at least `size` bytes and at most a quarter more, aligned
+ * to `alignment` (the last takes its place); NULL if none, or if the program
+ * has started threads. */
+static inline void *take(size_t size, size_t alignment) {
+    if (size <= TCACHE_LIMIT || !kept.count || otel_hook_program_has_threads()) return NULL;
+    for (unsigned i = 0; i < kept.count; i++) {
+        size_t usable = kept.entries[i].usable;
+        void *block = kept.entries[i].block;
+        if (usable >= size && usable - size <= size / 4 && ((uintptr_t)block & (alignment - 1)) == 0) {
+            kept.entries[i] = kept.entries[--kept.count];
+            return block;
+        }
+    }
+    return NULL;
+}
+
+static inline bool valid_alignment(size_t alignment) { return alignment && (alignment & (alignment - 1)) == 0; }
+
+OTEL_HOOK_HOT void *otel_hook_keeping_malloc(size_t size) {
+    void *block = take(size, 1);
+    return block ? block : otel_hook_libc_malloc(size);
+}
+
+OTEL_HOOK_HOT void otel_hook_keeping_free(void *block) {
+    if (block && kept.keeps) {
+        if (__builtin_expect(otel_hook_program_has_threads(), 0)) return release_and_free(block);
+        size_t word = ((const size_t *)block)[-1];
+        size_t usable = usable_size(word);
+        if (!(word & (MMAPPED | NON_MAIN_ARENA)) && usable > TCACHE_LIMIT && usable <= KEPT_LIMIT) {
+            unsigned count = kept.count;
+            for (unsigned i = 0; i < count; i++)
+                if (kept.entries[i].block == block) return free_twice(i);
+            if (count == KEPT_COUNT) return keep_in_turn(block, usable);
+            kept.entries[count].block = block;
+            kept.entries[count].usable = usable;
+            kept.count = count + 1;
+            return;
+        }
+    }
+    otel_hook_libc_free(block);
+}
+
+/* posix_memalign's alignment: a power of two and a multiple of a pointer's size (POSIX); glibc says EINVAL otherwise. */
+OTEL_HOOK_HOT int otel_hook_keeping_posix_memalign(void **out, size_t alignment, size_t size) {
+    void *block;
+    if (valid_alignment(alignment) && alignment % sizeof(void *) == 0 && (block = take(size, alignment))) {
+        *out = block;
+        return 0;
+    }
+    return otel_hook_libc_posix_memalign(out, alignment, size);
+}
+
+OTEL_HOOK_HOT void *otel_hook_keeping_aligned_alloc(size_t alignment, size_t size) {
+    void *block = valid_alignment(alignment) ? take(size, alignment) : NULL;
+    return block ? block : otel_hook_libc_aligned_alloc(alignment, size);
+}
+
+OTEL_HOOK_HOT void *otel_hook_keeping_memalign(size_t alignment, size_t size) {
+    void *block = valid_alignment(alignment) ? take(size, alignment) : NULL;
+    return block ? block : otel_hook_libc_memalign(alignment, size);
+}
+
+#else
+
+bool otel_hook_kept_blocks_start(void) { return false; }
+void otel_hook_kept_blocks_release(void) {}
+
+#endif
