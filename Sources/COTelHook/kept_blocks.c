@@ -6,16 +6,16 @@
  * second thread glibc locks that arena for every malloc and free of them
  * (malloc.c: SINGLE_THREAD_P is false from the first pthread_create on, and
  * never true again). The SDK's export threads make every instrumented process
- * such a one: a single-threaded nginx then takes the lock five times per
- * request, for its 4 KiB request pool and its buffers (measured:
+ * such a one: a single-threaded nginx then takes the lock four times per
+ * request, for the two 4 KiB pools it allocates and frees (measured:
  * docs/performance.md).
  *
  * So while the program has started no thread, the blocks its first thread
- * frees between 1 033 bytes and 64 KiB are kept, four of them, and that
+ * frees between 1 033 bytes and 64 KiB are kept, the last four, and that
  * thread's next allocation of about their size (a block at most a quarter
- * larger than asked for, aligned as asked) takes one back: no lock, and no
- * search of glibc's bins, which costs more than the lock (nginx: ~700
- * instructions fewer per request, docs/performance.md). A kept
+ * larger than asked for, aligned as asked, the newest first) takes one back:
+ * no lock, and no search of glibc's bins, which costs more than the lock
+ * (nginx: ~700 instructions fewer per request, docs/performance.md). A kept
  * block stays a glibc block in use, like any other, which realloc,
  * malloc_usable_size and free accept wherever it ends up. Other threads (the
  * SDK's, or one the program started unseen) never touch the kept blocks: they
@@ -58,8 +58,7 @@ void *(*otel_hook_libc_memalign)(size_t, size_t);
 /* The first thread's kept blocks (every other thread's `keeps` is false). */
 static __thread struct {
     bool keeps;
-    unsigned count;
-    unsigned next_out; /* the place given back when all are taken */
+    unsigned count; /* entries, oldest first */
     struct {
         void *block;
         size_t usable;
@@ -98,38 +97,47 @@ static __attribute__((noinline, cold)) void release_and_free(void *block) {
     otel_hook_libc_free(block);
 }
 
+/* Removes the entry at `index`, the newer ones moving down a place (out of
+ * the wrappers: the usual take is the newest, which moves nothing). */
+static __attribute__((noinline)) void remove_entry(unsigned index) {
+    kept.count--;
+    for (unsigned i = index; i < kept.count; i++) kept.entries[i] = kept.entries[i + 1];
+}
+
 /* The program frees a kept block a second time: it goes back to glibc, and is
  * freed there again, which glibc reports and stops the program for, as it
  * would have without the kept blocks. */
 static __attribute__((noinline, cold)) void free_twice(unsigned index) {
     void *block = kept.entries[index].block;
-    kept.entries[index] = kept.entries[--kept.count];
+    remove_entry(index);
     otel_hook_libc_free(block);
     otel_hook_libc_free(block);
 }
 
-/* Every place taken: the one whose turn it is goes back to glibc and keeps
- * `block` (round robin: blocks the program freed once, at its start, do not
- * hold places for ever). */
-static __attribute__((noinline)) void keep_in_turn(void *block, size_t usable) {
-    unsigned place = kept.next_out;
-    kept.next_out = (place + 1) % KEPT_COUNT;
-    void *out = kept.entries[place].block;
-    kept.entries[place].block = block;
-    kept.entries[place].usable = usable;
-    otel_hook_libc_free(out);
+/* Every place taken: the oldest goes back to glibc, and `block` is kept as
+ * the newest (blocks the program freed once, at its start, do not hold places
+ * for ever). */
+static __attribute__((noinline)) void keep_instead_of_oldest(void *block, size_t usable) {
+    void *oldest = kept.entries[0].block;
+    remove_entry(0);
+    kept.entries[kept.count].block = block;
+    kept.entries[kept.count].usable = usable;
+    kept.count++;
+    otel_hook_libc_free(oldest);
 }
 
 /* A kept block of at least `size` bytes and at most a quarter more, aligned
- * to `alignment` (the last takes its place); NULL if none, or if the program
- * has started threads. */
+ * to `alignment`, the newest first (what the program freed last it most
+ * likely asks for again: nginx frees its two request pools and asks for two
+ * again); NULL if none, or if the program has started threads. */
 static inline void *take(size_t size, size_t alignment) {
     if (size <= TCACHE_LIMIT || !kept.count || otel_hook_program_has_threads()) return NULL;
-    for (unsigned i = 0; i < kept.count; i++) {
-        size_t usable = kept.entries[i].usable;
+    for (unsigned i = kept.count; i-- > 0;) {
         void *block = kept.entries[i].block;
-        if (usable >= size && usable - size <= size / 4 && ((uintptr_t)block & (alignment - 1)) == 0) {
-            kept.entries[i] = kept.entries[--kept.count];
+        /* usable - size wraps round for a block too small */
+        if (kept.entries[i].usable - size <= size / 4 && ((uintptr_t)block & (alignment - 1)) == 0) {
+            if (i == kept.count - 1) kept.count = i;
+            else remove_entry(i);
             return block;
         }
     }
@@ -152,7 +160,7 @@ OTEL_HOOK_HOT void otel_hook_keeping_free(void *block) {
             unsigned count = kept.count;
             for (unsigned i = 0; i < count; i++)
                 if (kept.entries[i].block == block) return free_twice(i);
-            if (count == KEPT_COUNT) return keep_in_turn(block, usable);
+            if (count == KEPT_COUNT) return keep_instead_of_oldest(block, usable);
             kept.entries[count].block = block;
             kept.entries[count].usable = usable;
             kept.count = count + 1;

@@ -61,7 +61,7 @@ public enum KnownSettings {
         .init(variable: "OTEL_NATIVE_CONSOLE_OUTPUT", defaultValue: "stdout", summary: "where console exporters write: stdout, stderr or a file path", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_SHUTDOWN_TIMEOUT", defaultValue: "5000", summary: "ms the exit flush may add to the program's exit", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_DIRECT_SYSCALLS", defaultValue: "true", summary: "while the program has one thread, its blocking libc calls make their system call directly, as glibc does in a single-threaded process", group: "otel-native"),
-        .init(variable: "OTEL_NATIVE_KEEP_FREED_BLOCKS", defaultValue: "true", summary: "with direct system calls, the program's first thread keeps the large blocks it frees (1 033 bytes to 64 KiB, four of them) for its next allocations, sparing it glibc's arena lock", group: "otel-native"),
+        .init(variable: "OTEL_NATIVE_KEEP_FREED_BLOCKS", defaultValue: "true", summary: "with direct system calls, the program's first thread keeps the large blocks it frees (1 033 bytes to 64 KiB, the last four) for its next allocations, sparing it glibc's arena lock", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS", defaultValue: "true", summary: "export threads of exporters that confine their descriptors use a descriptor table of their own", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_PLUGINS_PATH", defaultValue: nil, summary: "colon-separated plugins.d directories searched first", group: "otel-native"),
         .init(variable: "OTEL_NATIVE_ID_GENERATOR", defaultValue: "random", summary: "random, or an otel_id_generator plugin's name", group: "otel-native"),

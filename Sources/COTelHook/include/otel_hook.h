@@ -50,7 +50,7 @@ unsigned otel_hook_patched_slots(const otel_hook *hook);
  *  `ended` (may be NULL) is called once, on the thread that made them end,
  *  when the program starts a thread or cancels one. With `keep_blocks`, the
  *  program's first thread also keeps the blocks it frees above glibc's
- *  per-thread cache (1 033 bytes to 64 KiB, four of them) for its next
+ *  per-thread cache (1 033 bytes to 64 KiB, the last four) for its next
  *  allocations, sparing it the arena lock glibc takes for them once the
  *  SDK's threads exist (kept_blocks.c); the allocation functions then count
  *  among the routed names. */
