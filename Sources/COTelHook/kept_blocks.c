@@ -27,7 +27,8 @@
  * representations": its size with three flag bits), checked against
  * malloc_usable_size when the direct calls start: where they disagree
  * nothing is kept. Blocks glibc made with mmap, or from another thread's
- * arena, go back to glibc. x86-64 only, as the direct calls. */
+ * arena, go back to glibc. Nothing is kept where the user asked glibc to
+ * check or perturb its blocks. x86-64 only, as the direct calls. */
 #define _GNU_SOURCE
 #include "otel_hook_internal.h"
 
@@ -35,6 +36,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 
@@ -68,8 +71,16 @@ static __thread struct {
 /* Bytes of a block in use that the program may use: glibc's malloc_usable_size for it. */
 static inline size_t usable_size(size_t size_word) { return (size_word & ~(size_t)SIZE_FLAGS) - sizeof(size_t); }
 
+/* Whether the user asked glibc to check or perturb its blocks (MALLOC_CHECK_,
+ * MALLOC_PERTURB_, or their tunables): kept blocks would go round those checks. */
+static bool malloc_debugging(void) {
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    return getenv("MALLOC_CHECK_") || getenv("MALLOC_PERTURB_") ||
+           (tunables && (strstr(tunables, "glibc.malloc.check") || strstr(tunables, "glibc.malloc.perturb")));
+}
+
 bool otel_hook_kept_blocks_start(void) {
-    if (!otel_hook_libc_malloc || !otel_hook_libc_free) return false;
+    if (!otel_hook_libc_malloc || !otel_hook_libc_free || malloc_debugging()) return false;
     /* A block of each kind kept: its size word must say what glibc says. */
     static const size_t probes[] = {TCACHE_LIMIT + 1, 4096, KEPT_LIMIT};
     for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
@@ -88,106 +99,163 @@ void otel_hook_kept_blocks_release(void) {
     while (kept.count) otel_hook_libc_free(kept.entries[--kept.count].block);
 }
 
+/* The mark a kept block carries in its second word (glibc's tcache marks
+ * its blocks the same way): a block freed with it may be kept already, which
+ * only then is looked for. Cleared when the block is taken. */
+#define KEPT_MARK ((uintptr_t)0x6f74656c6b657074u) /* "otelkept" */
+
+static inline uintptr_t *mark_of(void *block) { return (uintptr_t *)block + 1; }
+
 /* The slow paths stay out of the wrappers, which then save no registers and
  * end in a jump to glibc's function. */
 
-/* A first thread whose program has started threads: what it kept goes back to glibc, then `block`. */
-static __attribute__((noinline, cold)) void release_and_free(void *block) {
-    otel_hook_kept_blocks_release();
-    otel_hook_libc_free(block);
-}
-
-/* Removes the entry at `index`, the newer ones moving down a place (out of
- * the wrappers: the usual take is the newest, which moves nothing). */
-static __attribute__((noinline)) void remove_entry(unsigned index) {
+/* Removes the entry at `index`, the newer ones moving down a place. */
+static void remove_entry(unsigned index) {
     kept.count--;
     for (unsigned i = index; i < kept.count; i++) kept.entries[i] = kept.entries[i + 1];
 }
 
-/* The program frees a kept block a second time: it goes back to glibc, and is
- * freed there again, which glibc reports and stops the program for, as it
- * would have without the kept blocks. */
-static __attribute__((noinline, cold)) void free_twice(unsigned index) {
-    void *block = kept.entries[index].block;
-    remove_entry(index);
-    otel_hook_libc_free(block);
-    otel_hook_libc_free(block);
-}
-
-/* Every place taken: the oldest goes back to glibc, and `block` is kept as
- * the newest (blocks the program freed once, at its start, do not hold places
- * for ever). */
-static __attribute__((noinline)) void keep_instead_of_oldest(void *block, size_t usable) {
-    void *oldest = kept.entries[0].block;
-    remove_entry(0);
+/* A block of the kept size that the usual path does not keep: the program
+ * has started threads (what was kept goes back to glibc, then `block`), it
+ * frees a kept block a second time (it goes back to glibc and is freed there
+ * again, which glibc reports and stops the program for, as it would have
+ * without the kept blocks), or every place is taken (the oldest goes back to
+ * glibc: blocks the program freed once, at its start, do not hold places for ever). */
+static __attribute__((noinline)) void keep_slowly(void *block, size_t usable) {
+    if (otel_hook_program_has_threads()) {
+        otel_hook_kept_blocks_release();
+        return otel_hook_libc_free(block);
+    }
+    if (*mark_of(block) == KEPT_MARK) {
+        for (unsigned i = 0; i < kept.count; i++) {
+            if (kept.entries[i].block != block) continue;
+            remove_entry(i);
+            otel_hook_libc_free(block);
+            return otel_hook_libc_free(block);
+        }
+    }
+    void *oldest = NULL;
+    if (kept.count == KEPT_COUNT) {
+        oldest = kept.entries[0].block;
+        remove_entry(0);
+    }
+    *mark_of(block) = KEPT_MARK;
     kept.entries[kept.count].block = block;
     kept.entries[kept.count].usable = usable;
     kept.count++;
-    otel_hook_libc_free(oldest);
+    if (oldest) otel_hook_libc_free(oldest);
 }
 
-/* A kept block of at least `size` bytes and at most a quarter more, aligned
- * to `alignment`, the newest first (what the program freed last it most
- * likely asks for again: nginx frees its two request pools and asks for two
- * again); NULL if none, or if the program has started threads. */
-static inline void *take(size_t size, size_t alignment) {
-    if (size <= TCACHE_LIMIT || !kept.count || otel_hook_program_has_threads()) return NULL;
-    for (unsigned i = kept.count; i-- > 0;) {
+/* Whether a kept block of `usable` bytes at `block` serves `size` bytes aligned
+ * to `alignment`: at most a quarter larger (usable - size wraps round for a
+ * block too small). */
+static inline bool serves(void *block, size_t usable, size_t size, size_t alignment) {
+    return usable - size <= size / 4 && ((uintptr_t)block & (alignment - 1)) == 0;
+}
+
+/* An older kept block for `size` bytes aligned to `alignment` (the newest
+ * did not serve), NULL if none. */
+static __attribute__((noinline)) void *take_older(size_t size, size_t alignment) {
+    for (unsigned i = kept.count - 1; i-- > 0;) {
         void *block = kept.entries[i].block;
-        /* usable - size wraps round for a block too small */
-        if (kept.entries[i].usable - size <= size / 4 && ((uintptr_t)block & (alignment - 1)) == 0) {
-            if (i == kept.count - 1) kept.count = i;
-            else remove_entry(i);
-            return block;
-        }
+        if (!serves(block, kept.entries[i].usable, size, alignment)) continue;
+        remove_entry(i);
+        *mark_of(block) = 0;
+        return block;
     }
     return NULL;
+}
+
+/* Whether the kept blocks may serve an allocation of `size` bytes now (`count` of them). */
+static inline bool may_take(size_t size, unsigned count) {
+    return count && size > TCACHE_LIMIT && !otel_hook_program_has_threads();
+}
+
+/* The newest kept block if it serves `size` bytes aligned to `alignment`
+ * (what the program freed last it most likely asks for again: nginx frees its
+ * two request pools and asks for two again), else NULL. */
+static inline void *take_newest(size_t size, size_t alignment, unsigned count) {
+    void *block = kept.entries[count - 1].block;
+    if (!serves(block, kept.entries[count - 1].usable, size, alignment)) return NULL;
+    kept.count = count - 1;
+    *mark_of(block) = 0;
+    return block;
+}
+
+/* The newest did not serve: an older kept block, else glibc's. */
+static __attribute__((noinline)) void *older_or_malloc(size_t size) {
+    void *block = take_older(size, 1);
+    return block ? block : otel_hook_libc_malloc(size);
+}
+static __attribute__((noinline)) int older_or_posix_memalign(void **out, size_t alignment, size_t size) {
+    void *block = take_older(size, alignment);
+    if (!block) return otel_hook_libc_posix_memalign(out, alignment, size);
+    *out = block;
+    return 0;
+}
+static __attribute__((noinline)) void *older_or_aligned(void *(*allocate)(size_t, size_t), size_t alignment, size_t size) {
+    void *block = take_older(size, alignment);
+    return block ? block : allocate(alignment, size);
 }
 
 static inline bool valid_alignment(size_t alignment) { return alignment && (alignment & (alignment - 1)) == 0; }
 
 OTEL_HOOK_HOT void *otel_hook_keeping_malloc(size_t size) {
-    void *block = take(size, 1);
-    return block ? block : otel_hook_libc_malloc(size);
+    unsigned count = kept.count;
+    if (may_take(size, count)) {
+        void *block = take_newest(size, 1, count);
+        if (block) return block;
+        if (count > 1) return older_or_malloc(size);
+    }
+    return otel_hook_libc_malloc(size);
 }
 
 OTEL_HOOK_HOT void otel_hook_keeping_free(void *block) {
-    if (block && kept.keeps) {
-        if (__builtin_expect(otel_hook_program_has_threads(), 0)) return release_and_free(block);
-        size_t word = ((const size_t *)block)[-1];
-        size_t usable = usable_size(word);
-        if (!(word & (MMAPPED | NON_MAIN_ARENA)) && usable > TCACHE_LIMIT && usable <= KEPT_LIMIT) {
-            unsigned count = kept.count;
-            for (unsigned i = 0; i < count; i++)
-                if (kept.entries[i].block == block) return free_twice(i);
-            if (count == KEPT_COUNT) return keep_instead_of_oldest(block, usable);
-            kept.entries[count].block = block;
-            kept.entries[count].usable = usable;
-            kept.count = count + 1;
-            return;
-        }
-    }
-    otel_hook_libc_free(block);
+    if (!block || !kept.keeps) return otel_hook_libc_free(block);
+    size_t word = ((const size_t *)block)[-1];
+    size_t usable = usable_size(word);
+    if ((word & (MMAPPED | NON_MAIN_ARENA)) || usable <= TCACHE_LIMIT || usable > KEPT_LIMIT) return otel_hook_libc_free(block);
+    unsigned count = kept.count;
+    if (__builtin_expect(count == KEPT_COUNT || *mark_of(block) == KEPT_MARK || otel_hook_program_has_threads(), 0))
+        return keep_slowly(block, usable);
+    *mark_of(block) = KEPT_MARK;
+    kept.entries[count].block = block;
+    kept.entries[count].usable = usable;
+    kept.count = count + 1;
 }
 
 /* posix_memalign's alignment: a power of two and a multiple of a pointer's size (POSIX); glibc says EINVAL otherwise. */
 OTEL_HOOK_HOT int otel_hook_keeping_posix_memalign(void **out, size_t alignment, size_t size) {
-    void *block;
-    if (valid_alignment(alignment) && alignment % sizeof(void *) == 0 && (block = take(size, alignment))) {
-        *out = block;
-        return 0;
+    unsigned count = kept.count;
+    if (may_take(size, count) && valid_alignment(alignment) && alignment % sizeof(void *) == 0) {
+        void *block = take_newest(size, alignment, count);
+        if (block) {
+            *out = block;
+            return 0;
+        }
+        if (count > 1) return older_or_posix_memalign(out, alignment, size);
     }
     return otel_hook_libc_posix_memalign(out, alignment, size);
 }
 
 OTEL_HOOK_HOT void *otel_hook_keeping_aligned_alloc(size_t alignment, size_t size) {
-    void *block = valid_alignment(alignment) ? take(size, alignment) : NULL;
-    return block ? block : otel_hook_libc_aligned_alloc(alignment, size);
+    unsigned count = kept.count;
+    if (may_take(size, count) && valid_alignment(alignment)) {
+        void *block = take_newest(size, alignment, count);
+        if (block) return block;
+        if (count > 1) return older_or_aligned(otel_hook_libc_aligned_alloc, alignment, size);
+    }
+    return otel_hook_libc_aligned_alloc(alignment, size);
 }
 
 OTEL_HOOK_HOT void *otel_hook_keeping_memalign(size_t alignment, size_t size) {
-    void *block = valid_alignment(alignment) ? take(size, alignment) : NULL;
-    return block ? block : otel_hook_libc_memalign(alignment, size);
+    unsigned count = kept.count;
+    if (may_take(size, count) && valid_alignment(alignment)) {
+        void *block = take_newest(size, alignment, count);
+        if (block) return block;
+        if (count > 1) return older_or_aligned(otel_hook_libc_memalign, alignment, size);
+    }
+    return otel_hook_libc_memalign(alignment, size);
 }
 
 #else

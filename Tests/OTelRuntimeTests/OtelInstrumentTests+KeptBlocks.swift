@@ -79,6 +79,9 @@ extension OtelInstrumentTests {
         let off = try runWithExportThread(program, environment: ["OTEL_NATIVE_KEEP_FREED_BLOCKS": "false"])
         XCTAssertEqual(off.stdout, plain.stdout)
         XCTAssertTrue(off.stderr.contains("direct system calls while the program has one thread (25 functions)"), off.stderr)
+        // Nor where glibc is asked to perturb freed blocks (a debugging aid the kept blocks would go round).
+        let perturbed = try runWithExportThread(program, environment: ["MALLOC_PERTURB_": "85"])
+        XCTAssertEqual(perturbed.stdout, plain.stdout)
     }
 
     /// A large block freed twice: glibc stops the program, kept blocks or not.
