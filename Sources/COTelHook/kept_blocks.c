@@ -27,8 +27,12 @@
  * representations": its size with three flag bits), checked against
  * malloc_usable_size when the direct calls start: where they disagree
  * nothing is kept. Blocks glibc made with mmap, or from another thread's
- * arena, go back to glibc. Nothing is kept where the user asked glibc to
- * check or perturb its blocks. x86-64 only, as the direct calls. */
+ * arena, go back to glibc. A kept block carries a mark in its second word
+ * (as glibc's tcache marks its blocks): only a block freed with that mark is
+ * looked for among the kept ones, and one found there (freed twice) goes back
+ * to glibc and is freed there again, which glibc reports as it would have.
+ * Nothing is kept where the user asked glibc to check or perturb its blocks.
+ * x86-64 only, as the direct calls. */
 #define _GNU_SOURCE
 #include "otel_hook_internal.h"
 
