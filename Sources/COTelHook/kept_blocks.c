@@ -172,7 +172,7 @@ static __attribute__((noinline)) void *take_older(size_t size, size_t alignment)
 
 /* Whether the kept blocks may serve an allocation of `size` bytes now (`count` of them). */
 static inline bool may_take(size_t size, unsigned count) {
-    return count && size > TCACHE_LIMIT && !otel_hook_program_has_threads();
+    return count && size - (TCACHE_LIMIT + 1) < KEPT_LIMIT - TCACHE_LIMIT && !otel_hook_program_has_threads();
 }
 
 /* The newest kept block if it serves `size` bytes aligned to `alignment`

@@ -7,9 +7,9 @@ import XCTest
 /// it, a kept one does not, nor does an allocation served from the kept blocks.
 extension OtelInstrumentTests {
     /// Frees a 4 KiB block (from malloc, or posix_memalign with 64-byte
-    /// alignment) and asks for one of about its size, saying for each whether
-    /// glibc's count of bytes in use moved ("glibc") or not ("kept"); then the
-    /// same after starting and joining a thread.
+    /// alignment) and a 100 KiB one, and asks for one of about its size,
+    /// saying for each whether glibc's count of bytes in use moved ("glibc")
+    /// or not ("kept"); then the same after starting and joining a thread.
     private static let roundTripProgram = """
         #include <malloc.h>
         #include <pthread.h>
@@ -35,6 +35,16 @@ extension OtelInstrumentTests {
             taken = mallinfo2().uordblks;
             printf("%s, posix_memalign: freed %s, taken %s\\n", when, by(in_use, freed), by(freed, taken));
             free(again);
+            unsigned char *large = malloc(100 * 1024); /* above the largest kept (64 KiB) */
+            void *guard = malloc(64);
+            in_use = mallinfo2().uordblks;
+            free(large);
+            freed = mallinfo2().uordblks;
+            again = malloc(100 * 1024);
+            taken = mallinfo2().uordblks;
+            printf("%s, 100 KiB: freed %s, taken %s\\n", when, by(in_use, freed), by(freed, taken));
+            free(again);
+            free(guard);
         }
         int main(void) {
             round_trips("one thread");
@@ -60,8 +70,10 @@ extension OtelInstrumentTests {
         XCTAssertEqual(plain.stdout, """
             one thread, malloc: freed glibc, taken glibc
             one thread, posix_memalign: freed glibc, taken glibc
+            one thread, 100 KiB: freed glibc, taken glibc
             after a thread, malloc: freed glibc, taken glibc
             after a thread, posix_memalign: freed glibc, taken glibc
+            after a thread, 100 KiB: freed glibc, taken glibc
 
             """)
         let instrumented = try runWithExportThread(program)
@@ -69,8 +81,10 @@ extension OtelInstrumentTests {
         XCTAssertEqual(instrumented.stdout, """
             one thread, malloc: freed kept, taken kept
             one thread, posix_memalign: freed kept, taken kept
+            one thread, 100 KiB: freed glibc, taken glibc
             after a thread, malloc: freed glibc, taken glibc
             after a thread, posix_memalign: freed glibc, taken glibc
+            after a thread, 100 KiB: freed glibc, taken glibc
 
             """)
         XCTAssertTrue(instrumented.stderr.contains("direct system calls while the program has one thread (30 functions)"), instrumented.stderr)
