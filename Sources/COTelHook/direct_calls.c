@@ -344,6 +344,13 @@ void *otel_hook_direct_libc_function(void *function) {
     return function;
 }
 
+/* glibc's `name` in `glibc`, or NULL where it has none or another object
+ * defines the name first (an interposer keeps its calls). */
+static void *glibc_own(void *glibc, const char *name) {
+    void *own = dlsym(glibc, name);
+    return own && dlsym(RTLD_DEFAULT, name) == own ? own : NULL;
+}
+
 unsigned otel_hook_direct_calls_start(bool keep_blocks, void (*ended)(void)) {
     if (started || !__libc_single_threaded) return started;
     direct_calls_ended = ended;
@@ -371,26 +378,19 @@ unsigned otel_hook_direct_calls_start(bool keep_blocks, void (*ended)(void)) {
             return 0;
         }
     }
-    bool allocations = false;
-    if (keep_blocks) {
-        /* All of glibc's, or none: a block must go back to the allocator it came from. */
-        allocations = true;
-        for (size_t i = 0; i < DIRECT_CALL_COUNT; i++) {
-            if (!direct_calls[i].allocation) continue;
-            void *own = dlsym(glibc, direct_calls[i].name);
-            allocations = allocations && own && dlsym(RTLD_DEFAULT, direct_calls[i].name) == own;
-            *direct_calls[i].libc_function = own;
-        }
-        allocations = allocations && otel_hook_kept_blocks_start();
+    /* The allocation functions all of glibc's, or none: a block must go back to the allocator it came from. */
+    bool allocations = keep_blocks;
+    for (size_t i = 0; keep_blocks && i < DIRECT_CALL_COUNT; i++) {
+        if (!direct_calls[i].allocation) continue;
+        *direct_calls[i].libc_function = glibc_own(glibc, direct_calls[i].name);
+        allocations = allocations && *direct_calls[i].libc_function;
     }
+    allocations = allocations && otel_hook_kept_blocks_start();
     for (size_t i = 0; i < DIRECT_CALL_COUNT; i++) {
-        if (direct_calls[i].allocation && !allocations) continue;
-        void *own = dlsym(glibc, direct_calls[i].name);
-        /* Another object defining the name first (an interposer) keeps its calls. */
-        if (!own || dlsym(RTLD_DEFAULT, direct_calls[i].name) != own) continue;
-        *direct_calls[i].libc_function = own; /* also the hook's original, never substituted (OTEL_HOOK_UNDERNEATH) */
-        if (otel_hook_wrap(direct_calls[i].name, direct_calls[i].function, direct_calls[i].libc_function,
-                           OTEL_HOOK_SKIP_WRAPPER_OBJECTS | OTEL_HOOK_UNDERNEATH)) {
+        const struct direct_call *call = &direct_calls[i];
+        /* libc_function is also the hook's original, never substituted (OTEL_HOOK_UNDERNEATH). */
+        if (call->allocation ? !allocations : !(*call->libc_function = glibc_own(glibc, call->name))) continue;
+        if (otel_hook_wrap(call->name, call->function, call->libc_function, OTEL_HOOK_SKIP_WRAPPER_OBJECTS | OTEL_HOOK_UNDERNEATH)) {
             routed[i] = true;
             started++;
         }

@@ -242,24 +242,23 @@ OTEL_HOOK_HOT int otel_hook_keeping_posix_memalign(void **out, size_t alignment,
     return otel_hook_libc_posix_memalign(out, alignment, size);
 }
 
-OTEL_HOOK_HOT void *otel_hook_keeping_aligned_alloc(size_t alignment, size_t size) {
+/* aligned_alloc and memalign alike (glibc's `allocate`): any power of two as alignment. */
+static inline void *keeping_aligned(void *(*allocate)(size_t, size_t), size_t alignment, size_t size) {
     unsigned count = kept.count;
     if (may_take(size, count) && valid_alignment(alignment)) {
         void *block = take_newest(size, alignment, count);
         if (block) return block;
-        if (count > 1) return older_or_aligned(otel_hook_libc_aligned_alloc, alignment, size);
+        if (count > 1) return older_or_aligned(allocate, alignment, size);
     }
-    return otel_hook_libc_aligned_alloc(alignment, size);
+    return allocate(alignment, size);
+}
+
+OTEL_HOOK_HOT void *otel_hook_keeping_aligned_alloc(size_t alignment, size_t size) {
+    return keeping_aligned(otel_hook_libc_aligned_alloc, alignment, size);
 }
 
 OTEL_HOOK_HOT void *otel_hook_keeping_memalign(size_t alignment, size_t size) {
-    unsigned count = kept.count;
-    if (may_take(size, count) && valid_alignment(alignment)) {
-        void *block = take_newest(size, alignment, count);
-        if (block) return block;
-        if (count > 1) return older_or_aligned(otel_hook_libc_memalign, alignment, size);
-    }
-    return otel_hook_libc_memalign(alignment, size);
+    return keeping_aligned(otel_hook_libc_memalign, alignment, size);
 }
 
 #else

@@ -8,9 +8,10 @@ import XCTest
 extension OtelInstrumentTests {
     /// Runs `program` under otel-instrument with an OTLP metric exporter (its
     /// thread makes the process multi-threaded for glibc) and debug diagnostics.
-    private func runWithSDKThread(_ program: String, _ arguments: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+    func runWithSDKThread(_ program: String, _ arguments: [String] = [],
+                          environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         try run(["--metrics_exporter", "otlp", "--exporter_otlp_endpoint", "http://127.0.0.1:9", "--traces_exporter", "none", program] + arguments,
-                environment: ["OTEL_LOG_LEVEL": "debug"])
+                environment: environment.merging(["OTEL_LOG_LEVEL": "debug"]) { $1 })
     }
 
     func testEveryDirectCallReturnsAndFailsAsGlibcDoes() throws {

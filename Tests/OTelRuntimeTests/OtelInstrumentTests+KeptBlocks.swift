@@ -56,45 +56,36 @@ extension OtelInstrumentTests {
         }
         """
 
-    /// Runs `program` under otel-instrument with an OTLP metric exporter (its
-    /// thread makes the process multi-threaded for glibc) and debug diagnostics.
-    private func runWithExportThread(_ program: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try run(["--metrics_exporter", "otlp", "--exporter_otlp_endpoint", "http://127.0.0.1:9", "--traces_exporter", "none", program],
-                environment: environment.merging(["OTEL_LOG_LEVEL": "debug"]) { $1 })
+    /// What the round-trip program prints when its 4 KiB blocks, while it has
+    /// one thread, are `oneThread` ("kept" or "glibc"); everything else is glibc's.
+    private static func roundTrips(oneThread: String) -> String {
+        """
+        one thread, malloc: freed \(oneThread), taken \(oneThread)
+        one thread, posix_memalign: freed \(oneThread), taken \(oneThread)
+        one thread, 100 KiB: freed glibc, taken glibc
+        after a thread, malloc: freed glibc, taken glibc
+        after a thread, posix_memalign: freed glibc, taken glibc
+        after a thread, 100 KiB: freed glibc, taken glibc
+
+        """
     }
 
     func testAFreedLargeBlockIsKeptForTheNextAllocationUntilTheProgramStartsAThread() throws {
         let program = scratch.appendingPathComponent("round_trips").path
         try compileC("round_trips", Self.roundTripProgram, ["-o", program, "-lpthread"])
         let plain = try run([program], instrumented: false)
-        XCTAssertEqual(plain.stdout, """
-            one thread, malloc: freed glibc, taken glibc
-            one thread, posix_memalign: freed glibc, taken glibc
-            one thread, 100 KiB: freed glibc, taken glibc
-            after a thread, malloc: freed glibc, taken glibc
-            after a thread, posix_memalign: freed glibc, taken glibc
-            after a thread, 100 KiB: freed glibc, taken glibc
-
-            """)
-        let instrumented = try runWithExportThread(program)
+        XCTAssertEqual(plain.stdout, Self.roundTrips(oneThread: "glibc"))
+        let instrumented = try runWithSDKThread(program)
         XCTAssertEqual(instrumented.status, 0, instrumented.stderr)
-        XCTAssertEqual(instrumented.stdout, """
-            one thread, malloc: freed kept, taken kept
-            one thread, posix_memalign: freed kept, taken kept
-            one thread, 100 KiB: freed glibc, taken glibc
-            after a thread, malloc: freed glibc, taken glibc
-            after a thread, posix_memalign: freed glibc, taken glibc
-            after a thread, 100 KiB: freed glibc, taken glibc
-
-            """)
+        XCTAssertEqual(instrumented.stdout, Self.roundTrips(oneThread: "kept"))
         XCTAssertTrue(instrumented.stderr.contains("direct system calls while the program has one thread (30 functions)"), instrumented.stderr)
         XCTAssertTrue(instrumented.stderr.contains("its blocking calls and allocations go through glibc from now on"), instrumented.stderr)
         // Turned off, every allocation is glibc's.
-        let off = try runWithExportThread(program, environment: ["OTEL_NATIVE_KEEP_FREED_BLOCKS": "false"])
+        let off = try runWithSDKThread(program, environment: ["OTEL_NATIVE_KEEP_FREED_BLOCKS": "false"])
         XCTAssertEqual(off.stdout, plain.stdout)
         XCTAssertTrue(off.stderr.contains("direct system calls while the program has one thread (25 functions)"), off.stderr)
         // Nor where glibc is asked to perturb freed blocks (a debugging aid the kept blocks would go round).
-        let perturbed = try runWithExportThread(program, environment: ["MALLOC_PERTURB_": "85"])
+        let perturbed = try runWithSDKThread(program, environment: ["MALLOC_PERTURB_": "85"])
         XCTAssertEqual(perturbed.stdout, plain.stdout)
     }
 
@@ -117,7 +108,7 @@ extension OtelInstrumentTests {
         let plain = try run([program], instrumented: false)
         XCTAssertEqual(plain.status, SIGABRT, plain.stderr)
         XCTAssertTrue(plain.stderr.contains("double free"), plain.stderr)
-        let instrumented = try runWithExportThread(program)
+        let instrumented = try runWithSDKThread(program)
         XCTAssertEqual(instrumented.status, plain.status, instrumented.stderr)
         XCTAssertEqual(instrumented.stdout, "")
         XCTAssertTrue(instrumented.stderr.contains("double free"), instrumented.stderr)
