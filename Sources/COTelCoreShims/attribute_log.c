@@ -241,28 +241,123 @@ static uint64_t key_prefix(const char *key, size_t length) {
     return prefix;
 }
 
-bool otel_shim_attribute_log_is_plain(const otel_shim_attribute_log *log, size_t count_limit) {
-    if (log->count > count_limit || log->count > 64) return false;
-    const char *keys[64];
+/* A double's eight bytes are written as memory holds them: protobuf's fixed64 is little-endian. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "fixed64 fields are written from memory");
+
+/* Writes `value` as a protobuf base-128 varint at `at`; the bytes written. */
+static inline size_t put_varint(uint8_t *at, uint64_t value) {
+    size_t written = 0;
+    while (value >= 0x80) {
+        at[written++] = (uint8_t)value | 0x80;
+        value >>= 7;
+    }
+    at[written] = (uint8_t)value;
+    return written + 1;
+}
+
+/* The bytes `value` takes as a varint. */
+static inline size_t varint_size(uint64_t value) {
+    return value < 0x80 ? 1 : (size_t)(64 - __builtin_clzll(value) + 6) / 7;
+}
+
+/* copy_bytes, also OR-ing every byte copied into `*seen` (ASCII when its
+ * high bits stay clear). Up to 32 bytes (most keys and short values) in
+ * overlapping words, without a call. */
+static inline void copy_seen(uint8_t *to, const void *from, size_t count, uint64_t *seen) {
+    if (count > 32) {
+        memcpy(to, from, count);
+        *seen |= all_ascii(from, count) ? 0 : 0x80;
+    } else if (count > 16) {
+        uint64_t words[4];
+        memcpy(&words[0], from, 16);
+        memcpy(&words[2], (const uint8_t *)from + count - 16, 16);
+        memcpy(to, &words[0], 16);
+        memcpy(to + count - 16, &words[2], 16);
+        *seen |= words[0] | words[1] | words[2] | words[3];
+    } else if (count >= 8) {
+        uint64_t first, last;
+        memcpy(&first, from, 8);
+        memcpy(&last, (const uint8_t *)from + count - 8, 8);
+        memcpy(to, &first, 8);
+        memcpy(to + count - 8, &last, 8);
+        *seen |= first | last;
+    } else {
+        for (size_t i = 0; i < count; i++) *seen |= to[i] = ((const uint8_t *)from)[i];
+    }
+}
+
+bool otel_shim_attribute_log_encode(const otel_shim_attribute_log *log, unsigned field, uint8_t *out, size_t *written) {
+    if (log->described || log->count > 64 || field < 1 || field > 15) return false;
+    const uint8_t *keys[64];
     size_t key_lengths[64];
     uint64_t prefixes[64];
-    size_t offset = 0, seen = 0;
+    size_t seen_count = 0;
     uint64_t filter = 0; /* a bit per (prefix, length) hash seen: a key whose bit is clear is new */
-    otel_shim_logged_attribute entry;
-    while (otel_shim_attribute_log_next(log, &offset, &entry)) {
-        size_t length = entry.key_length;
-        if (!length || !all_ascii(entry.key, length)) return false; /* an empty key is dropped when converted */
-        if (entry.type == OTEL_ATTRIBUTE_STRING && !all_ascii(entry.string_value, entry.string_length)) return false;
-        uint64_t prefix = key_prefix(entry.key, length);
-        uint64_t bit = 1ull << (((prefix ^ (prefix >> 29) ^ length) * 0x9E3779B97F4A7C15ull) >> 58);
+    uint64_t seen = 0;   /* every key and string byte OR-ed: ASCII (valid UTF-8 as it is) while bit 7 of each byte is clear */
+    uint8_t *at = out;
+    for (size_t offset = 0; offset < log->length;) {
+        const uint8_t *record = log->bytes + offset;
+        record_header header;
+        memcpy(&header, record, sizeof header);
+        const uint8_t *key = record + sizeof header, *value = key + padded(header.key_length + 1);
+        size_t key_length = header.key_length, value_length = header.value_length;
+        offset += record_size(key_length, value_length);
+        if (!key_length) return false; /* an empty key is dropped when converted */
+        uint64_t prefix = key_prefix((const char *)key, key_length);
+        uint64_t bit = 1ull << (((prefix ^ (prefix >> 29) ^ key_length) * 0x9E3779B97F4A7C15ull) >> 58);
         if (filter & bit) {
-            for (size_t i = 0; i < seen; i++)
-                if (prefixes[i] == prefix && key_lengths[i] == length && memcmp(keys[i], entry.key, length) == 0) return false;
+            for (size_t i = 0; i < seen_count; i++)
+                if (prefixes[i] == prefix && key_lengths[i] == key_length && memcmp(keys[i], key, key_length) == 0)
+                    return false; /* set twice: the last value counts, as converting keeps it */
         }
         filter |= bit;
-        keys[seen] = entry.key;
-        key_lengths[seen] = length;
-        prefixes[seen++] = prefix;
+        keys[seen_count] = key;
+        key_lengths[seen_count] = key_length;
+        prefixes[seen_count++] = prefix;
+        /* common.proto AnyValue: one of string_value (1), bool_value (2), int_value (3), double_value (4). */
+        uint64_t scalar;
+        memcpy(&scalar, value, sizeof scalar);
+        size_t value_size; /* the AnyValue's bytes */
+        switch (header.type) {
+        case OTEL_ATTRIBUTE_STRING: value_size = 1 + varint_size(value_length) + value_length; break;
+        case OTEL_ATTRIBUTE_BOOL: value_size = 2; break;
+        case OTEL_ATTRIBUTE_INT: value_size = 1 + varint_size(scalar); break;
+        case OTEL_ATTRIBUTE_DOUBLE: value_size = 9; break;
+        default: return false;
+        }
+        /* KeyValue: key (1), value (2), in a length-delimited field `field`. */
+        size_t message_size = 1 + varint_size(key_length) + key_length + 1 + varint_size(value_size) + value_size;
+        *at++ = (uint8_t)(field << 3 | 2);
+        at += put_varint(at, message_size);
+        *at++ = 0x0A;
+        at += put_varint(at, key_length);
+        copy_seen(at, key, key_length, &seen);
+        at += key_length;
+        *at++ = 0x12;
+        at += put_varint(at, value_size);
+        switch (header.type) {
+        case OTEL_ATTRIBUTE_STRING:
+            *at++ = 0x0A;
+            at += put_varint(at, value_length);
+            copy_seen(at, value, value_length, &seen);
+            at += value_length;
+            break;
+        case OTEL_ATTRIBUTE_BOOL:
+            at[0] = 0x10;
+            at[1] = scalar != 0;
+            at += 2;
+            break;
+        case OTEL_ATTRIBUTE_INT:
+            *at++ = 0x18;
+            at += put_varint(at, scalar);
+            break;
+        default: /* a double: fixed64, little-endian as memory holds it on x86-64 and arm64 */
+            *at++ = 0x21;
+            memcpy(at, &scalar, 8);
+            at += 8;
+            break;
+        }
     }
-    return true;
+    *written = (size_t)(at - out);
+    return (seen & 0x8080808080808080ull) == 0;
 }

@@ -326,10 +326,15 @@ typedef struct otel_shim_logged_attribute {
 bool otel_shim_attribute_log_next(const otel_shim_attribute_log *log, size_t *offset, otel_shim_logged_attribute *out);
 /* Frees the bytes; the log is empty again. */
 void otel_shim_attribute_log_clear(otel_shim_attribute_log *log);
-/* Whether the log reads as it is written, so that an exporter may write its
- * bytes without converting them: at most `count_limit` (and 64) attributes,
- * no key empty or set twice, every key and string ASCII. */
-bool otel_shim_attribute_log_is_plain(const otel_shim_attribute_log *log, size_t count_limit);
+/* Writes a settled log's attributes as OTLP KeyValue messages (common.proto)
+ * in the length-delimited protobuf field `field` (1 to 15) at `out`, which
+ * has room for the log's `length` bytes (no more are written), with the
+ * bytes written in `*written`: exactly what converting the attributes and
+ * encoding them would write. False, when the log does not read as it is
+ * written (more than 64 attributes, a key empty or set twice, a key or
+ * string that is not ASCII, an entry not yet settled): the caller converts
+ * it instead, and what was written at `out` counts for nothing. */
+bool otel_shim_attribute_log_encode(const otel_shim_attribute_log *log, unsigned field, uint8_t *out, size_t *written);
 
 /* ---- the span fast path (span_fast_path.c) --------------------------- */
 

@@ -10,19 +10,20 @@ final class LoggedAttributes: @unchecked Sendable {
     private var log: otel_shim_attribute_log
     /// What the log's attributes are set on when converted: the span's (empty) attributes, with its limits.
     private let initial: Attributes
-    /// True when the log reads as written (`otel_shim_attribute_log_is_plain`) and
-    /// no value length limit applies: its bytes may be encoded as they are.
-    let isPlain: Bool
+    /// True when no limit can change the attributes (no value length limit,
+    /// no more attributes than the count limit) and none were set before the
+    /// log's: its bytes may be encoded as they are if they also read as written
+    /// (`encode(into:field:)`).
+    let withinLimits: Bool
     private let lock = SpinLock()
     /// Read and written only under `lock`.
     private var converted: Attributes?
 
     /// Takes the bytes of `log`, leaving it empty.
     init(moving log: inout otel_shim_attribute_log, into initial: Attributes) {
-        var taken = log
+        withinLimits = initial.isEmpty && initial.valueLengthLimit == nil && log.count <= initial.countLimit
+        self.log = log
         log = otel_shim_attribute_log()
-        isPlain = initial.isEmpty && initial.valueLengthLimit == nil && otel_shim_attribute_log_is_plain(&taken, initial.countLimit)
-        self.log = taken
         self.initial = initial
     }
 
@@ -39,11 +40,18 @@ final class LoggedAttributes: @unchecked Sendable {
         return attributes
     }
 
-    /// Calls `body` with each logged attribute, in the order set.
-    func forEach(_ body: (otel_shim_logged_attribute) -> Void) {
-        var offset = 0
-        var entry = otel_shim_logged_attribute()
-        while otel_shim_attribute_log_next(&log, &offset, &entry) { body(entry) }
+    /// Writes the attributes as OTLP KeyValue messages in `field` (1 to 15)
+    /// straight from the log's bytes (`otel_shim_attribute_log_encode`): what
+    /// converting them and encoding the result would write. False, writing
+    /// nothing, when a limit applies or the log does not read as written.
+    func encode(into writer: inout ProtobufWriter, field: Int) -> Bool {
+        guard withinLimits else { return false }
+        return withUnsafePointer(to: log) { log in
+            writer.writeInPlace(atMost: log.pointee.length) { out in
+                var written = 0
+                return otel_shim_attribute_log_encode(log, UInt32(field), out, &written) ? written : nil
+            }
+        }
     }
 
     /// Sets the attributes of `log` on `attributes`, in the order they were

@@ -23,21 +23,6 @@ enum OTLPCommon {
         }
     }
 
-    /// Attributes still as the bytes of a plain log, written as they are
-    /// (what converting them and calling the other keyValues would write).
-    static func keyValues(_ writer: inout ProtobufWriter, field: Int, _ logged: LoggedAttributes) {
-        logged.forEach { entry in
-            let key = UnsafeRawBufferPointer(start: entry.key, count: entry.key_length)
-            switch otel_attribute_type(rawValue: UInt32(entry.type)) {
-            case OTEL_ATTRIBUTE_BOOL: writer.keyValueField(field, key: key, value: .bool(entry.scalar.int_value != 0))
-            case OTEL_ATTRIBUTE_INT: writer.keyValueField(field, key: key, value: .int(entry.scalar.int_value))
-            case OTEL_ATTRIBUTE_DOUBLE: writer.keyValueField(field, key: key, value: .double(entry.scalar.double_value))
-            default: // a string, from its bytes as anyValue writes a String's
-                writer.keyValueField(field, key: key, value: .string(UnsafeRawBufferPointer(start: entry.string_value, count: entry.string_length)))
-            }
-        }
-    }
-
     private static func keyValue(_ writer: inout ProtobufWriter, _ attribute: borrowing Attribute) {
         writer.stringField(1, attribute.key)
         writer.messageField(2) { anyValue(&$0, attribute.value) }

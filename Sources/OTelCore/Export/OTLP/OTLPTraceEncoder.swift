@@ -25,8 +25,8 @@ public enum OTLPTraceEncoder {
         writer.varintField(6, UInt64(span.pointee.kind.rawValue + 1))
         writer.fixed64Field(7, span.pointee.startTime)
         writer.fixed64Field(8, span.pointee.endTime)
-        if let logged = span.pointee.logged, logged.isPlain {
-            OTLPCommon.keyValues(&writer, field: 9, logged) // nothing dropped
+        if let logged = span.pointee.logged, logged.encode(into: &writer, field: 9) {
+            // written from the log's bytes; nothing dropped
         } else {
             let attributes = span.pointee.attributes
             OTLPCommon.keyValues(&writer, field: 9, attributes.entries)

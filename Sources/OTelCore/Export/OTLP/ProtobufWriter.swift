@@ -171,82 +171,15 @@ struct ProtobufWriter: ~Copyable {
         packedFixed64Field(field, values.map(\.bitPattern))
     }
 
-    /// A scalar or string value of a KeyValue (common.proto AnyValue's members).
-    enum KeyValueScalar {
-        case string(UnsafeRawBufferPointer)
-        case bool(Bool)
-        case int(Int64)
-        case double(Double)
-    }
-
-    /// Copies `count` bytes: up to 16 in two overlapping words without a call
-    /// (keys and short values mostly are), more through memmove.
-    @inline(__always)
-    private static func copy(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutablePointer<UInt8>) {
-        let target = UnsafeMutableRawPointer(destination)
-        if count > 16 {
-            target.copyMemory(from: source, byteCount: count)
-        } else if count >= 8 {
-            let first = source.loadUnaligned(as: UInt64.self), last = source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-            target.storeBytes(of: first, as: UInt64.self)
-            target.storeBytes(of: last, toByteOffset: count &- 8, as: UInt64.self)
-        } else {
-            for index in 0..<count { destination[index] = source.load(fromByteOffset: index, as: UInt8.self) }
-        }
-    }
-
-    /// The bytes `value` takes as a varint.
-    private static func varintSize(_ value: UInt64) -> Int {
-        value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
-    }
-
-    /// A KeyValue message field (common.proto: `key`, then an AnyValue holding
-    /// `value`), written as messageField, stringField and the typed fields would
-    /// write it (an empty key omitted, the value always present) but with every
-    /// length computed first: one reservation, no closure, no message moved up
-    /// (wrapping arithmetic: the sizes are of bytes in memory, far from Int's limits).
-    mutating func keyValueField(_ field: Int, key: UnsafeRawBufferPointer, value: KeyValueScalar) {
-        let valueSize: Int // AnyValue's bytes: its one field's tag and payload
-        switch value {
-        case .string(let bytes): valueSize = 1 &+ Self.varintSize(UInt64(bytes.count)) &+ bytes.count
-        case .bool: valueSize = 2
-        case .int(let number): valueSize = 1 &+ Self.varintSize(UInt64(bitPattern: number))
-        case .double: valueSize = 9
-        }
-        let keySize = key.isEmpty ? 0 : 1 &+ Self.varintSize(UInt64(key.count)) &+ key.count
-        let messageSize = keySize &+ 1 &+ Self.varintSize(UInt64(valueSize)) &+ valueSize
-        let tag = UInt64(field) << 3 | WireType.lengthDelimited.rawValue
-        reserve(Self.varintSize(tag) &+ Self.varintSize(UInt64(messageSize)) &+ messageSize)
-        var at = storage + count
-        at += Self.writeVarint(tag, at: at)
-        at += Self.writeVarint(UInt64(messageSize), at: at)
-        if let base = key.baseAddress, !key.isEmpty {
-            at.pointee = 0x0A // KeyValue.key (1, length-delimited)
-            at += 1 &+ Self.writeVarint(UInt64(key.count), at: at + 1)
-            Self.copy(key.count, from: base, to: at)
-            at += key.count
-        }
-        at.pointee = 0x12 // KeyValue.value (2, length-delimited)
-        at += 1 &+ Self.writeVarint(UInt64(valueSize), at: at + 1)
-        switch value {
-        case .string(let bytes):
-            at.pointee = 0x0A // AnyValue.string_value (1, length-delimited)
-            at += 1 &+ Self.writeVarint(UInt64(bytes.count), at: at + 1)
-            if let base = bytes.baseAddress { Self.copy(bytes.count, from: base, to: at) }
-            at += bytes.count
-        case .bool(let flag):
-            at[0] = 0x10 // AnyValue.bool_value (2, varint)
-            at[1] = flag ? 1 : 0
-            at += 2
-        case .int(let number):
-            at.pointee = 0x18 // AnyValue.int_value (3, varint)
-            at += 1 &+ Self.writeVarint(UInt64(bitPattern: number), at: at + 1)
-        case .double(let number):
-            at.pointee = 0x21 // AnyValue.double_value (4, fixed64)
-            UnsafeMutableRawPointer(at + 1).storeBytes(of: number.bitPattern.littleEndian, as: UInt64.self)
-            at += 9
-        }
-        count = at - storage
+    /// Lets `body` write up to `bound` bytes where the next bytes go (a writer
+    /// in C); it returns how many it wrote, or nil when they count for nothing.
+    /// True when they count.
+    mutating func writeInPlace(atMost bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int?) -> Bool {
+        reserve(bound)
+        guard let written = body(storage + count) else { return false }
+        precondition(written <= bound, "a writer in place wrote past its bound")
+        count += written
+        return true
     }
 
     /// A nested message field, always written (an empty message still marks presence).
