@@ -215,6 +215,27 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual((attributes[4]["value"] as? [String: Any])?["double_value"] as? Double, -0.25)
     }
 
+    /// A log of more attributes than the C encoder looks through (64), within
+    /// the count limit, is converted first and written whole.
+    func testLogsOfMoreThanSixtyFourAttributesAreConverted() throws {
+        let (provider, exporter) = makeProvider()
+        OTelSDK.install(SDKState(diagnostics: Diagnostics(level: .none), tracerProvider: provider, propagator: TraceContextPropagator()))
+        let keys = try (0..<65).map { index in try XCTUnwrap(strdup("key.\(index)")) }
+        defer { keys.forEach { free($0) } }
+        var span = otel_span()
+        otel_span_start(nil, "s", OTEL_SPAN_KIND_SERVER, otel_context_root(), &span)
+        for (index, key) in keys.enumerated() { otel_span_set_int(&span, key, Int64(index)) }
+        otel_span_end(&span)
+        let logged = try XCTUnwrap(exporter.spans.first)
+        XCTAssertEqual(try encodesAsWritten(XCTUnwrap(logged.logged)), false)
+        let decoded = try decode(OTLPTraceEncoder.encode([logged]))
+        let resourceSpans = decoded["resource_spans"] as? [[String: Any]]
+        let scopeSpans = resourceSpans?.first?["scope_spans"] as? [[String: Any]]
+        let attributes = try XCTUnwrap((scopeSpans?.first?["spans"] as? [[String: Any]])?.first?["attributes"] as? [[String: Any]])
+        XCTAssertEqual(attributes.map { $0["key"] as? String }, (0..<65).map { "key.\($0)" })
+        XCTAssertEqual((attributes[64]["value"] as? [String: Any])?["int_value"] as? String, "64")
+    }
+
     func testDroppedCountsAreCarried() throws {
         var limits = SpanLimits()
         limits.attributeCount = 1
