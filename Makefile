@@ -18,14 +18,19 @@ PRELOAD_FLAGS := -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden -IS
 # x86-64: a dlopened plugin's thread-local variables reached through TLS descriptors (an indirect call of
 # two instructions once ld.so placed them), not ld.so's __tls_get_addr at every access (aarch64's default).
 TLS_DIALECT := $(if $(filter x86_64,$(shell uname -m)),-mtls-dialect=gnu2)
+# Jumps, labels and loops not padded to alignment: fewer code lines per request (docs/performance.md);
+# flags GCC has and clang does not.
+NO_CODE_ALIGNMENT := $(shell $(CC) -fno-align-jumps -fno-align-labels -fno-align-loops -Werror -x c -c /dev/null -o /dev/null 2>/dev/null \
+	&& echo -fno-align-jumps -fno-align-labels -fno-align-loops)
 # C plugins are built as a third party builds them: against the two headers alone.
-PLUGIN_FLAGS := -shared -fPIC -O2 $(TLS_DIALECT) -fno-align-jumps -fno-align-labels -fno-align-loops -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
+PLUGIN_FLAGS := -shared -fPIC -O2 $(TLS_DIALECT) $(NO_CODE_ALIGNMENT) -Wall -Wextra -Werror -fvisibility=hidden -ISources/COTelCore/include \
 	-ISources/COTelPlugin/include -IPlugins/Distro/include
 
 # The HTTP server plugin runs on every request a server reads: its files are optimized as one
 # (link-time), so that the clock's and the method table's small functions are inlined into the
 # wrappers that call them (docs/performance.md: 36 fewer instructions per nginx request).
-PER_REQUEST_PLUGIN_FLAGS := -flto
+# (Where the compiler can: clang may lack its linker plugin.)
+PER_REQUEST_PLUGIN_FLAGS := $(shell echo 'int f(void) { return 0; }' | $(CC) -flto -shared -fPIC -x c - -o /dev/null 2>/dev/null && echo -flto)
 
 .PHONY: all build preload test install install-files
 

@@ -11,7 +11,7 @@
 
 #define SLOT_COUNT 4096 /* handles alive at once beyond this are not traced */
 
-static otel_curl_handle *_Atomic slots[SLOT_COUNT];
+static otel_curl_handle *slots[SLOT_COUNT]; /* read and written through __atomic built-ins */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t first_slot(CURL *handle) {

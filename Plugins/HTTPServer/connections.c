@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-otel_http_connection *_Atomic otel_http_connections[OTEL_HTTP_DESCRIPTOR_LIMIT];
+otel_http_connection *otel_http_connections[OTEL_HTTP_DESCRIPTOR_LIMIT]; /* read and written through __atomic built-ins */
 
 otel_http_connection *otel_http_connection_track(int fd) {
     if ((unsigned)fd >= OTEL_HTTP_DESCRIPTOR_LIMIT) return NULL;

@@ -69,7 +69,7 @@ typedef enum otel_curl_request {
  * of interest and reused after curl_easy_cleanup; a handle is used by one
  * thread at a time (libcurl's rule), so its record's fields need no lock. */
 typedef struct otel_curl_handle {
-    CURL *_Atomic handle; /* NULL: free for another handle */
+    CURL *handle; /* NULL: free for another handle; read and written through __atomic built-ins */
     char *url;            /* CURLOPT_URL (a copy) */
     char *custom_method;  /* CURLOPT_CUSTOMREQUEST (a copy) */
     otel_curl_request request;

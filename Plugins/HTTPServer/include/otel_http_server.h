@@ -42,7 +42,7 @@ typedef struct otel_http_connection {
 #define OTEL_HTTP_DESCRIPTOR_LIMIT 65536
 
 /* The tracked connections by descriptor (connections.c). */
-extern otel_http_connection *_Atomic otel_http_connections[OTEL_HTTP_DESCRIPTOR_LIMIT];
+extern otel_http_connection *otel_http_connections[OTEL_HTTP_DESCRIPTOR_LIMIT]; /* through __atomic built-ins */
 
 /* The connection of a tracked descriptor, or NULL: one load and one branch
  * for descriptors that are not accepted TCP sockets (inline: every wrapped
