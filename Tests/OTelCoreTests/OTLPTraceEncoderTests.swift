@@ -236,6 +236,34 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual((attributes[64]["value"] as? [String: Any])?["int_value"] as? String, "64")
     }
 
+    /// Requests large enough that a writer keeps its storage for the next
+    /// (64 KiB and more): one after another, a smaller one in the kept storage
+    /// and a larger one in new storage decode whole; the same spans give the
+    /// same bytes whether lent or copied.
+    func testLargeRequestsInKeptStorageDecodeWhole() throws {
+        let (provider, exporter) = makeProvider()
+        let tracer = provider.tracer(name: "t")
+        for index in 0..<1_500 {
+            let span = tracer.startSpan("GET", parent: .root)
+            span.setAttribute("url.path", .string("/items/\(index)"))
+            span.setAttribute("http.response.status_code", .int(200))
+            span.end()
+        }
+        for count in [600, 300, 1_500] {
+            let spans = Array(exporter.spans.prefix(count))
+            let bytes = OTLPTraceEncoder.encode(spans)
+            XCTAssertGreaterThan(bytes.count, 16 * 1024)
+            XCTAssertEqual(OTLPTraceEncoder.encode(spans) { Array($0) }, bytes)
+            let decoded = try decode(bytes)
+            let resourceSpans = decoded["resource_spans"] as? [[String: Any]]
+            let scopeSpans = resourceSpans?.first?["scope_spans"] as? [[String: Any]]
+            let decodedSpans = try XCTUnwrap(scopeSpans?.first?["spans"] as? [[String: Any]])
+            XCTAssertEqual(decodedSpans.count, count)
+            let last = try XCTUnwrap(decodedSpans.last?["attributes"] as? [[String: Any]])
+            XCTAssertEqual((last.first?["value"] as? [String: Any])?["string_value"] as? String, "/items/\(count - 1)")
+        }
+    }
+
     func testDroppedCountsAreCarried() throws {
         var limits = SpanLimits()
         limits.attributeCount = 1

@@ -125,12 +125,10 @@ class PluginExporter: @unchecked Sendable {
     var wantsJSON: Bool { plugin.descriptor.pointee.exporter_payload == UInt32(OTEL_EXPORTER_PAYLOAD_JSON) }
 
     /// Hands one encoded request to the plugin.
-    func send(_ request: [UInt8]) -> ExportResult {
+    func send(_ request: UnsafeRawBufferPointer) -> ExportResult {
         let descriptor = plugin.descriptor.pointee
-        let status = request.withUnsafeBufferPointer {
-            descriptor.exporter_export!(descriptor.state, $0.baseAddress, $0.count, exportTimeoutMilliseconds)
-        }
-        return status == 0 ? .success : .failure
+        let bytes = request.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        return descriptor.exporter_export!(descriptor.state, bytes, request.count, exportTimeoutMilliseconds) == 0 ? .success : .failure
     }
 
     func forceFlush(timeoutNanoseconds: UInt64) -> Bool {
@@ -149,21 +147,22 @@ class PluginExporter: @unchecked Sendable {
 /// A trace exporter plugin: each batch as an ExportTraceServiceRequest.
 final class PluginSpanExporter: PluginExporter, SpanExporter, @unchecked Sendable {
     func export(_ spans: [SpanData]) -> ExportResult {
-        send(wantsJSON ? OTLPJSONEncoder.traces(spans) : OTLPTraceEncoder.encode(spans))
+        wantsJSON ? OTLPJSONEncoder.traces(spans).withUnsafeBytes(send) : OTLPTraceEncoder.encode(spans, send)
     }
 }
 
 /// A log record exporter plugin: each batch as an ExportLogsServiceRequest.
 final class PluginLogRecordExporter: PluginExporter, LogRecordExporter, @unchecked Sendable {
     func export(_ records: [LogRecordData]) -> ExportResult {
-        send(wantsJSON ? OTLPJSONEncoder.logs(records) : OTLPLogsEncoder.encode(records))
+        wantsJSON ? OTLPJSONEncoder.logs(records).withUnsafeBytes(send) : OTLPLogsEncoder.encode(records, send)
     }
 }
 
 /// A metric exporter plugin: each collection as an ExportMetricsServiceRequest.
 final class PluginMetricExporter: PluginExporter, MetricExporter, @unchecked Sendable {
     func export(_ metrics: [MetricData], resource: Resource) -> ExportResult {
-        send(wantsJSON ? OTLPJSONEncoder.metrics(metrics, resource: resource) : OTLPMetricsEncoder.encode(metrics, resource: resource))
+        (wantsJSON ? OTLPJSONEncoder.metrics(metrics, resource: resource) : OTLPMetricsEncoder.encode(metrics, resource: resource))
+            .withUnsafeBytes(send)
     }
 }
 

@@ -82,9 +82,11 @@ enum OTLPCommon {
     /// closures, compared by `sameResource` and `sameScope`) grouped by resource and scope, as ResourceSpans/ScopeSpans and
     /// ResourceLogs/ScopeLogs lay them out (same field numbers: resource 1,
     /// scopes 2, schema_url 3; scope 1, items 2, schema_url 3).
-    static func groupedRequest(count: Int, bytesPerItem: Int, resource: (Int) -> Resource, scope: (Int) -> InstrumentationScope,
-                               sameResource: (Int, Int) -> Bool, sameScope: (Int, Int) -> Bool,
-                               encode: (inout ProtobufWriter, Int) -> Void) -> [UInt8] {
+    /// `finish` receives the request's bytes where they were written.
+    static func groupedRequest<Result>(count: Int, bytesPerItem: Int, resource: (Int) -> Resource, scope: (Int) -> InstrumentationScope,
+                                       sameResource: (Int, Int) -> Bool, sameScope: (Int, Int) -> Bool,
+                                       encode: (inout ProtobufWriter, Int) -> Void,
+                                       finish: (UnsafeRawBufferPointer) -> Result) -> Result {
         var writer = ProtobufWriter(expectedBytes: 512 + count * bytesPerItem)
         for group in groups(count: count, sameResource: sameResource, sameScope: sameScope) {
             let groupResource = resource(group.resource)
@@ -101,6 +103,6 @@ enum OTLPCommon {
                 resourceItems.stringField(3, groupResource.schemaURL)
             }
         }
-        return writer.bytes
+        return writer.withBytes(finish)
     }
 }

@@ -4,9 +4,15 @@
 public enum OTLPLogsEncoder {
     /// The request for `records`, grouped by resource and instrumentation scope.
     public static func encode(_ records: [LogRecordData]) -> [UInt8] {
+        encode(records) { Array($0) }
+    }
+
+    /// The same request, lent to `use` where it was written (no copy of it).
+    public static func encode<Result>(_ records: [LogRecordData], _ use: (UnsafeRawBufferPointer) -> Result) -> Result {
         OTLPCommon.groupedRequest(count: records.count, bytesPerItem: 256, resource: { records[$0].resource },
                                   scope: { records[$0].scope }, sameResource: { records[$0].resource == records[$1].resource },
-                                  sameScope: { records[$0].scope == records[$1].scope }, encode: { encodeRecord(&$0, records[$1]) })
+                                  sameScope: { records[$0].scope == records[$1].scope }, encode: { encodeRecord(&$0, records[$1]) },
+                                  finish: use)
     }
 
     /// LogRecord: time 1, severity_number 2, severity_text 3, body 5,

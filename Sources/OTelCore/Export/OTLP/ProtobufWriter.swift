@@ -1,6 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
+
+/// The storage of the last large writer, kept for the next (its capacity in
+/// its first eight bytes; 0: none). An exporter encodes a request of every
+/// batch: freed each time, glibc gives such a block back to the kernel
+/// (trimming the export thread's arena) and the next request faults its pages
+/// in again, one by one (docs/performance.md: ~14 % of the export thread's time).
+private let retainedStorage = Atomic<UInt>(0)
 
 /// Writes protocol buffers wire format (protobuf encoding guide: varints,
 /// fixed-width fields, length-delimited fields) into one growing buffer.
@@ -15,18 +23,42 @@ struct ProtobufWriter: ~Copyable {
         case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
     }
 
+    /// Storage of this many bytes or more is kept for the next writer (and up to `retainedMaximum`).
+    private static let retainedMinimum = 64 * 1024
+    private static let retainedMaximum = 16 * 1024 * 1024
+
     /// A writer expecting about `expectedBytes` (it grows as needed).
     init(expectedBytes: Int = 256) {
         capacity = max(expectedBytes, 64)
+        if capacity >= Self.retainedMinimum, let kept = UnsafeMutablePointer<UInt8>(bitPattern: retainedStorage.exchange(0, ordering: .acquiring)) {
+            let keptCapacity = UnsafeRawPointer(kept).loadUnaligned(as: Int.self)
+            if keptCapacity >= capacity {
+                storage = kept
+                capacity = keptCapacity
+                return
+            }
+            kept.deallocate()
+        }
         storage = .allocate(capacity: capacity)
     }
 
     deinit {
-        storage.deallocate()
+        guard capacity >= Self.retainedMinimum && capacity <= Self.retainedMaximum else {
+            storage.deallocate()
+            return
+        }
+        UnsafeMutableRawPointer(storage).storeBytes(of: capacity, as: Int.self)
+        let previous = retainedStorage.exchange(UInt(bitPattern: storage), ordering: .acquiringAndReleasing)
+        UnsafeMutablePointer<UInt8>(bitPattern: previous)?.deallocate()
     }
 
     /// The bytes written so far.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// Lends the bytes written so far, where they are.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
 
     /// Room for `extra` more bytes: one comparison, inlined; growing is not.
     @inline(__always)
