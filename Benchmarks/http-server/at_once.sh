@@ -6,7 +6,9 @@
 # request (all its threads, from /proc/PID/task/*/schedstat, nanoseconds) and
 # its requests. Every other run swaps the two (ports and start order). The
 # summary gives, over the runs, the mean added CPU per request with its 95 %
-# confidence interval, and the median (docs/performance.md). The requests each
+# confidence interval, and the median (docs/performance.md); the "(threads)"
+# column and the last line give what of the compared nginx's CPU went to its
+# threads other than its first (ours), the rest being nginx's own thread's. The requests each
 # one served are shown but not compared: how the scheduler splits the CPU
 # between two busy servers moves them by several per cent either way. Two processes sharing a CPU also evict each other's
 # caches, which costs the one with more code and data a little more: the
@@ -48,7 +50,7 @@ run_once() { # position of the compared configuration: 0 or 1
     read -r -a measured < <(measure_pair "${pids[0]}" "${pids[1]}" "$seconds")
     kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
     local other=$((1 - $1))
-    echo "${measured[2 * other]} ${measured[2 * other + 1]} ${measured[2 * $1]} ${measured[2 * $1 + 1]}"
+    echo "${measured[2 * other]} ${measured[2 * other + 1]} ${measured[2 * $1]} ${measured[2 * $1 + 1]} ${measured[4 + $1]}"
 }
 
 build_root="${BASE_ROOT:-$root}"
@@ -57,16 +59,26 @@ echo -n "$label${BASE_ROOT:+ (built in $BASE_ROOT)} against: "
 build_root="$root"
 choose_configuration "$compared"
 echo "$label, ${seconds} s per run"
-printf '%-6s %9s %12s %12s %12s %9s\n' run position "requests" "ns/request" "ns/request" "added"
+printf '%-6s %9s %12s %12s %12s %12s %9s\n' run position "requests" "ns/request" "ns/request" "(threads)" "added"
 results="$work/results"
 for run in $(seq "$runs"); do
     position=$((run % 2))
-    read -r base_requests base_ns other_requests other_ns < <(run_once "$position")
-    python3 - "$run" "$position" "$base_requests" "$base_ns" "$other_requests" "$other_ns" <<'PY' | tee -a "$results"
+    read -r base_requests base_ns other_requests other_ns other_threads_ns < <(run_once "$position")
+    python3 - "$run" "$position" "$base_requests" "$base_ns" "$other_requests" "$other_ns" "$other_threads_ns" <<'PY' | tee -a "$results"
 import sys
-run, position, base_requests, base_ns, other_requests, other_ns = sys.argv[1:]
+run, position, base_requests, base_ns, other_requests, other_ns, other_threads_ns = sys.argv[1:]
 base, other = int(base_ns) / int(base_requests), int(other_ns) / int(other_requests)
-print(f"{run:<6} {position:>9} {base_requests:>6}/{other_requests:<6} {base:12.0f} {other:12.0f} {100 * (other / base - 1):8.2f} %")
+threads = int(other_threads_ns) / int(other_requests)
+print(f"{run:<6} {position:>9} {base_requests:>6}/{other_requests:<6} {base:12.0f} {other:12.0f} {threads:12.0f} {100 * (other / base - 1):8.2f} %")
 PY
 done
 interval_summary "$results" "added CPU per request"
+# (threads): of the compared nginx's CPU per request, what its threads other
+# than its first took (ours: the export threads); the rest is on nginx's thread.
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+threads = statistics.mean(float(row[5]) for row in rows)
+base = statistics.mean(float(row[3]) for row in rows)
+print(f"of which on threads other than nginx's: mean {threads:.0f} ns per request, {100 * threads / base:.2f} % of the base's CPU per request")
+PY

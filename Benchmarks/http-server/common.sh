@@ -25,6 +25,8 @@ receiver_cpu=("${client_cpu[@]}")
 wait_for() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.05; done; }
 # CPU time of a process, all its threads, in nanoseconds.
 runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{sum += $1} END {printf "%.0f", sum}'; }
+# The same of its threads other than its first (for nginx: ours, the export threads).
+other_threads_ns() { for task in /proc/"$1"/task/*; do [ "${task##*/}" = "$1" ] || cat "$task/schedstat"; done | awk '{sum += $1} END {printf "%.0f", sum}'; }
 # Two sites for servers measured at once (at_once.sh, two_builds.sh):
 # $work/first.conf and $work/second.conf, listening on ports[0] and ports[1].
 configure_pair() {
@@ -34,22 +36,29 @@ configure_pair() {
 }
 # Loads the pair's two servers (processes PID0 and PID1) at once, each with its
 # own wrk, for 1 s and then for SECONDS; prints, of the second load, each
-# one's requests and CPU nanoseconds: "requests0 ns0 requests1 ns1".
+# one's requests and CPU nanoseconds, then the nanoseconds of each one's
+# threads other than its first: "requests0 ns0 requests1 ns1 others0 others1".
 measure_pair() { # pid0, pid1, seconds
-    local pids=("$1" "$2") before=() after=() index duration wrk_pid
+    local pids=("$1" "$2") before=() after=() others_before=() others_after=() index duration wrk_pid
     wait_for "${ports[0]}"; wait_for "${ports[1]}"
     for duration in 1 "$3"; do
-        for index in 0 1; do before[index]="$(runtime_ns "${pids[index]}")"; done
+        for index in 0 1; do
+            before[index]="$(runtime_ns "${pids[index]}")"
+            others_before[index]="$(other_threads_ns "${pids[index]}")"
+        done
         "${client_cpu[@]}" wrk -t1 -c16 -d"${duration}s" "http://127.0.0.1:${ports[0]}/index.html" > "$work/wrk.0" &
         wrk_pid=$!
         "${client_cpu[@]}" wrk -t1 -c16 -d"${duration}s" "http://127.0.0.1:${ports[1]}/index.html" > "$work/wrk.1"
         wait "$wrk_pid"
     done
-    for index in 0 1; do after[index]="$(runtime_ns "${pids[index]}")"; done
+    for index in 0 1; do
+        after[index]="$(runtime_ns "${pids[index]}")"
+        others_after[index]="$(other_threads_ns "${pids[index]}")"
+    done
     for index in 0 1; do
         echo -n "$(awk '/requests in/ {print $1}' "$work/wrk.$index") $((after[index] - before[index])) "
     done
-    echo
+    echo "$((others_after[0] - others_before[0])) $((others_after[1] - others_before[1]))"
 }
 # The mean of the per-cent figures in the last-but-one field of FILE's lines,
 # with its 95 % interval (Student's t), and their median, after TITLE.
@@ -101,6 +110,7 @@ choose_configuration() {
     shared) label="1 % sampled, one shared descriptor table"
             prefix=(env OTEL_NATIVE_EXPORT_OWN_DESCRIPTORS=false "${instrument[@]}" --traces_sampler parentbased_traceidratio --traces_sampler_arg 0.01 --) ;;
     instrumented) label="OTLP export, every request sampled"; prefix=("${instrument[@]}" --) ;;
+    smallbatch) label="OTLP export, every request sampled, batches of 64"; prefix=(env OTEL_BSP_MAX_EXPORT_BATCH_SIZE=64 "${instrument[@]}" --) ;;
     bare) label="every request sampled, no exporter"
           prefix=("$build_root/.build/release/otel-instrument" --traces_exporter none --metrics_exporter none --logs_exporter none --) ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;

@@ -37,7 +37,7 @@ for run in $(seq "$runs"); do
         pids+=($!)
         wait_for "${ports[index]}"
     done
-    read -r first_requests first_ns second_requests second_ns < <(measure_pair "${pids[0]}" "${pids[1]}" "$seconds")
+    read -r first_requests first_ns second_requests second_ns _ < <(measure_pair "${pids[0]}" "${pids[1]}" "$seconds")
     kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
     python3 - "$run" "${order[0]}" "$first_requests" "$first_ns" "$second_requests" "$second_ns" <<'PY' | tee -a "$results"
 import sys
