@@ -65,20 +65,53 @@ static bool reserve(otel_shim_attribute_log *log, size_t more) {
     return true;
 }
 
-/* memcpy for the short keys and values attributes mostly are, without a call:
- * up to 16 bytes in two overlapping words. */
-static inline void copy_bytes(uint8_t *to, const void *from, size_t count) {
-    if (count > 16) {
+/* Whether every byte of `text` is ASCII (valid UTF-8 as it is), eight at a time. */
+static bool all_ascii(const char *text, size_t length) {
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, 8);
+        any |= word;
+    }
+    if (i < length && length >= 8) { /* the last eight bytes, read again */
+        uint64_t word;
+        memcpy(&word, text + length - 8, 8);
+        any |= word;
+    } else {
+        for (; i < length; i++) any |= (uint8_t)text[i];
+    }
+    return (any & 0x8080808080808080ull) == 0;
+}
+
+/* memcpy for the short keys and values attributes mostly are, without a
+ * call: up to 32 bytes in overlapping words. Returns the OR of the bytes
+ * copied (a byte's high bit set: not ASCII); of more than 32 bytes, only
+ * when `long_seen` (else 0). */
+static inline uint64_t copy_bytes(uint8_t *to, const void *from, size_t count, bool long_seen) {
+    if (count > 32) {
         memcpy(to, from, count);
-    } else if (count >= 8) {
+        return long_seen && !all_ascii(from, count) ? 0x80 : 0;
+    }
+    if (count > 16) {
+        uint64_t words[4];
+        memcpy(&words[0], from, 16);
+        memcpy(&words[2], (const uint8_t *)from + count - 16, 16);
+        memcpy(to, &words[0], 16);
+        memcpy(to + count - 16, &words[2], 16);
+        return words[0] | words[1] | words[2] | words[3];
+    }
+    if (count >= 8) {
         uint64_t first, last;
         memcpy(&first, from, 8);
         memcpy(&last, (const uint8_t *)from + count - 8, 8);
         memcpy(to, &first, 8);
         memcpy(to + count - 8, &last, 8);
-    } else {
-        for (size_t i = 0; i < count; i++) to[i] = ((const uint8_t *)from)[i];
+        return first | last;
     }
+    uint64_t seen = 0;
+    for (size_t i = 0; i < count; i++) seen |= to[i] = ((const uint8_t *)from)[i];
+    return seen;
 }
 
 static inline void put(otel_shim_attribute_log *log, const char *key, size_t key_length, uint8_t type, const void *value,
@@ -87,10 +120,10 @@ static inline void put(otel_shim_attribute_log *log, const char *key, size_t key
     record_header header = {(uintptr_t)key, (uint32_t)key_length, (uint32_t)value_length, type};
     memcpy(at, &header, sizeof header);
     at += sizeof header;
-    copy_bytes(at, key, key_length);
+    (void)copy_bytes(at, key, key_length, false);
     at[key_length] = '\0';
     at += padded(key_length + 1);
-    copy_bytes(at, value, value_length);
+    (void)copy_bytes(at, value, value_length, false);
     at[value_length] = '\0';
     log->length += record_size(key_length, value_length);
     log->count++;
@@ -214,25 +247,6 @@ void otel_shim_attribute_log_clear(otel_shim_attribute_log *log) {
     *log = (otel_shim_attribute_log){0};
 }
 
-/* Whether every byte of `text` is ASCII (valid UTF-8 as it is), eight at a time. */
-static bool all_ascii(const char *text, size_t length) {
-    uint64_t any = 0;
-    size_t i = 0;
-    for (; i + 8 <= length; i += 8) {
-        uint64_t word;
-        memcpy(&word, text + i, 8);
-        any |= word;
-    }
-    if (i < length && length >= 8) { /* the last eight bytes, read again */
-        uint64_t word;
-        memcpy(&word, text + length - 8, 8);
-        any |= word;
-    } else {
-        for (; i < length; i++) any |= (uint8_t)text[i];
-    }
-    return (any & 0x8080808080808080ull) == 0;
-}
-
 /* The first eight bytes of a key (fewer: zero-filled), to tell most keys apart at once. */
 static uint64_t key_prefix(const char *key, size_t length) {
     uint64_t prefix = 0;
@@ -258,32 +272,6 @@ static inline size_t put_varint(uint8_t *at, uint64_t value) {
 /* The bytes `value` takes as a varint. */
 static inline size_t varint_size(uint64_t value) {
     return value < 0x80 ? 1 : (size_t)(64 - __builtin_clzll(value) + 6) / 7;
-}
-
-/* copy_bytes, also OR-ing every byte copied into `*seen` (ASCII when its
- * high bits stay clear). Up to 32 bytes (most keys and short values) in
- * overlapping words, without a call. */
-static inline void copy_seen(uint8_t *to, const void *from, size_t count, uint64_t *seen) {
-    if (count > 32) {
-        memcpy(to, from, count);
-        *seen |= all_ascii(from, count) ? 0 : 0x80;
-    } else if (count > 16) {
-        uint64_t words[4];
-        memcpy(&words[0], from, 16);
-        memcpy(&words[2], (const uint8_t *)from + count - 16, 16);
-        memcpy(to, &words[0], 16);
-        memcpy(to + count - 16, &words[2], 16);
-        *seen |= words[0] | words[1] | words[2] | words[3];
-    } else if (count >= 8) {
-        uint64_t first, last;
-        memcpy(&first, from, 8);
-        memcpy(&last, (const uint8_t *)from + count - 8, 8);
-        memcpy(to, &first, 8);
-        memcpy(to + count - 8, &last, 8);
-        *seen |= first | last;
-    } else {
-        for (size_t i = 0; i < count; i++) *seen |= to[i] = ((const uint8_t *)from)[i];
-    }
 }
 
 bool otel_shim_attribute_log_encode(const otel_shim_attribute_log *log, unsigned field, uint8_t *out, size_t *written) {
@@ -331,7 +319,7 @@ bool otel_shim_attribute_log_encode(const otel_shim_attribute_log *log, unsigned
         at += put_varint(at, message_size);
         *at++ = 0x0A;
         at += put_varint(at, key_length);
-        copy_seen(at, key, key_length, &seen);
+        seen |= copy_bytes(at, key, key_length, true);
         at += key_length;
         *at++ = 0x12;
         at += put_varint(at, value_size);
@@ -339,7 +327,7 @@ bool otel_shim_attribute_log_encode(const otel_shim_attribute_log *log, unsigned
         case OTEL_ATTRIBUTE_STRING:
             *at++ = 0x0A;
             at += put_varint(at, value_length);
-            copy_seen(at, value, value_length, &seen);
+            seen |= copy_bytes(at, value, value_length, true);
             at += value_length;
             break;
         case OTEL_ATTRIBUTE_BOOL:
