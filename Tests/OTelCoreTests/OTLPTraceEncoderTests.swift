@@ -236,8 +236,8 @@ final class OTLPTraceEncoderTests: XCTestCase {
         XCTAssertEqual((attributes[64]["value"] as? [String: Any])?["int_value"] as? String, "64")
     }
 
-    /// Requests large enough that a writer keeps its storage for the next
-    /// (64 KiB and more): one after another, a smaller one in the kept storage
+    /// Requests whose writers expect 64 KiB or more, so that each keeps its
+    /// storage for the next (ProtobufWriter): one after another, a smaller one in the kept storage
     /// and a larger one in new storage decode whole; the same spans give the
     /// same bytes whether lent or copied.
     func testLargeRequestsInKeptStorageDecodeWhole() throws {

@@ -3,25 +3,19 @@ import COTelCoreShims
 
 /// The attributes plugins set on an ended span, still as the bytes of its
 /// attribute log (attribute_log.c): they become `Attributes` only when
-/// something asks for them, and the OTLP encoder writes a plain log's bytes
-/// without that. Shared by every snapshot of the span; immutable but for the
+/// something asks for them, and the OTLP encoder writes a log that reads as
+/// written straight from its bytes. Shared by every snapshot of the span; immutable but for the
 /// conversion, which is done once.
 final class LoggedAttributes: @unchecked Sendable {
     private var log: otel_shim_attribute_log
     /// What the log's attributes are set on when converted: the span's (empty) attributes, with its limits.
     private let initial: Attributes
-    /// True when no limit can change the attributes (no value length limit,
-    /// no more attributes than the count limit) and none were set before the
-    /// log's: its bytes may be encoded as they are if they also read as written
-    /// (`encode(into:field:)`).
-    let withinLimits: Bool
     private let lock = SpinLock()
     /// Read and written only under `lock`.
     private var converted: Attributes?
 
     /// Takes the bytes of `log`, leaving it empty.
     init(moving log: inout otel_shim_attribute_log, into initial: Attributes) {
-        withinLimits = initial.isEmpty && initial.valueLengthLimit == nil && log.count <= initial.countLimit
         self.log = log
         log = otel_shim_attribute_log()
         self.initial = initial
@@ -43,9 +37,11 @@ final class LoggedAttributes: @unchecked Sendable {
     /// Writes the attributes as OTLP KeyValue messages in `field` (1 to 15)
     /// straight from the log's bytes (`otel_shim_attribute_log_encode`): what
     /// converting them and encoding the result would write. False, writing
-    /// nothing, when a limit applies or the log does not read as written.
+    /// nothing, when a limit could change them (a value length limit, more
+    /// attributes than the count limit, attributes set before the log's) or
+    /// the log does not read as written.
     func encode(into writer: inout ProtobufWriter, field: Int) -> Bool {
-        guard withinLimits else { return false }
+        guard initial.isEmpty && initial.valueLengthLimit == nil && log.count <= initial.countLimit else { return false }
         return withUnsafePointer(to: log) { log in
             writer.writeInPlace(atMost: log.pointee.length) { out in
                 var written = 0
