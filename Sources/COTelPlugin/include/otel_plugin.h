@@ -207,7 +207,8 @@ typedef struct otel_plugin_descriptor {
     /* otel_distro, otel_configurator, otel_pre_instrument, otel_post_instrument */
     int (*configure)(void *state, const otel_host_api *host);
     /* exporters: the host hands each batch encoded as an OTLP protobuf
-     * ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest. */
+     * ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest,
+     * its bytes valid during the call only (the host writes the next request into them). */
     int (*exporter_create)(void *state, const otel_host_api *host);
     int (*exporter_export)(void *state, const uint8_t *otlp_protobuf, size_t length, uint32_t timeout_ms);
     int (*exporter_flush)(void *state, uint32_t timeout_ms);
